@@ -1,0 +1,175 @@
+"""Provides the `concur-tui` command: the app, and headless `trace` and `list`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+from tui import __version__, scenarios
+from tui.recording import Recording, RecordOptions
+
+EXIT_OK = 0
+EXIT_RAISED = 1
+EXIT_USAGE = 2
+EXIT_DEADLOCK = 3
+EXIT_LIMIT = 4
+
+EXIT_BY_OUTCOME = {
+    "completed": EXIT_OK,
+    "exception": EXIT_RAISED,
+    "crashed": EXIT_RAISED,
+    "deadlock": EXIT_DEADLOCK,
+    "frame-limit": EXIT_LIMIT,
+    "runaway": EXIT_LIMIT,
+    "error": EXIT_USAGE,
+}
+
+
+class UsageError(Exception):
+    """Bad arguments or an unusable file: one line on stderr, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _add_record_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seed", type=int, default=0, help="seed for random (default 0)")
+    parser.add_argument("--max-frames", type=_positive_int, default=100_000, help="stop after N frames (100000)")
+    parser.add_argument(
+        "--step-timeout",
+        type=float,
+        default=10.0,
+        help="wall seconds one step may run before it is stopped as a runaway (10)",
+    )
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="concur-tui",
+        description="Record an ordinary concurrent Python program in virtual time and step through its scheduling.",
+    )
+    parser.add_argument("--version", action="version", version=f"concur-tui {__version__}")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+    trace = commands.add_parser("trace", help="record FILE and print its frames (no UI)")
+    trace.add_argument("file", nargs="?", help="a Python file, or a bundled scenario's name (default scenario)")
+    trace.add_argument("--json", action="store_true", help="JSON Lines: one object per frame, then a summary")
+    _add_record_options(trace)
+    commands.add_parser("list", help="list the bundled scenarios")
+    return parser
+
+
+def _app_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="concur-tui", description="Open the stepping TUI on FILE (default: a bundled scenario).")
+    parser.add_argument("file", nargs="?", help="a Python file, or a bundled scenario's name")
+    _add_record_options(parser)
+    return parser
+
+
+def _scenario_path(given: str | None) -> str:
+    if given is None:
+        return str(scenarios.default_path())
+    path = scenarios.resolve(given)
+    if not path.exists():
+        raise UsageError(f"concur-tui: no such file: {given}")
+    if path.is_dir():
+        raise UsageError(f"concur-tui: {given} is a directory, not a Python file")
+    if not os.access(path, os.R_OK):
+        raise UsageError(f"concur-tui: cannot read {given}: permission denied")
+    return str(path)
+
+
+def _options(args: argparse.Namespace) -> RecordOptions:
+    return RecordOptions(seed=args.seed, max_frames=args.max_frames, step_timeout=args.step_timeout)
+
+
+def _one_line_problem(summary: dict[str, Any]) -> str:
+    if summary.get("error"):
+        return str(summary["error"])
+    report = summary.get("report") or {}
+    if report.get("where"):
+        return f"{report['where']}: {report.get('type', '')}: {report.get('message', '')}".strip()
+    return str(report.get("text", "")).splitlines()[0] if report.get("text") else ""
+
+
+def run_trace_json(path: str, options: RecordOptions) -> int:
+    recording = Recording(path, options)
+    out = sys.stdout.buffer
+    for chunk in recording.chunks():
+        out.write(chunk)
+    out.flush()
+    summary = recording.summary or {}
+    outcome = summary.get("outcome", "crashed")
+    if outcome != "completed":
+        problem = _one_line_problem(summary)
+        if problem:
+            print(f"concur-tui: {outcome}: {problem}", file=sys.stderr)
+    return EXIT_BY_OUTCOME.get(outcome, EXIT_RAISED)
+
+
+def run_trace_text(path: str, options: RecordOptions) -> int:
+    from tui.render.listing import print_listing
+
+    summary = print_listing(Recording(path, options))
+    outcome = summary.get("outcome", "crashed")
+    return EXIT_BY_OUTCOME.get(outcome, EXIT_RAISED)
+
+
+def run_list() -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, show_header=True, header_style="bold")
+    table.add_column("scenario")
+    table.add_column("lesson")
+    for scenario in scenarios.bundled():
+        marker = " (default)" if scenario.path.name == scenarios.DEFAULT_SCENARIO else ""
+        table.add_row(scenario.name + marker, scenario.title)
+    Console().print(table)
+    return EXIT_OK
+
+
+def run_app(path: str, options: RecordOptions) -> int:
+    try:
+        from tui.app import run_app as start_app
+    except ImportError:
+        return run_trace_text(path, options)
+    return start_app(Path(path), options)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] in ("trace", "list", "-h", "--help", "--version"):
+            args = build_parser().parse_args(argv)
+            if args.command == "list":
+                return run_list()
+            path = _scenario_path(args.file)
+            if args.json:
+                return run_trace_json(path, _options(args))
+            return run_trace_text(path, _options(args))
+        args = _app_parser().parse_args(argv)
+        return run_app(_scenario_path(args.file), _options(args))
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `concur-tui trace x.py | head`: the reader left; that is fine.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK

@@ -1,0 +1,397 @@
+"""Provides SimEventLoop: CPython's event loop, run on a virtual clock."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import heapq
+import sys
+import threading
+from asyncio import base_events, events, futures
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from tui.engine.clock import VirtualClock
+from tui.engine.errors import DeadlockError, UnsupportedInSimulation
+
+if TYPE_CHECKING:
+    from tui.engine.recorder import Recorder
+
+# Mirrors asyncio.base_events: past this many timers, and this share of them
+# cancelled, the heap is rebuilt instead of popping cancelled heads lazily.
+_MIN_SCHEDULED_TIMER_HANDLES = base_events._MIN_SCHEDULED_TIMER_HANDLES
+_MIN_CANCELLED_TIMER_HANDLES_FRACTION = base_events._MIN_CANCELLED_TIMER_HANDLES_FRACTION
+
+# CPython reads this from the monotonic clock (1 ns on Linux); a fixed value
+# keeps the "is this timer due?" test identical on every machine.
+CLOCK_RESOLUTION = 1e-09
+
+
+class Idler(Protocol):
+    """What the loop does when nothing is ready: wait for a timer or a thread."""
+
+    def idle(self, loop: SimEventLoop, deadline: float | None) -> None:
+        """Return once `deadline` is reached or another thread woke the loop."""
+
+    def wakeup(self, loop: SimEventLoop) -> None:
+        """Called by call_soon_threadsafe, from any thread."""
+
+
+class _RecordedHandle(events.Handle):
+    """A Handle that carries what the recorder needs to name its step."""
+
+    __slots__ = ("_actor", "_hid", "_task", "_why")
+
+    def cancel(self) -> None:
+        if not self._cancelled:
+            self._loop._rec.handle_cancelled(self)
+        super().cancel()
+
+
+class _RecordedTimerHandle(events.TimerHandle):
+    """A TimerHandle that carries what the recorder needs to name its firing."""
+
+    __slots__ = ("_actor", "_hid", "_task", "_why")
+
+    def cancel(self) -> None:
+        if not self._cancelled:
+            self._loop._rec.handle_cancelled(self)
+        super().cancel()
+
+
+class StandaloneIdler:
+    """Idling for a loop used on its own, outside the recording process.
+
+    Threads here are real, so while run_in_executor work is in flight the loop
+    waits for it in wall time before letting the virtual clock jump: work in a
+    thread costs no virtual time, but its result still arrives before a timer
+    that is due later.
+    """
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self._cond = threading.Condition(threading.Lock())
+        self._woken = False
+
+    def idle(self, loop: SimEventLoop, deadline: float | None) -> None:
+        with self._cond:
+            while self.in_flight and not self._woken:
+                self._cond.wait()
+            if self._woken:
+                self._woken = False
+                return
+        if deadline is None:
+            raise DeadlockError(describe_stuck_tasks(loop))
+        loop._clock.advance_to(deadline)
+
+    def wakeup(self, loop: SimEventLoop) -> None:
+        with self._cond:
+            self._woken = True
+            self._cond.notify_all()
+
+
+def describe_stuck_tasks(loop: asyncio.AbstractEventLoop) -> str:
+    """One line per unfinished task and what it awaits, for a deadlock report."""
+    lines = ["deadlock: no callback is ready, no timer is pending, and no thread can wake the loop"]
+    for task in sorted(asyncio.all_tasks(loop), key=lambda t: t.get_name()):
+        waiter = task._fut_waiter  # type: ignore[attr-defined]
+        lines.append(f"  {task.get_name()} waits for {waiter!r}")
+    return "\n".join(lines)
+
+
+class SimEventLoop(base_events.BaseEventLoop):
+    """An asyncio event loop whose time is virtual and whose steps can be recorded.
+
+    Everything that decides *what runs next* is CPython's own code or a line-for-
+    line mirror of it (`_run_once`), so ready callbacks run in the same FIFO
+    order and timers fire in the same heap order as on the stock loop. What
+    differs: `time()` reads a VirtualClock, and instead of sleeping in
+    `select()` the loop asks its Idler, which jumps the clock to the next timer.
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: VirtualClock | None = None,
+        idler: Idler | None = None,
+        recorder: Recorder | None = None,
+    ) -> None:
+        super().__init__()
+        self._clock = clock if clock is not None else VirtualClock()
+        self._clock_resolution = CLOCK_RESOLUTION
+        self._idler: Idler = idler if idler is not None else StandaloneIdler()
+        self._rec = recorder
+        self._hid = 0
+
+    # -- time ------------------------------------------------------------------
+
+    def time(self) -> float:
+        return self._clock.now
+
+    # -- scheduling (mirrors base_events, plus a recorder hook) -----------------
+
+    def _call_soon(self, callback: Callable[..., Any], args: Any, context: Any) -> events.Handle:
+        rec = self._rec
+        if rec is None:
+            return super()._call_soon(callback, args, context)
+        handle = _RecordedHandle(callback, args, self, context)
+        if handle._source_traceback:
+            del handle._source_traceback[-1]
+        self._ready.append(handle)
+        rec.handle_scheduled(handle, callback, args)
+        return handle
+
+    def call_at(self, when: float, callback: Callable[..., Any], *args: Any, context: Any = None) -> events.TimerHandle:
+        rec = self._rec
+        if rec is None:
+            return super().call_at(when, callback, *args, context=context)
+        if when is None:
+            raise TypeError("when cannot be None")
+        self._check_closed()
+        if self._debug:
+            self._check_thread()
+            self._check_callback(callback, "call_at")
+        timer = _RecordedTimerHandle(when, callback, args, self, context)
+        if timer._source_traceback:
+            del timer._source_traceback[-1]
+        heapq.heappush(self._scheduled, timer)
+        timer._scheduled = True
+        rec.timer_scheduled(timer, callback, args)
+        return timer
+
+    def create_future(self) -> asyncio.Future[Any]:
+        rec = self._rec
+        if rec is None:
+            return futures.Future(loop=self)
+        return rec.make_future(self, sys._getframe(1))
+
+    def run_forever(self) -> None:
+        rec = self._rec
+        if rec is not None:
+            rec.loop_entered()
+        try:
+            super().run_forever()
+        finally:
+            if rec is not None:
+                rec.loop_left()
+
+    def run_until_complete(self, future: Any) -> Any:
+        rec = self._rec
+        if rec is None:
+            return super().run_until_complete(future)
+        is_main = rec.run_until_complete_started(self, future)
+        result = super().run_until_complete(future)
+        if is_main:
+            rec.main_finished(result)
+        return result
+
+    def _write_to_self(self) -> None:
+        self._idler.wakeup(self)
+
+    def _process_events(self, event_list: Any) -> None:
+        """No selector: simulated I/O arrives as ordinary callbacks."""
+
+    def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
+        idler = self._idler
+        if not isinstance(idler, StandaloneIdler):
+            fut = super().run_in_executor(executor, func, *args)
+            if self._rec is not None:
+                self._rec.executor_future(fut, func)
+            return fut
+        idler.in_flight += 1
+        fut = super().run_in_executor(executor, func, *args)
+
+        def _landed(_: object) -> None:
+            idler.in_flight -= 1
+
+        fut.add_done_callback(_landed)
+        return fut
+
+    async def shutdown_default_executor(self) -> None:
+        if not isinstance(self._idler, StandaloneIdler):
+            await super().shutdown_default_executor()
+            return
+        # With real threads, a helper thread would wake the loop from outside
+        # the virtual clock; joining the idle pool directly is equivalent.
+        self._executor_shutdown_called = True
+        executor: concurrent.futures.Executor | None = self._default_executor
+        if executor is not None:
+            executor.shutdown(wait=True)
+
+    def _run_once(self) -> None:
+        """One iteration, as BaseEventLoop._run_once, with select() replaced."""
+        scheduled = self._scheduled
+        sched_count = len(scheduled)
+        if (
+            sched_count > _MIN_SCHEDULED_TIMER_HANDLES
+            and self._timer_cancelled_count / sched_count > _MIN_CANCELLED_TIMER_HANDLES_FRACTION
+        ):
+            live = []
+            for handle in scheduled:
+                if handle._cancelled:
+                    handle._scheduled = False
+                else:
+                    live.append(handle)
+            heapq.heapify(live)
+            self._scheduled = scheduled = live
+            self._timer_cancelled_count = 0
+        else:
+            while scheduled and scheduled[0]._cancelled:
+                self._timer_cancelled_count -= 1
+                handle = heapq.heappop(scheduled)
+                handle._scheduled = False
+
+        if not (self._ready or self._stopping):
+            # Where CPython blocks in select(timeout), the idler either jumps
+            # the clock to the next timer or lets another thread run.
+            self._idler.idle(self, scheduled[0]._when if scheduled else None)
+            scheduled = self._scheduled
+
+        ready = self._ready
+        rec = self._rec
+        end_time = self._clock.now + self._clock_resolution
+        while scheduled:
+            handle = scheduled[0]
+            if handle._when >= end_time:
+                break
+            handle = heapq.heappop(scheduled)
+            handle._scheduled = False
+            ready.append(handle)
+            if rec is not None:
+                rec.timer_fired(handle)
+
+        # Run only what was ready when the iteration began: callbacks they
+        # schedule wait for the next iteration, exactly as on CPython.
+        ntodo = len(ready)
+        if rec is not None:
+            run = rec.run_handle
+            for _ in range(ntodo):
+                handle = ready.popleft()
+                if handle._cancelled:
+                    continue
+                run(handle)
+        elif self._debug:
+            for _ in range(ntodo):
+                handle = ready.popleft()
+                if handle._cancelled:
+                    continue
+                self._run_debug(handle)
+        else:
+            for _ in range(ntodo):
+                handle = ready.popleft()
+                if handle._cancelled:
+                    continue
+                handle._run()
+        handle = None  # break cycles when a callback raised
+
+    def _run_debug(self, handle: events.Handle) -> None:
+        """Run one handle and warn if it held the loop, as debug mode does."""
+        try:
+            self._current_handle = handle
+            t0 = self.time()
+            handle._run()
+            dt = self.time() - t0
+            if dt >= self.slow_callback_duration:
+                base_events.logger.warning("Executing %s took %.3f seconds", base_events._format_handle(handle), dt)
+        finally:
+            self._current_handle = None
+
+    # -- what the simulation does not model --------------------------------------
+
+    def _unsupported(self, what: str) -> Any:
+        raise UnsupportedInSimulation(what, "real sockets, pipes, signals and subprocesses are outside virtual time")
+
+    async def create_connection(self, *args: Any, **kwargs: Any) -> Any:
+        return self._unsupported("loop.create_connection() (real network I/O)")
+
+    async def create_server(self, *args: Any, **kwargs: Any) -> Any:
+        return self._unsupported("loop.create_server() (real network I/O)")
+
+    async def create_unix_connection(self, *args: Any, **kwargs: Any) -> Any:
+        return self._unsupported("loop.create_unix_connection() (real sockets)")
+
+    async def create_unix_server(self, *args: Any, **kwargs: Any) -> Any:
+        return self._unsupported("loop.create_unix_server() (real sockets)")
+
+    async def create_datagram_endpoint(self, *args: Any, **kwargs: Any) -> Any:
+        return self._unsupported("loop.create_datagram_endpoint() (real network I/O)")
+
+    async def connect_accepted_socket(self, *args: Any, **kwargs: Any) -> Any:
+        return self._unsupported("loop.connect_accepted_socket() (real sockets)")
+
+    async def connect_read_pipe(self, *args: Any, **kwargs: Any) -> Any:
+        return self._unsupported("loop.connect_read_pipe() (real pipes)")
+
+    async def connect_write_pipe(self, *args: Any, **kwargs: Any) -> Any:
+        return self._unsupported("loop.connect_write_pipe() (real pipes)")
+
+    async def subprocess_exec(self, *args: Any, **kwargs: Any) -> Any:
+        return self._unsupported("subprocesses (asyncio.create_subprocess_exec)")
+
+    async def subprocess_shell(self, *args: Any, **kwargs: Any) -> Any:
+        return self._unsupported("subprocesses (asyncio.create_subprocess_shell)")
+
+    async def getaddrinfo(self, *args: Any, **kwargs: Any) -> Any:
+        return self._unsupported("loop.getaddrinfo() (real DNS lookups)")
+
+    async def getnameinfo(self, *args: Any, **kwargs: Any) -> Any:
+        return self._unsupported("loop.getnameinfo() (real DNS lookups)")
+
+    async def sock_recv(self, *args: Any) -> Any:
+        return self._unsupported("loop.sock_recv() (real sockets)")
+
+    async def sock_recv_into(self, *args: Any) -> Any:
+        return self._unsupported("loop.sock_recv_into() (real sockets)")
+
+    async def sock_recvfrom(self, *args: Any) -> Any:
+        return self._unsupported("loop.sock_recvfrom() (real sockets)")
+
+    async def sock_sendall(self, *args: Any) -> Any:
+        return self._unsupported("loop.sock_sendall() (real sockets)")
+
+    async def sock_sendto(self, *args: Any) -> Any:
+        return self._unsupported("loop.sock_sendto() (real sockets)")
+
+    async def sock_connect(self, *args: Any) -> Any:
+        return self._unsupported("loop.sock_connect() (real sockets)")
+
+    async def sock_accept(self, *args: Any) -> Any:
+        return self._unsupported("loop.sock_accept() (real sockets)")
+
+    async def sock_sendfile(self, *args: Any, **kwargs: Any) -> Any:
+        return self._unsupported("loop.sock_sendfile() (real sockets)")
+
+    async def sendfile(self, *args: Any, **kwargs: Any) -> Any:
+        return self._unsupported("loop.sendfile() (real transports)")
+
+    async def start_tls(self, *args: Any, **kwargs: Any) -> Any:
+        return self._unsupported("loop.start_tls() (real transports)")
+
+    def add_reader(self, *args: Any) -> Any:
+        return self._unsupported("loop.add_reader() (file descriptor readiness)")
+
+    def remove_reader(self, *args: Any) -> Any:
+        return self._unsupported("loop.remove_reader() (file descriptor readiness)")
+
+    def add_writer(self, *args: Any) -> Any:
+        return self._unsupported("loop.add_writer() (file descriptor readiness)")
+
+    def remove_writer(self, *args: Any) -> Any:
+        return self._unsupported("loop.remove_writer() (file descriptor readiness)")
+
+    def add_signal_handler(self, *args: Any) -> Any:
+        return self._unsupported("loop.add_signal_handler() (POSIX signals)")
+
+    def remove_signal_handler(self, *args: Any) -> Any:
+        return self._unsupported("loop.remove_signal_handler() (POSIX signals)")
+
+
+class SimEventLoopPolicy(asyncio.DefaultEventLoopPolicy):
+    """Makes asyncio.run(), Runner and get_event_loop() create SimEventLoops."""
+
+    def __init__(self, factory: Callable[[], asyncio.AbstractEventLoop] | None = None) -> None:
+        super().__init__()
+        self._factory = factory if factory is not None else SimEventLoop
+
+    def new_event_loop(self) -> asyncio.AbstractEventLoop:
+        return self._factory()

@@ -1,0 +1,323 @@
+"""Provides the recording process: runs one scenario under the engine and streams its trace.
+
+Run as `python -m tui.engine.record FILE --out-fd N ...` by `tui.recording`;
+never imported by a viewer. It is the only place where asyncio, threading,
+time and friends are patched, and the user's program runs here as if started
+with `python FILE`. Frames go to the pipe as JSON Lines while they are made;
+the last line is always `{"summary": ...}`, however the program ends.
+"""
+
+from __future__ import annotations
+
+import _thread
+import argparse
+import asyncio
+import io
+import json
+import os
+import platform
+import sys
+import threading
+import types
+from typing import Any, NoReturn
+
+from tui.engine import probes, simthreads, vtime
+from tui.engine.clock import VirtualClock
+from tui.engine.deadlock import deadlock_report
+from tui.engine.kernel import Kernel
+from tui.engine.loop import SimEventLoop, SimEventLoopPolicy
+from tui.engine.recorder import FORMAT_NAME, FORMAT_VERSION, Recorder, RecordingStopped
+from tui.engine.sites import Sites
+
+DEFAULT_MAX_FRAMES = 100_000
+DEFAULT_STEP_TIMEOUT = 10.0
+MAX_SUMMARY_OUTPUT = 1024 * 1024
+
+_real_exit = os._exit
+
+
+class FrameWriter:
+    """Buffers JSON lines and writes them to the pipe in large, timely chunks."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self._chunks: list[str] = []
+        self._lock = _thread.allocate_lock()
+        self._last_flush = vtime.real_monotonic()
+
+    def write(self, line: str) -> None:
+        chunks = self._chunks
+        chunks.append(line)
+        # Check the size and the wall clock only every 256 lines: cheap, and
+        # still a flush at least every ~50 ms while frames keep coming.
+        if not len(chunks) & 255 and (len(chunks) > 600 or vtime.real_monotonic() - self._last_flush > 0.05):
+            self.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            if not self._chunks:
+                return
+            data = ("\n".join(self._chunks) + "\n").encode("utf-8", "backslashreplace")
+            self._chunks.clear()
+            self._last_flush = vtime.real_monotonic()
+            view = memoryview(data)
+            try:
+                while view:
+                    written = os.write(self.fd, view)
+                    view = view[written:]
+            except BrokenPipeError:
+                _real_exit(0)  # the viewer went away; nobody is left to tell
+
+
+class CapturedStream(io.TextIOBase):
+    """sys.stdout/sys.stderr of the program: text goes into the current frame."""
+
+    def __init__(self, sink: Any, name: str) -> None:
+        self._sink = sink
+        self._name = name
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        self._sink(text)
+        return len(text)
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "utf-8"
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+
+class Session:
+    """One recording: the engine's parts, wired together, and every way the run can end."""
+
+    def __init__(self, path: str, seed: int, max_frames: int, step_timeout: float, fd: int) -> None:
+        self.path = os.path.abspath(path)
+        self.shown_path = path
+        self.seed = seed
+        self.step_timeout = step_timeout
+        self.writer = FrameWriter(fd)
+        self.clock = VirtualClock()
+        self.sites = Sites(self.path)
+        self.kernel: Kernel | None = None
+        self.recorder: Recorder | None = None
+        self.max_frames = max_frames
+        self._ending = _thread.allocate_lock()
+
+    # -- ending -----------------------------------------------------------------------
+
+    def finish(self, outcome: str, **fields: Any) -> NoReturn:
+        """Write the summary line and leave the process at once (other threads stay parked)."""
+        if not self._ending.acquire(blocking=False):
+            _thread.exit()  # another thread is already ending the run
+        rec = self.recorder
+        summary: dict[str, Any] = {
+            "format": FORMAT_NAME,
+            "version": FORMAT_VERSION,
+            "outcome": outcome,
+            "frames": rec.frames if rec else 0,
+            "virtual_time": self.clock.now,
+            "result": rec.main_result if rec else None,
+            "scenario": self.shown_path,
+            "seed": self.seed,
+        }
+        if rec is not None:
+            stdout = "".join(rec.stdout_total)
+            stderr = "".join(rec.stderr_total)
+            summary["stdout"] = stdout[:MAX_SUMMARY_OUTPUT]
+            summary["stderr"] = stderr[:MAX_SUMMARY_OUTPUT]
+            if rec.stdout_size > MAX_SUMMARY_OUTPUT:
+                summary["stdout_truncated"] = rec.stdout_size - MAX_SUMMARY_OUTPUT
+            if rec.stderr_size > MAX_SUMMARY_OUTPUT:
+                summary["stderr_truncated"] = rec.stderr_size - MAX_SUMMARY_OUTPUT
+            if self.kernel is not None:
+                summary["threads"] = len(self.kernel.threads)
+        else:
+            summary.update(stdout="", stderr="")
+        summary.update(fields)
+        self.writer.write(json.dumps({"summary": summary}, ensure_ascii=False, default=repr))
+        self.writer.flush()
+        _real_exit(0)
+
+    def on_stop(self, outcome: str, detail: str) -> NoReturn:
+        self.finish(outcome, report={"text": detail})
+
+    def on_deadlock(self, kernel: Kernel) -> NoReturn:
+        assert self.recorder is not None
+        report = deadlock_report(self.recorder, kernel)
+        self.recorder.flush_pending(kernel.current.tid)
+        self.finish("deadlock", report=report)
+
+    def on_exit_call(self, code: int = 0) -> NoReturn:
+        """os._exit() in the program: end the recording as the process would end."""
+        assert self.recorder is not None
+        frame = self.sites.user_frame(sys._getframe(1))
+        where = f"{self.sites.display_path(frame.f_code.co_filename)}:{frame.f_lineno}" if frame else "?"
+        self.recorder.flush_pending(self.kernel.current.tid if self.kernel else "Th1")
+        if code == 0:
+            self.finish("completed", exit_code=0)
+        self.finish(
+            "exception",
+            exit_code=code,
+            report={"type": "SystemExit", "message": f"os._exit({code}) at {where}", "where": where, "traceback": ""},
+        )
+
+    # -- watchdog ---------------------------------------------------------------------
+
+    def _progress(self) -> int:
+        rec, kernel = self.recorder, self.kernel
+        return (rec.frames if rec else 0) + (kernel.switches if kernel else 0)
+
+    def watch(self) -> None:
+        """Real thread: flush idle output, and stop a step that never gives control back."""
+        last = -1
+        since = vtime.real_monotonic()
+        while True:
+            vtime.real_sleep(0.05)
+            now = vtime.real_monotonic()
+            progress = self._progress()
+            if progress != last:
+                last, since = progress, now
+                continue
+            if now - since > 0.1:
+                self.writer.flush()
+            if now - since > self.step_timeout:
+                self.runaway()
+
+    def runaway(self) -> NoReturn:
+        rec, kernel = self.recorder, self.kernel
+        assert rec is not None and kernel is not None
+        thread = kernel.current
+        frame = sys._current_frames().get(thread.ident)
+        user = self.sites.user_frame(frame)
+        where = f"{self.sites.display_path(user.f_code.co_filename)}:{user.f_lineno}" if user else "?"
+        running = rec.running
+        actor = rec.current if running is not None else thread.tid
+        name = rec.name_of(actor)
+        text = (
+            f"runaway: {name} ran for {self.step_timeout:g}s of wall time without giving control back "
+            f"(stopped at {where}); a coroutine must await, and a thread must block, for others to run"
+        )
+        stack = self.sites.stack_of(user) if user else []
+        rec.runaway_frame(actor, stack)
+        self.finish("runaway", report={"actor": actor, "name": name, "where": where, "text": text})
+
+    # -- running ----------------------------------------------------------------------
+
+    def load(self) -> types.CodeType:
+        try:
+            with open(self.path, "rb") as handle:
+                source_bytes = handle.read()
+        except OSError as exc:
+            self.finish("error", error=f"{self.shown_path}: cannot read: {exc.strerror or exc}")
+        try:
+            self.source = source_bytes.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self.finish("error", error=f"{self.shown_path}: not UTF-8 text ({exc.reason} at byte {exc.start})")
+        try:
+            return compile(source_bytes, self.path, "exec", dont_inherit=True)
+        except SyntaxError as exc:
+            where = f"{self.shown_path}:{exc.lineno}" + (f":{exc.offset}" if exc.offset else "")
+            self.finish("error", error=f"{where}: SyntaxError: {exc.msg}", line=exc.lineno)
+        except ValueError as exc:  # e.g. null bytes
+            self.finish("error", error=f"{self.shown_path}: cannot compile: {exc}")
+
+    def header(self, code: types.CodeType) -> dict[str, Any]:
+        lesson = None
+        consts = code.co_consts
+        if consts and isinstance(consts[0], str) and self.source.lstrip().startswith(('"', "'")):
+            lesson = consts[0]
+        return {
+            "format": FORMAT_NAME,
+            "version": FORMAT_VERSION,
+            "scenario": self.shown_path,
+            "file": os.path.basename(self.path),
+            "seed": self.seed,
+            "max_frames": self.max_frames,
+            "python": platform.python_version(),
+            "lesson": lesson,
+            "source": self.source,
+        }
+
+    def run(self) -> NoReturn:
+        code = self.load()
+        self.kernel = kernel = Kernel(self.clock, self.on_deadlock)
+        self.recorder = rec = Recorder(
+            self.writer.write, self.clock, self.sites, max_frames=self.max_frames, header=self.header(code)
+        )
+        rec.kernel = kernel
+        rec.on_stop = self.on_stop
+        kernel.recorder = rec
+        rec.thread_created(kernel.main)
+
+        vtime.install(self.clock, kernel, self.seed)
+        simthreads.install(kernel)
+        probes.install(rec)
+        asyncio.set_event_loop_policy(
+            SimEventLoopPolicy(lambda: SimEventLoop(clock=self.clock, idler=kernel, recorder=rec))
+        )
+        os._exit = self.on_exit_call  # type: ignore[assignment]
+        sys.stdout = CapturedStream(rec.write_out, "<stdout>")
+        sys.stderr = CapturedStream(rec.write_err, "<stderr>")
+        _thread.start_new_thread(self.watch, ())
+
+        module = types.ModuleType("__main__")
+        module.__file__ = self.path
+        module.__builtins__ = __builtins__  # type: ignore[attr-defined]
+        sys.modules["__main__"] = module
+        sys.argv = [self.path]
+        sys.path[0] = os.path.dirname(self.path)
+        try:
+            exec(code, module.__dict__)
+            self._shutdown_threads()
+        except SystemExit as exc:
+            self._shutdown_threads()
+            self._exited(exc)
+        except RecordingStopped as stop:
+            self.finish(stop.outcome, report={"text": stop.detail})
+        except BaseException as exc:
+            self._shutdown_threads()
+            rec.flush_pending(kernel.current.tid)
+            self.finish("exception", report=rec.format_exception(exc))
+        rec.flush_pending(kernel.current.tid)
+        self.finish("completed")
+
+    def _shutdown_threads(self) -> None:
+        """What the interpreter does at exit: threading's atexit hooks, then join non-daemon threads."""
+        threading._shutdown()  # type: ignore[attr-defined]
+
+    def _exited(self, exc: SystemExit) -> NoReturn:
+        assert self.recorder is not None and self.kernel is not None
+        self.recorder.flush_pending(self.kernel.current.tid)
+        code = exc.code
+        if code is None or code == 0:
+            self.finish("completed", exit_code=0)
+        report = self.recorder.format_exception(exc)
+        if not isinstance(code, int):
+            print(code, file=sys.__stderr__)
+        self.finish("exception", exit_code=code if isinstance(code, int) else 1, report=report)
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    parser = argparse.ArgumentParser(prog="python -m tui.engine.record")
+    parser.add_argument("file")
+    parser.add_argument("--out-fd", type=int, required=True)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-frames", type=int, default=DEFAULT_MAX_FRAMES)
+    parser.add_argument("--step-timeout", type=float, default=DEFAULT_STEP_TIMEOUT)
+    args = parser.parse_args(argv)
+    session = Session(args.file, args.seed, args.max_frames, args.step_timeout, args.out_fd)
+    session.run()
+
+
+if __name__ == "__main__":
+    main()

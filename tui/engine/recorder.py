@@ -1,0 +1,694 @@
+"""Provides Recorder: turns each scheduling step into one JSON frame.
+
+The loop and the thread kernel call in at every decision (a callback queued,
+a timer armed, a step run, a thread switched); the recorder keeps the deltas
+of the current step and writes them out as one line when the step ends. A
+viewer folds those deltas to rebuild the whole state at any frame; see
+`tui.trace.format` for the documented shape of a line.
+
+This module sits on the hot path of every step: the common frame is built by
+string formatting rather than json.dumps of a dict, and everything rare
+(definitions, states, output) is encoded only when present.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import linecache
+import re
+import sys
+import weakref
+from asyncio import futures, tasks, timeouts
+from collections.abc import Callable
+from types import CoroutineType, FrameType, GeneratorType
+from typing import Any
+
+from tui.engine import probes, waits
+from tui.engine.clock import VirtualClock
+from tui.engine.sites import Sites
+from tui.engine.tracebacks import traceback_sites, user_exception_report
+from tui.trace.format import FORMAT_NAME, FORMAT_VERSION
+
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "Recorder", "RecordingStopped"]
+
+MAX_OUT_PER_FRAME = 64 * 1024
+MAX_OUT_IN_TRACE = 4 * 1024 * 1024
+MAX_REPR = 200
+
+_TASK_TYPES = frozenset({asyncio.Task, tasks._PyTask})
+_GATHERING = tasks._GatheringFuture
+_SET_RESULT_UNLESS_CANCELLED = futures._set_result_unless_cancelled
+_RELEASE_WAITER = tasks._release_waiter
+_ON_TIMEOUT = timeouts.Timeout._on_timeout
+_YIELD = ("yield",)
+
+_ASSIGNED_NAME = re.compile(r"^\s*(?:self\.)?([A-Za-z_]\w*)\s*(?::[^=]*)?=(?!=)")
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=repr).encode
+
+
+class RecordingStopped(BaseException):
+    """Raised inside the recorded program to stop it (a limit was reached).
+
+    A BaseException, so that `except Exception` in user code cannot swallow it.
+    """
+
+    def __init__(self, outcome: str, detail: str) -> None:
+        super().__init__(detail)
+        self.outcome = outcome
+        self.detail = detail
+
+
+class _TaskInfo:
+    __slots__ = ("name", "tid")
+
+    def __init__(self, tid: str, name: str) -> None:
+        self.tid = tid
+        self.name = name
+
+
+def short_repr(value: Any, limit: int = MAX_REPR) -> str:
+    """repr() that survives a broken __repr__ and keeps frames small."""
+    try:
+        text = repr(value)
+    except Exception as exc:
+        text = f"<repr failed: {type(exc).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def callback_label(callback: Any) -> str:
+    """A readable name for a plain loop callback: `func()` or `Type.method()`."""
+    func = getattr(callback, "func", None)  # functools.partial
+    if func is not None:
+        callback = func
+    owner = getattr(callback, "__self__", None)
+    name = getattr(callback, "__name__", None) or type(callback).__name__
+    if owner is not None and not isinstance(owner, type) and type(owner).__name__ != "module":
+        return f"{type(owner).__name__}.{name}()"
+    return f"{name}()"
+
+
+def _ints(values: list[int]) -> str:
+    if len(values) == 1:
+        return "[%d]" % values[0]
+    return "[" + ",".join(map(str, values)) + "]"
+
+
+class Recorder:
+    """Collects one step's changes and writes them as a frame when the step ends."""
+
+    def __init__(
+        self,
+        emit: Callable[[str], None],
+        clock: VirtualClock,
+        sites: Sites,
+        *,
+        max_frames: int = 100_000,
+        header: dict[str, Any] | None = None,
+    ) -> None:
+        self.emit = emit
+        self.clock = clock
+        self.sites = sites
+        self.max_frames = max_frames
+        self._header = header
+        self.frames = 0
+        self.current: str = "Th1"
+        """The actor running right now: a task id, "cb", or a thread id."""
+        self.kernel: Any = None
+        self.on_stop: Callable[[str, str], None] | None = None
+        """Called instead of raising RecordingStopped (the recording process exits there)."""
+        self.stopped: tuple[str, str] | None = None
+        self.running: tuple[Any, float] | None = None
+        """The handle being run and when it started (for a runaway report)."""
+        self.main_tasks: list[str] = []
+        self.main_result: str | None = None
+        self._expect_main = False
+
+        self._hid = 0
+        self._tasks: dict[Any, _TaskInfo] = {}
+        self._finished: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+        self._task_count = 0
+        self._names: dict[str, str] = {}
+        self._resources: dict[str, Any] = {}
+        self._kinds: dict[str, str] = {}
+        self._kind_counts: dict[str, int] = {}
+        self._var_names: dict[str, int] = {}
+        self._last_state: dict[str, dict[str, Any]] = {}
+        self._defs: dict[str, dict[str, Any]] = {}
+        self._futs: dict[Any, tuple[str, Any, float | None]] = {}
+        """Waiter futures -> (resource id or label, resource object, sleep deadline)."""
+        self._fut_ids: dict[Any, str] = {}
+        self._waiter_tid: dict[Any, str] = {}
+        """Waiter futures -> the task waiting on them, until it wakes."""
+
+        # deltas of the step in progress, kept as ready-made JSON fragments
+        self._ready_add: list[str] = []
+        self._timers_add: list[str] = []
+        self._cancelled: list[int] = []
+        self._fired: list[int] = []
+        self._new: list[dict[str, Any]] = []
+        self._dirty: dict[str, Any] = {}
+        self._out: list[str] = []
+        self._err: list[str] = []
+        self._out_in_trace = 0
+        self.stdout_total: list[str] = []
+        self.stdout_size = 0
+        self.stderr_total: list[str] = []
+        self.stderr_size = 0
+
+    # -- naming -------------------------------------------------------------------------
+
+    def name_of(self, actor: str | None) -> str:
+        if actor is None:
+            return "nobody"
+        return self._names.get(actor, actor)
+
+    def shown(self, rid: str) -> str:
+        """How a resource reads in a sentence: `lock (Lock#1)`, or just `Lock#1`."""
+        name = self._names.get(rid, rid)
+        return rid if name == rid else f"{name} ({rid})"
+
+    def task_id(self, task: Any) -> str | None:
+        info = self._tasks.get(task)
+        if info is not None:
+            return info.tid
+        try:
+            return self._finished.get(task)
+        except TypeError:
+            return None
+
+    def _register_task(self, task: Any) -> _TaskInfo:
+        self._task_count += 1
+        tid = f"T{self._task_count}"
+        info = self._tasks[task] = _TaskInfo(tid, task.get_name())
+        self._names[tid] = info.name
+        coro = task.get_coro()
+        definition: dict[str, Any] = {
+            "task": tid,
+            "name": info.name,
+            "coro": getattr(coro, "__qualname__", type(coro).__name__),
+            "by": self.current,
+        }
+        frame = getattr(coro, "cr_frame", None)
+        if frame is not None and self.sites.is_user(frame.f_code):
+            definition["at"] = [self.sites.site(frame.f_code, frame.f_code.co_firstlineno)]
+        else:
+            definition["internal"] = True
+        self._new.append(definition)
+        return info
+
+    def resource_created(self, obj: Any, kind: str) -> str:
+        """Give a new primitive its id (`Lock#1`) and, if we can find it, its variable name."""
+        kind = kind if kind in probes.STATE_OF else probes.kind_of(obj)
+        count = self._kind_counts[kind] = self._kind_counts.get(kind, 0) + 1
+        rid = f"{kind}#{count}"
+        attrs = getattr(obj, "__dict__", None)
+        if attrs is not None:
+            attrs["_cc_rid"] = rid
+        else:
+            self._fut_ids[obj] = rid
+        self._resources[rid] = obj
+        self._kinds[rid] = kind
+        # Frame 1 is the probe that called us; its caller made the object.
+        maker = sys._getframe(2)
+        internal = not self.sites.is_user(maker.f_code)
+        user = self.sites.user_frame(maker)
+        name = self._variable_name(user) if user is not None and not internal else None
+        definition: dict[str, Any] = {"res": rid, "kind": kind, "name": name or rid, "by": self.current}
+        if internal and attrs is not None:
+            attrs["_cc_internal"] = True
+            definition["internal"] = True
+        if user is not None:
+            definition["at"] = self.sites.site(user.f_code, user.f_lineno)
+        self._names[rid] = definition["name"]
+        self._defs[rid] = definition
+        self._new.append(definition)
+        self._dirty[rid] = obj
+        if attrs is not None:
+            self._adopt_parts(obj, definition["name"])
+        return rid
+
+    def _adopt_parts(self, obj: Any, shown: str) -> None:
+        """Name the Lock inside a Condition `cond.lock`; a Barrier's inner condition waits for it."""
+        for attr in ("_lock", "_cond"):
+            part = obj.__dict__.get(attr)
+            part_attrs = getattr(part, "__dict__", None)
+            if not part_attrs or not part_attrs.get("_cc_internal"):
+                continue
+            part_rid = part_attrs["_cc_rid"]
+            part_name = f"{shown}.{attr.strip('_')}"
+            self._names[part_rid] = part_name
+            definition = self._defs.get(part_rid)
+            if definition is not None:
+                definition["name"] = part_name
+                definition["part_of"] = obj.__dict__["_cc_rid"]
+            if attr == "_cond":
+                part_attrs["_cc_parent"] = obj
+            self._adopt_parts(part, part_name)
+
+    def _variable_name(self, frame: FrameType) -> str | None:
+        line = linecache.getline(frame.f_code.co_filename, frame.f_lineno)
+        match = _ASSIGNED_NAME.match(line)
+        if not match:
+            return None
+        name = match.group(1)
+        seen = self._var_names[name] = self._var_names.get(name, 0) + 1
+        return name if seen == 1 else f"{name}-{seen}"
+
+    def rid_of(self, obj: Any) -> str | None:
+        attrs = getattr(obj, "__dict__", None)
+        return attrs.get("_cc_rid") if attrs is not None else self._fut_ids.get(obj)
+
+    def future_ref(self, fut: Any) -> tuple[str, Any, float | None]:
+        """What a future stands for: (id or label, resource object or None, sleep deadline)."""
+        known = self._futs.get(fut)
+        if known is not None:
+            return known
+        tid = self.task_id(fut)
+        if tid is not None:
+            return (tid, None, None)
+        rid = self.rid_of(fut)
+        if rid is not None:
+            return (rid, fut, None)
+        if type(fut) is _GATHERING:
+            children = [self.task_id(c) or "?" for c in fut._children]
+            ref = self._futs[fut] = ("gather(" + ", ".join(children) + ")", None, None)
+            return ref
+        rid = self.resource_created(fut, "Future")
+        return (rid, fut, None)
+
+    # -- hooks called by the loop -----------------------------------------------------------
+
+    def handle_scheduled(self, handle: Any, callback: Any, args: tuple[Any, ...]) -> None:
+        self._hid += 1
+        hid = handle._hid = self._hid
+        owner = getattr(callback, "__self__", None)
+        if type(owner) in _TASK_TYPES:
+            info = self._tasks.get(owner)
+            if info is None:
+                info = self._register_task(owner)
+                why: tuple[Any, ...] = ("new", self.current)
+                if self._expect_main:
+                    self._expect_main = False
+                    self.main_tasks.append(info.tid)
+            elif args:
+                fut = args[0]
+                why = ("cancel" if fut.cancelled() else "wake", fut, self.current)
+            elif self.current == info.tid:
+                why = _YIELD
+            else:
+                why = ("soon", self.current)
+            tid = handle._actor = info.tid
+            handle._task = owner
+            handle._why = why
+            self._ready_add.append('[%d,"%s"]' % (hid, tid))
+        else:
+            label = handle._actor = callback_label(callback)
+            handle._task = None
+            handle._why = ("soon", self.current)
+            self._ready_add.append("[%d,%s]" % (hid, _dumps(label)))
+
+    def timer_scheduled(self, timer: Any, callback: Any, args: tuple[Any, ...]) -> None:
+        self._hid += 1
+        hid = timer._hid = self._hid
+        when = timer._when
+        owner = self.current
+        if callback is _SET_RESULT_UNLESS_CANCELLED and args:
+            label = "sleep"
+            self._futs[args[0]] = ("sleep", None, when)
+        elif getattr(callback, "__func__", None) is _ON_TIMEOUT:
+            label = "timeout"
+        elif callback is _RELEASE_WAITER:
+            label = "wait_for timeout"
+        else:
+            label = callback_label(callback)
+        timer._actor = label
+        timer._task = None
+        timer._why = ("timer", when, owner)
+        self._timers_add.append('[%d,%r,"%s",%s]' % (hid, when, owner, _dumps(label)))
+
+    def timer_fired(self, timer: Any) -> None:
+        self._fired.append(timer._hid)
+
+    def handle_cancelled(self, handle: Any) -> None:
+        # A handle that already ran changes nothing when cancelled (asyncio.sleep
+        # cancels its timer after it fired); only a pending one leaves the queue.
+        if handle._hid > 0:
+            self._cancelled.append(handle._hid)
+
+    def make_future(self, loop: Any, creator: FrameType) -> Any:
+        """A future for loop.create_future(); a user's own futures become probed resources."""
+        code = creator.f_code
+        if self.sites.is_user(code):
+            fut = probes.ProbedFuture(loop=loop)
+            self.resource_created(fut, "Future")
+            return fut
+        fut = futures.Future(loop=loop)
+        owner = creator.f_locals.get("self")
+        rid = owner.__dict__.get("_cc_rid") if hasattr(owner, "__dict__") else None
+        if rid is not None:
+            # A Barrier's inner Condition waits on the barrier's behalf.
+            parent = owner.__dict__.get("_cc_parent")
+            if parent is not None:
+                owner, rid = parent, parent.__dict__["_cc_rid"]
+            self._futs[fut] = (rid, owner, None)
+        elif code.co_name in ("wait_for", "_wait"):
+            self._futs[fut] = (code.co_name.strip("_"), None, None)
+        return fut
+
+    def executor_future(self, fut: Any, func: Any) -> None:
+        self._futs[fut] = (f"executor:{getattr(func, '__name__', type(func).__name__)}", None, None)
+
+    def dirty(self, obj: Any) -> None:
+        rid = self.rid_of(obj)
+        if rid is not None:
+            self._dirty[rid] = obj
+
+    def run_until_complete_started(self, loop: Any, future: Any) -> bool:
+        """True for the first run_until_complete() of a loop: asyncio.run's main."""
+        if getattr(loop, "_cc_main_seen", False):
+            return False
+        loop._cc_main_seen = True
+        tid = self.task_id(future)
+        if tid is not None:
+            self.main_tasks.append(tid)
+        else:
+            self._expect_main = True
+        return True
+
+    def main_finished(self, result: Any) -> None:
+        self.main_result = short_repr(result)
+
+    # -- output -------------------------------------------------------------------------
+
+    def write_out(self, text: str) -> None:
+        self._out.append(text)
+        if self.stdout_size < MAX_OUT_IN_TRACE:
+            self.stdout_total.append(text)
+        self.stdout_size += len(text)
+
+    def write_err(self, text: str) -> None:
+        self._err.append(text)
+        if self.stderr_size < MAX_OUT_IN_TRACE:
+            self.stderr_total.append(text)
+        self.stderr_size += len(text)
+
+    # -- steps --------------------------------------------------------------------------
+
+    def run_handle(self, handle: Any) -> None:
+        """Run one ready handle and record it as one frame."""
+        if self.stopped is not None:
+            raise RecordingStopped(*self.stopped)
+        outer = self.current
+        task = handle._task
+        self.current = handle._actor if task is not None else "cb"
+        started = self.clock.now
+        self.running = (handle, started)
+        hid = handle._hid
+        handle._hid = -hid  # marks it as run: cancelling it now changes nothing
+        try:
+            handle._run()
+        finally:
+            self.running = None
+            self.current = outer
+            if task is not None:
+                self._end_task_step(hid, handle._why, task, started)
+            else:
+                self._end_callback(hid, handle, started)
+
+    def _why_json(self, why: tuple[Any, ...]) -> str:
+        kind = why[0]
+        if why is _YIELD:
+            return '["yield"]'
+        if kind == "wake" or kind == "cancel":
+            return '["%s",%s,"%s"]' % (kind, _dumps(self.future_ref(why[1])[0]), why[2])
+        if kind == "timer":
+            return '["timer",%r,"%s"]' % (why[1], why[2])
+        return '["%s","%s"]' % why
+
+    def _end_task_step(self, hid: int, why: tuple[Any, ...], task: Any, started: float) -> None:
+        info = self._tasks[task]
+        tid = info.tid
+        if why is _YIELD:
+            head = '{"i":%d,"t":%r,"a":"%s","k":"task","h":%d,"why":["yield"]' % (self.frames, started, tid, hid)
+        else:
+            head = '{"i":%d,"t":%r,"a":"%s","k":"task","h":%d,"why":%s' % (
+                self.frames,
+                started,
+                tid,
+                hid,
+                self._why_json(why),
+            )
+            if why[0] == "wake" or why[0] == "cancel":
+                woke_from = self._futs.pop(why[1], None)
+                if woke_from is not None and woke_from[1] is not None:
+                    self._dirty[woke_from[0]] = self._resources.get(woke_from[0], woke_from[1])
+                self._waiter_tid.pop(why[1], None)
+        parts = [head]
+        if task.done():
+            parts.append(self._task_end_json(task))
+            self._finished[task] = tid
+            del self._tasks[task]
+        else:
+            fw = task._fut_waiter
+            if fw is None:
+                parts.append(',"st":"ready","at":')
+            else:
+                parts.append(self._wait_json(tid, fw))
+                parts.append(',"at":')
+            parts.append(_ints(self._coro_stack(task.get_coro())))
+        name = task.get_name()
+        if name is not info.name and name != info.name:
+            info.name = self._names[tid] = name
+            parts.append(',"name":' + _dumps(name))
+        self._finish_frame(parts, started)
+
+    def _wait_json(self, tid: str, fw: Any) -> str:
+        """The `st`/`on`/`wait` fields of a task that suspended on future `fw`."""
+        ref, obj, until = self.future_ref(fw)
+        if until is not None:
+            return ',"st":"sleep","on":"sleep","until":%r' % until
+        if obj is None:
+            shown = self._names.get(ref)
+            words = f"waits for task {shown} to finish" if shown else f"waits for {ref}"
+            return ',"st":"wait","on":%s,"wait":%s' % (_dumps(ref), _dumps(words))
+        self._waiter_tid[fw] = tid
+        kind = self._kinds.get(ref, "")
+        words = waits.wait_words(kind, self.shown(ref), obj, fw, self.name_of, self._waiter_tid)
+        self._dirty[ref] = self._resources.get(ref, obj)
+        role = waits.role_of(kind, obj, fw)
+        if role is not None:
+            return ',"st":"wait","on":"%s","role":"%s","wait":%s' % (ref, role, _dumps(words))
+        return ',"st":"wait","on":"%s","wait":%s' % (ref, _dumps(words))
+
+    def _task_end_json(self, task: Any) -> str:
+        if task.cancelled():
+            return ',"st":"cancelled"'
+        exc = task._exception
+        if exc is None:
+            return ',"st":"done","result":' + _dumps(short_repr(task._result))
+        message = str(exc)[:MAX_REPR] or short_repr(exc, 160)
+        error = f"{type(exc).__name__}: {message}"
+        sites = traceback_sites(self.sites, exc.__traceback__)
+        return ',"st":"failed","error":%s,"at":%s' % (_dumps(error), _ints(sites))
+
+    def _coro_stack(self, coro: Any) -> list[int]:
+        """Sites of the user's frames along a task's await chain, outermost first."""
+        sites = self.sites
+        user = sites._user
+        out: list[int] = []
+        while coro is not None:
+            kind = type(coro)
+            if kind is CoroutineType:
+                frame = coro.cr_frame
+                nxt = coro.cr_await
+            elif kind is GeneratorType:
+                frame = coro.gi_frame
+                nxt = coro.gi_yieldfrom
+            else:
+                break
+            if frame is None:
+                break
+            code = frame.f_code
+            is_user = user.get(code)
+            if is_user is None:
+                is_user = sites.is_user(code)
+            if is_user:
+                out.append(sites.site(code, frame.f_lineno))
+            coro = nxt
+        return out
+
+    def _end_callback(self, hid: int, handle: Any, started: float) -> None:
+        why = handle._why
+        kind = "timer" if why[0] == "timer" else "cb"
+        head = '{"i":%d,"t":%r,"a":"cb","k":"%s","h":%d,"n":%s,"why":%s' % (
+            self.frames,
+            started,
+            kind,
+            hid,
+            _dumps(handle._actor),
+            self._why_json(why),
+        )
+        self._finish_frame([head], started)
+
+    def thread_frame(self, frame: dict[str, Any]) -> None:
+        """A frame built as a dict (threads, rare events): same deltas, same line."""
+        started = frame.pop("t")
+        head = _dumps({"i": self.frames, "t": started, **frame})
+        self._finish_frame([head[:-1]], started)
+
+    def _finish_frame(self, parts: list[str], started: float) -> None:
+        """Attach this step's deltas to the frame and write it."""
+        now = self.clock.now
+        if now != started:
+            parts.append(',"d":%r' % (now - started))
+        if self._fired:
+            parts.append(',"fired":' + _ints(self._fired))
+            self._fired = []
+        if self._ready_add:
+            parts.append(',"ready":[' + ",".join(self._ready_add) + "]")
+            self._ready_add = []
+        if self._timers_add:
+            parts.append(',"timers":[' + ",".join(self._timers_add) + "]")
+            self._timers_add = []
+        if self._cancelled:
+            parts.append(',"cancel":' + _ints(self._cancelled))
+            self._cancelled = []
+        if self._new:
+            parts.append(',"new":' + _dumps(self._new))
+            self._new = []
+            self._defs.clear()
+        if self._dirty:
+            changed = self._changed_states()
+            if changed:
+                parts.append(',"set":' + _dumps(changed))
+        if self._out:
+            parts.append(',"out":' + _dumps(self._take_output(self._out)))
+            self._out = []
+        if self._err:
+            parts.append(',"err":' + _dumps(self._take_output(self._err)))
+            self._err = []
+        if self.sites.pending:
+            parts.append(',"sites":' + _dumps(self.sites.pending))
+            self.sites.pending = {}
+        if self._header is not None:
+            parts.append(',"trace":' + _dumps(self._header))
+            self._header = None
+        parts.append("}")
+        self.emit("".join(parts))
+        self.frames += 1
+        if self.frames >= self.max_frames:
+            self.stop("frame-limit", f"stopped after {self.frames} frames (the frame limit)")
+
+    def stop(self, outcome: str, detail: str) -> None:
+        """End the recording: hand over to on_stop, or raise into the program."""
+        self.stopped = (outcome, detail)
+        if self.on_stop is not None:
+            self.on_stop(outcome, detail)
+        raise RecordingStopped(outcome, detail)
+
+    def _take_output(self, chunks: list[str]) -> str:
+        text = "".join(chunks)
+        room = max(0, min(MAX_OUT_PER_FRAME, MAX_OUT_IN_TRACE - self._out_in_trace))
+        if len(text) > room:
+            dropped = len(text) - room
+            text = text[:room] + f"\n[concur-tui: {dropped} more characters of output not kept in the trace]\n"
+        self._out_in_trace += len(text)
+        return text
+
+    def _changed_states(self) -> dict[str, Any]:
+        changed: dict[str, Any] = {}
+        for rid, obj in self._dirty.items():
+            serialize = probes.STATE_OF.get(self._kinds.get(rid, ""))
+            if serialize is None:
+                continue
+            state = serialize(obj)
+            if self._last_state.get(rid) != state:
+                self._last_state[rid] = state
+                changed[rid] = state
+        self._dirty.clear()
+        return changed
+
+    # -- threads --------------------------------------------------------------------------
+
+    def thread_created(self, thread: Any) -> None:
+        self._names[thread.tid] = thread.name
+        definition: dict[str, Any] = {"thread": thread.tid, "name": thread.name}
+        if thread.tid != "Th1":
+            definition["by"] = self.current
+        self._new.append(definition)
+
+    def thread_slice_ended(self, kernel: Any, thread: Any) -> None:
+        """A thread stops running (blocked, yielded or ended): one frame for its slice."""
+        from tui.engine.kernel import BLOCKED, DONE, Sleep
+
+        frame: dict[str, Any] = {"t": thread.slice_start, "a": thread.tid, "k": "thread", "why": thread.why}
+        if thread.state == DONE:
+            frame["st"] = "failed" if thread.failed else "done"
+            if thread.failed:
+                frame["error"] = thread.failed
+        elif thread.state == BLOCKED:
+            blocker = thread.blocked_on
+            if isinstance(blocker, Sleep):
+                frame["st"] = "sleep"
+                frame["on"] = "sleep"
+                frame["until"] = blocker.until
+            else:
+                on, words = blocker.describe(kernel)
+                frame["st"] = "blocked"
+                frame["on"] = on
+                frame["wait"] = words
+        else:
+            frame["st"] = "ready"
+        frame["at"] = self.sites.stack_of(self.sites.user_frame(sys._getframe(1)))
+        self.thread_frame(frame)
+
+    def runaway_frame(self, actor: str, stack: list[int]) -> None:
+        """The last frame of a run stopped by the watchdog: the step that never ended."""
+        frame: dict[str, Any] = {"t": self.clock.now, "a": actor, "st": "runaway", "at": stack}
+        running = self.running
+        if running is not None:
+            handle, started = running
+            frame.update(t=started, h=-handle._hid, why=json.loads(self._why_json(handle._why)))
+            frame["k"] = "task" if handle._task is not None else "cb"
+        else:
+            frame["k"] = "thread"
+        self.thread_frame(frame)
+
+    def loop_entered(self) -> None:
+        kernel = self.kernel
+        if kernel is None:
+            return
+        thread = kernel.current
+        if thread.loop_depth == 0:
+            self.flush_pending(thread.tid, thread.slice_start)
+        thread.loop_depth += 1
+
+    def loop_left(self) -> None:
+        kernel = self.kernel
+        if kernel is None:
+            return
+        thread = kernel.current
+        thread.loop_depth -= 1
+        thread.slice_start = self.clock.now
+
+    # -- end of run -----------------------------------------------------------------------
+
+    def pending_tasks(self) -> list[tuple[str, Any]]:
+        return [(info.tid, task) for task, info in self._tasks.items()]
+
+    def kind_of(self, rid: str) -> str:
+        return self._kinds.get(rid, "")
+
+    def flush_pending(self, actor: str = "Th1", since: float | None = None) -> None:
+        """Write what a thread did outside any loop step (module code, output) as its own frame."""
+        if self._out or self._err or self._new or self._dirty or self._header is not None or self._ready_add:
+            frame: dict[str, Any] = {"t": self.clock.now if since is None else since, "a": actor, "k": "thread"}
+            frame["why"] = ["run"]
+            frame["st"] = "running"
+            frame["at"] = self.sites.stack_of(self.sites.user_frame(sys._getframe(1)))
+            self.thread_frame(frame)
+
+    def format_exception(self, exc: BaseException) -> dict[str, Any]:
+        return user_exception_report(self.sites, exc)

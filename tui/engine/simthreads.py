@@ -1,0 +1,134 @@
+"""Provides the simulated lock that threading, queue and concurrent.futures are built on.
+
+threading's Condition, Event, Semaphore, Barrier, RLock (its Python version),
+queue.Queue and concurrent.futures all rest on `threading._allocate_lock()`.
+Replacing that one primitive with SimLock, whose blocking goes through the
+kernel, puts every thread of the recorded program under the deterministic
+scheduler while the rest of the stdlib runs unchanged.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections import deque
+from typing import Any
+
+from tui.engine.kernel import Blocker, Kernel
+
+_kernel: Kernel | None = None
+
+
+class SimLock(Blocker):
+    """A `_thread.lock` whose waits are virtual and whose owner is known."""
+
+    __slots__ = ("__weakref__", "_locked", "_owner", "_waiters")
+
+    def __init__(self) -> None:
+        self._locked = False
+        self._owner: Any = None
+        self._waiters: deque[Any] = deque()
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        if not blocking and timeout != -1:
+            raise ValueError("can't specify a timeout for a non-blocking call")
+        if timeout < 0 and timeout != -1:
+            raise ValueError("timeout value must be a non-negative number")
+        kernel = _kernel
+        assert kernel is not None
+        if not self._locked:
+            self._locked = True
+            self._owner = kernel.current
+            return True
+        if not blocking or timeout == 0:
+            return False
+        deadline = None if timeout < 0 else kernel.clock.now + timeout
+        me = kernel.current
+        self._waiters.append(me)
+        while True:
+            woken = kernel.block(self, deadline)
+            if not self._locked:
+                self._locked = True
+                self._owner = me
+                return True
+            if not woken:
+                try:
+                    self._waiters.remove(me)
+                except ValueError:
+                    pass
+                return False
+            # Another thread took the lock between the release and our turn,
+            # as a running thread can on CPython; wait again, first in line.
+            self._waiters.appendleft(me)
+
+    def release(self) -> None:
+        if not self._locked:
+            raise RuntimeError("release unlocked lock")
+        self._locked = False
+        self._owner = None
+        if self._waiters:
+            kernel = _kernel
+            assert kernel is not None
+            kernel.wake(self._waiters.popleft(), via="lock")
+
+    def locked(self) -> bool:
+        return self._locked
+
+    def _at_fork_reinit(self) -> None:
+        self._locked = False
+        self._owner = None
+        self._waiters.clear()
+
+    acquire_lock = acquire
+    release_lock = release
+    locked_lock = locked
+
+    def __enter__(self) -> bool:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def __repr__(self) -> str:
+        return f"<{'locked' if self._locked else 'unlocked'} SimLock>"
+
+    # -- Blocker -------------------------------------------------------------
+
+    def describe(self, kernel: Kernel) -> tuple[str, str]:
+        owner = self._owner
+        if owner is None:
+            return ("lock", "waits for a lock")
+        return ("lock", f"waits for a lock held by {owner.name}")
+
+    def holders(self, kernel: Kernel) -> list[str]:
+        return [self._owner.tid] if self._owner is not None else []
+
+
+def _set_sentinel() -> SimLock:
+    """Thread.join() waits on this lock; the kernel releases it when the thread ends."""
+    lock = SimLock()
+    assert _kernel is not None
+    _kernel.current.sentinel = lock
+    return lock
+
+
+def _start_new_thread(function: Any, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> int:
+    assert _kernel is not None
+    return _kernel.start_thread(function, args, kwargs)
+
+
+def install(kernel: Kernel) -> None:
+    """Route threading, queue and concurrent.futures through the kernel (recording process only)."""
+    global _kernel
+    _kernel = kernel
+    threading._allocate_lock = SimLock  # type: ignore[attr-defined]
+    threading.Lock = SimLock  # type: ignore[assignment, misc]
+    threading._CRLock = None  # type: ignore[attr-defined]
+    threading._start_new_thread = _start_new_thread  # type: ignore[attr-defined]
+    threading._set_sentinel = _set_sentinel  # type: ignore[attr-defined]
+    queue.SimpleQueue = queue._PySimpleQueue  # type: ignore[assignment, misc, attr-defined]
+    import concurrent.futures.thread as cf_thread
+
+    # Locks made at import time are real; the ones a blocked thread may hold
+    # while another thread needs them must be simulated too.
+    cf_thread._global_shutdown_lock = SimLock()  # type: ignore[attr-defined]

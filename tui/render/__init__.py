@@ -1,0 +1,1 @@
+"""Provides Rich renderables of trace objects (no Textual here)."""

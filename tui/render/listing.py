@@ -1,0 +1,80 @@
+"""Provides the readable `concur-tui trace` listing: one line per frame, then the outcome."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
+
+from tui.recording import Recording
+from tui.trace.model import Trace, TraceFormatError
+from tui.trace.narrate import narrate
+
+OUTCOME_STYLES = {
+    "completed": "bold green",
+    "exception": "bold red",
+    "deadlock": "bold red",
+    "frame-limit": "bold yellow",
+    "runaway": "bold yellow",
+    "crashed": "bold red",
+    "error": "bold red",
+}
+
+
+def frame_line(trace: Trace, index: int) -> Text:
+    """`  12  t=1.000s  worker-1  <narration>` for frame `index`."""
+    frame = trace.frame(index)
+    world = trace.state_at(index)
+    actor = frame.get("a", "")
+    who = world.name(actor) if actor != "cb" else "loop"
+    line = Text()
+    line.append(f"{index:>6} ", style="dim")
+    line.append(f"t={frame['t']:.3f}s ", style="cyan")
+    line.append(f"{who:<14.14} ", style="bold")
+    line.append(narrate(frame, world))
+    return line
+
+
+def _print_output(console: Console, frame: dict[str, Any]) -> None:
+    for stream, style in (("out", ""), ("err", "red")):
+        text = frame.get(stream)
+        if text:
+            for printed in text.rstrip("\n").split("\n"):
+                console.print(Text("         │ ", style="dim") + Text(printed, style=style))
+
+
+def print_summary(console: Console, summary: dict[str, Any]) -> None:
+    outcome = summary.get("outcome", "?")
+    head = Text("outcome: ", style="bold") + Text(outcome, style=OUTCOME_STYLES.get(outcome, "bold"))
+    head.append(f"   frames: {summary.get('frames', 0)}   virtual time: {summary.get('virtual_time', 0.0):.3f}s")
+    if summary.get("result") is not None:
+        head.append(f"   result: {summary['result']}")
+    console.print(head)
+    if summary.get("error"):
+        console.print(Text(str(summary["error"]), style="red"))
+    report = summary.get("report") or {}
+    if report.get("traceback"):
+        console.print(Text(report["traceback"].rstrip("\n"), style="red"))
+    elif report.get("text"):
+        console.print(Text(str(report["text"]), style="red" if outcome != "frame-limit" else "yellow"))
+
+
+def print_listing(recording: Recording, console: Console | None = None) -> dict[str, Any]:
+    """Stream the recording's frames as readable lines; returns the summary."""
+    console = console or Console(soft_wrap=True, highlight=False)
+    trace = Trace()
+    for line in recording.lines():
+        try:
+            trace.add_line(line)
+        except TraceFormatError as exc:
+            console.print(f"[red]bad trace line: {escape(str(exc))}[/red]")
+            continue
+        if trace.summary is None:
+            index = len(trace) - 1
+            console.print(frame_line(trace, index))
+            _print_output(console, trace.frame(index))
+    summary = trace.summary or {"outcome": "crashed"}
+    print_summary(console, summary)
+    return summary

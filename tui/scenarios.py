@@ -1,0 +1,60 @@
+"""Provides the bundled lessons: where they live and their one-line summaries.
+
+Listing reads each file's docstring with `ast`, so nothing is ever run to
+fill a menu; recording is the engine's job, in its own process.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_SCENARIO = "lock_contention.py"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    path: Path
+    title: str
+    """The docstring's first line."""
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+
+def bundled_dir() -> Path:
+    """`scenarios/` of a source checkout, or the copy shipped inside the wheel."""
+    package = Path(__file__).resolve().parent
+    checkout = package.parent / "scenarios"
+    if checkout.is_dir():
+        return checkout
+    return package / "_bundled_scenarios"
+
+
+def summary_of(path: Path) -> str:
+    """The first line of a file's module docstring, or a note saying why there is none."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
+        return "(cannot be read)"
+    doc = ast.get_docstring(tree)
+    return doc.strip().splitlines()[0] if doc else "(no docstring)"
+
+
+def bundled() -> list[Scenario]:
+    return [Scenario(path, summary_of(path)) for path in sorted(bundled_dir().glob("*.py"))]
+
+
+def default_path() -> Path:
+    return bundled_dir() / DEFAULT_SCENARIO
+
+
+def resolve(name_or_path: str) -> Path:
+    """A path as given, or a bundled scenario by name (`deadlock`, `deadlock.py`)."""
+    path = Path(name_or_path)
+    if path.exists() or path.suffix == ".py" and ("/" in name_or_path or path.exists()):
+        return path
+    candidate = bundled_dir() / (name_or_path if name_or_path.endswith(".py") else name_or_path + ".py")
+    return candidate if candidate.exists() else path

@@ -1,0 +1,1 @@
+"""Provides the recorded trace: its file format, and the state at any frame (stdlib only)."""

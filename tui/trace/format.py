@@ -1,0 +1,74 @@
+"""Provides the trace file format: its name, version and documented shape.
+
+A trace is JSON Lines, UTF-8. Every line but the last is one **frame** (one
+scheduling step); the last line is `{"summary": {...}}`. The first frame
+carries the header under `"trace"`. Version 1 is described here and in the
+README; a reader refuses other versions with a clear message.
+
+Frame fields (absent when empty):
+
+    i       frame index, from 0
+    t       virtual time (seconds) when the step began
+    d       virtual seconds the step itself took (a blocking call inside it)
+    a       the actor that ran: a task id "T3", a thread id "Th2", or "cb"
+    k       "task" | "cb" (plain callback) | "timer" (a timer came due) | "thread"
+    h       id of the loop handle that ran (loop frames)
+    n       label of a callback or timer ("sleep", "Future.set_result()")
+    why     why it was ready:
+              ["new", by]            first step of a task created by `by`
+              ["yield"]              the task yielded (await asyncio.sleep(0))
+              ["wake", ref, by]      the future it awaited (ref) was completed by `by`
+              ["cancel", ref, by]    the future it awaited was cancelled by `by`
+              ["soon", by]           call_soon() from `by`
+              ["timer", due, owner]  a timer armed by `owner`, due at `due`
+              ["run"]                a thread ran code outside any loop step
+    st      state of the actor after the step: ready | wait | sleep | done |
+            failed | cancelled | blocked | running | runaway
+    on      what it waits on: a resource id ("Lock#1"), a task id, "sleep", or a label
+    role    which line of the resource it waits in ("get"/"put" for queues,
+            "notify"/"lock" for conditions)
+    wait    what it waits on, in words ("waits for lock (Lock#1) held by worker-1, 1st in line")
+    until   wake-up time of a sleep
+    at      where the actor stopped: site ids, outermost first
+    result  repr of a finished task's return value
+    error   "Type: message" of a failed task or thread
+    name    the task's new name, when it changed
+    fired   ids of timers moved to the ready queue before this step
+    ready   [[handle id, task id or callback label], ...] appended to the ready queue
+    timers  [[handle id, due time, owner, label], ...] added to the timer heap
+    cancel  handle ids cancelled (removed from the heap, or marked in the ready queue)
+    new     definitions: {"task", "name", "coro", "by", "at"?, "internal"?},
+            {"thread", "name", "by"?}, {"res", "kind", "name", "by", "at"?, "internal"?, "part_of"?}
+    set     {resource id: state} for resources whose state changed (see RESOURCE_STATES)
+    out     text printed to stdout during the step; `err` the same for stderr
+    sites   {site id: [file, line, function]} for sites first used by this frame
+    trace   header (frame 0 only): format, version, scenario, file, seed,
+            max_frames, python, lesson (the module docstring), source
+
+Summary fields: format, version, outcome (completed | exception | deadlock |
+frame-limit | runaway | crashed | error), frames, virtual_time, result,
+scenario, seed, stdout, stderr, and where relevant exit_code, report, error.
+"""
+
+from __future__ import annotations
+
+FORMAT_NAME = "concur-tui-trace"
+FORMAT_VERSION = 1
+
+OUTCOMES = ("completed", "exception", "deadlock", "frame-limit", "runaway", "crashed", "error")
+
+RESOURCE_STATES = {
+    "Lock": ("locked", "owner"),
+    "Semaphore": ("value", "holders"),
+    "BoundedSemaphore": ("value", "holders", "bound"),
+    "Event": ("set",),
+    "Condition": ("lock", "locked", "owner"),
+    "Barrier": ("parties", "count", "state"),
+    "Queue": ("size", "maxsize", "items", "unfinished"),
+    "Future": ("state", "result", "error"),
+}
+"""The fields a resource's state carries, per kind (PriorityQueue/LifoQueue as Queue).
+
+Waiters are not stored with resources: a task's own frame says what it waits
+on, so a viewer lists the waiters of a resource from the tasks' states.
+"""

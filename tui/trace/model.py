@@ -1,0 +1,269 @@
+"""Provides Trace: the frames of one run, and the world at any frame in bounded time.
+
+Frames arrive as JSON lines (from a recording process or a file) and are
+folded once, in order. Along the way the trace keeps:
+
+- the lines themselves, compressed in blocks (a 100,000-frame trace stays small);
+- a keyframe (a World snapshot) every so often, so `state_at(i)` folds at most
+  one interval of frames;
+- per-frame columns (time, actor) and per-actor state changes, which the
+  timeline and the seek keys read without touching the frames.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from array import array
+from bisect import bisect_right
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from tui.trace.format import FORMAT_NAME, FORMAT_VERSION
+from tui.trace.state import World
+
+BLOCK = 512
+"""Frames per compressed block of lines."""
+
+STATE_CODES = {
+    "ready": 1,
+    "running": 2,
+    "wait": 3,
+    "sleep": 4,
+    "blocked": 5,
+    "done": 6,
+    "failed": 7,
+    "cancelled": 8,
+    "runaway": 9,
+}
+STATE_NAMES = {code: name for name, code in STATE_CODES.items()}
+
+
+class TraceFormatError(ValueError):
+    """A line that is not a concur-tui trace frame (or from another version)."""
+
+
+class Trace:
+    """An append-only recorded run, with random access to the state at any frame."""
+
+    def __init__(self) -> None:
+        self.header: dict[str, Any] = {}
+        self.summary: dict[str, Any] | None = None
+        self.sites: dict[int, tuple[str, int, str]] = {}
+        self.times = array("d")
+        self.actor_index = array("i")
+        """Per frame: index into `actor_ids` of the actor that ran (-1 for a callback)."""
+        self.actor_ids: list[str] = []
+        self._actor_slot: dict[str, int] = {}
+        self.transitions: dict[str, tuple[array[int], array[int]]] = {}
+        """Per actor: (frame indexes, state codes) of each change of its state."""
+        self.output: list[tuple[int, str, str]] = []
+        """(frame index, "out" or "err", text) for frames that printed."""
+        self._output_frames = array("i")
+        self.world = World()
+        """The state after the last frame added (the live end of the fold)."""
+        self._keyframes: list[World] = []
+        self._keyframe_at = array("i")
+        self._next_keyframe = 0
+        self._blocks: list[bytes] = []
+        self._tail: list[str] = []
+        self._block_cache: OrderedDict[int, list[str]] = OrderedDict()
+        self._state_cache: OrderedDict[int, World] = OrderedDict()
+
+    # -- building ----------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    @property
+    def complete(self) -> bool:
+        return self.summary is not None
+
+    def add_line(self, line: str) -> None:
+        """Take one line of the trace: a frame, or the final summary."""
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            raise TraceFormatError(f"line {len(self) + 1} is not JSON: {exc}") from None
+        if not isinstance(record, dict):
+            raise TraceFormatError(f"line {len(self) + 1} is not a JSON object")
+        if "summary" in record:
+            self.summary = record["summary"]
+            self._check_version(self.summary)
+            return
+        if record.get("i") != len(self):
+            raise TraceFormatError(f"frame {len(self)} expected, got {record.get('i')!r}")
+        self._add_frame(record, line)
+
+    def _check_version(self, record: dict[str, Any]) -> None:
+        name = record.get("format", FORMAT_NAME)
+        version = record.get("version", FORMAT_VERSION)
+        if name != FORMAT_NAME:
+            raise TraceFormatError(f"not a concur-tui trace (format {name!r})")
+        if version != FORMAT_VERSION:
+            raise TraceFormatError(f"trace format version {version} is not supported (this is version {FORMAT_VERSION})")
+
+    def _add_frame(self, frame: dict[str, Any], line: str) -> None:
+        index = frame["i"]
+        header = frame.get("trace")
+        if header is not None:
+            self._check_version(header)
+            self.header = header
+        for sid, site in frame.get("sites", {}).items():
+            self.sites[int(sid)] = tuple(site)  # type: ignore[assignment]
+        if index == self._next_keyframe:
+            self._keyframes.append(self.world.snapshot())
+            self._keyframe_at.append(index - 1)
+            # Space keyframes so each costs about as much as folding the frames between them.
+            self._next_keyframe = index + max(256, 4 * (len(self.world.actors) + len(self.world.resources)))
+        world = self.world
+        world.apply(frame)
+        self.times.append(frame["t"])
+        self.actor_index.append(self._slot(frame["a"]) if frame["k"] in ("task", "thread") else -1)
+        for actor_id in world.changed:
+            actor = world.actors[actor_id]
+            frames, codes = self.transitions.setdefault(actor_id, (array("i"), array("b")))
+            code = STATE_CODES.get(actor.state, 0)
+            if codes and frames[-1] == index:
+                codes[-1] = code
+            elif not codes or codes[-1] != code:
+                frames.append(index)
+                codes.append(code)
+        for stream in ("out", "err"):
+            text = frame.get(stream)
+            if text:
+                self.output.append((index, stream, text))
+                self._output_frames.append(index)
+        self._tail.append(line)
+        if len(self._tail) == BLOCK:
+            self._blocks.append(zlib.compress("\n".join(self._tail).encode("utf-8"), 6))
+            self._tail = []
+
+    def _slot(self, actor_id: str) -> int:
+        slot = self._actor_slot.get(actor_id)
+        if slot is None:
+            slot = self._actor_slot[actor_id] = len(self.actor_ids)
+            self.actor_ids.append(actor_id)
+        return slot
+
+    # -- reading -----------------------------------------------------------------------
+
+    def _lines_of_block(self, block: int) -> list[str]:
+        if block == len(self._blocks):
+            return self._tail
+        cached = self._block_cache.get(block)
+        if cached is None:
+            cached = zlib.decompress(self._blocks[block]).decode("utf-8").split("\n")
+            self._block_cache[block] = cached
+            if len(self._block_cache) > 8:
+                self._block_cache.popitem(last=False)
+        else:
+            self._block_cache.move_to_end(block)
+        return cached
+
+    def line(self, index: int) -> str:
+        if not 0 <= index < len(self):
+            raise IndexError(f"frame {index} is outside 0..{len(self) - 1}")
+        return self._lines_of_block(index // BLOCK)[index % BLOCK]
+
+    def frame(self, index: int) -> dict[str, Any]:
+        """Frame `index` as the dict it was recorded as."""
+        return json.loads(self.line(index))
+
+    def frames(self, start: int = 0, stop: int | None = None) -> Iterator[dict[str, Any]]:
+        stop = len(self) if stop is None else min(stop, len(self))
+        for index in range(start, stop):
+            yield self.frame(index)
+
+    def state_at(self, index: int) -> World:
+        """The world after frame `index` (-1: before the first frame)."""
+        if index >= len(self):
+            index = len(self) - 1
+        cached = self._state_cache.get(index)
+        if cached is not None:
+            self._state_cache.move_to_end(index)
+            return cached
+        world = self._fresh_world(index)
+        self._state_cache[index] = world
+        if len(self._state_cache) > 16:
+            self._state_cache.popitem(last=False)
+        return world
+
+    def _fresh_world(self, index: int) -> World:
+        index = max(-1, min(index, len(self) - 1))
+        position = bisect_right(self._keyframe_at, index) - 1
+        if index == len(self) - 1 and index >= 0:
+            return self.world.snapshot()
+        if position < 0:
+            return World()
+        world = self._keyframes[position].snapshot()
+        for frame_index in range(self._keyframe_at[position] + 1, index + 1):
+            world.apply(self.frame(frame_index))
+        return world
+
+    def output_until(self, index: int) -> list[tuple[int, str, str]]:
+        """What the program printed in frames 0..index, as (frame, stream, text)."""
+        return self.output[: bisect_right(self._output_frames, index)]
+
+    def site(self, sid: int) -> tuple[str, int, str] | None:
+        return self.sites.get(sid)
+
+    def where(self, sites: Iterable[int]) -> str:
+        """`file:line` of the innermost of these sites, or an empty string."""
+        found = [self.sites.get(s) for s in sites]
+        last = next((s for s in reversed(found) if s is not None), None)
+        return f"{last[0]}:{last[1]}" if last else ""
+
+    def frame_at_time(self, when: float) -> int:
+        """The last frame that began at or before virtual time `when`."""
+        return max(0, bisect_right(self.times, when) - 1)
+
+    def frames_of(self, actor_id: str) -> array[int]:
+        slot = self._actor_slot.get(actor_id)
+        found = array("i")
+        if slot is None:
+            return found
+        column = self.actor_index
+        found.extend(i for i in range(len(column)) if column[i] == slot)
+        return found
+
+    def next_frame_of(self, actor_id: str, after: int, step: int = 1) -> int | None:
+        """The next (step=1) or previous (step=-1) frame in which `actor_id` ran."""
+        slot = self._actor_slot.get(actor_id)
+        if slot is None:
+            return None
+        column = self.actor_index
+        index = after + step
+        while 0 <= index < len(column):
+            if column[index] == slot:
+                return index
+            index += step
+        return None
+
+    def state_code(self, actor_id: str, index: int) -> int:
+        """The state of an actor after frame `index` (0 if it did not exist yet)."""
+        entry = self.transitions.get(actor_id)
+        if entry is None:
+            return 0
+        frames, codes = entry
+        position = bisect_right(frames, index) - 1
+        return codes[position] if position >= 0 else 0
+
+    @property
+    def outcome(self) -> str | None:
+        return self.summary.get("outcome") if self.summary else None
+
+
+def load_lines(lines: Iterable[str]) -> Trace:
+    trace = Trace()
+    for line in lines:
+        if line.strip():
+            trace.add_line(line)
+    return trace
+
+
+def load(path: str) -> Trace:
+    """Read a saved trace (`concur-tui trace FILE --json > saved.jsonl`)."""
+    with open(path, encoding="utf-8") as handle:
+        return load_lines(handle)

@@ -1,0 +1,118 @@
+"""Provides narrate(): one plain-language sentence saying what a frame did and why."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tui.trace.state import World
+
+_WAKE_VERBS = {
+    "Lock": "was released",
+    "Semaphore": "was released",
+    "BoundedSemaphore": "was released",
+    "Event": "was set",
+    "Condition": "was notified",
+    "Barrier": "filled up",
+    "Future": "got its result",
+    "Queue": "changed",
+    "PriorityQueue": "changed",
+    "LifoQueue": "changed",
+}
+
+
+def _name(world: World, actor_id: str | None) -> str:
+    if actor_id in (None, "cb"):
+        return "a loop callback"
+    return world.name(actor_id)
+
+
+def _why_words(frame: dict[str, Any], world: World) -> str:
+    """Why the actor was ready, as a clause: "because lock (Lock#1) was released by worker-1"."""
+    why = frame.get("why") or []
+    kind = why[0] if why else ""
+    if kind == "new":
+        return f"starts (created by {_name(world, why[1])})"
+    if kind == "yield":
+        return "resumes after yielding to the loop"
+    if kind == "run":
+        return "ran"
+    if kind == "soon":
+        return f"runs (scheduled by {_name(world, why[1])})"
+    if kind in ("wake", "cancel"):
+        ref, by = why[1], why[2]
+        if kind == "cancel":
+            return f"resumes with CancelledError: what it awaited ({world.name(ref)}) was cancelled"
+        if ref == "sleep":
+            return "wakes up from its sleep"
+        resource = world.resources.get(ref)
+        if resource is not None:
+            verb = _WAKE_VERBS.get(resource.kind, "changed")
+            if resource.kind.endswith("Queue"):
+                verb = "had room" if frame.get("role") == "put" else "got an item"
+            return f"wakes up because {resource.shown} {verb} (by {_name(world, by)})"
+        if ref in world.actors:
+            return f"wakes up because task {world.name(ref)} finished"
+        if ref.startswith("gather"):
+            return "wakes up because everything it gathered has finished"
+        if ref.startswith("executor:"):
+            return f"wakes up because {ref.split(':', 1)[1]}() finished in a worker thread"
+        return f"wakes up because {ref} completed"
+    if kind == "timer":
+        return "runs"
+    return "runs"
+
+
+def _after_words(frame: dict[str, Any], world: World) -> str:
+    """What the actor did by the end of its step."""
+    state = frame.get("st")
+    if state == "ready":
+        if frame.get("k") == "thread":
+            return "gave the GIL to another thread"
+        return "yielded; it goes to the back of the ready queue"
+    if state == "sleep":
+        return f"now sleeps until t={frame.get('until', 0):.3f}s"
+    if state in ("wait", "blocked"):
+        return "now " + (frame.get("wait") or f"waits for {frame.get('on')}")
+    if state == "done":
+        result = frame.get("result")
+        return "finished" + (f", returning {result}" if result not in (None, "None") else "")
+    if state == "failed":
+        return f"failed with {frame.get('error', 'an exception')}"
+    if state == "cancelled":
+        return "was cancelled"
+    if state == "runaway":
+        return "never gave control back: the recording was stopped"
+    if state == "running":
+        return "is running code outside the event loop"
+    return "ran"
+
+
+def narrate(frame: dict[str, Any], world: World) -> str:
+    """The sentence for `frame`, given the world after it."""
+    kind = frame.get("k")
+    actor = frame.get("a")
+    if kind == "timer":
+        why = frame.get("why") or ["timer", frame.get("t", 0.0), None]
+        due, owner = why[1], why[2] if len(why) > 2 else None
+        label = frame.get("n", "timer")
+        whose = f"{_name(world, owner)}'s" if owner and owner != "cb" else "A"
+        sentence = f"{whose} {label} timer fired at t={frame['t']:.3f}s"
+        late = frame["t"] - due
+        if late > 1e-9:
+            sentence += f", {late:.3f}s late: the loop was busy when it came due"
+        return sentence + "."
+    if kind == "cb":
+        why = frame.get("why") or []
+        by = f", scheduled by {_name(world, why[1])}" if len(why) > 1 else ""
+        return f"The loop ran the callback {frame.get('n', '?')}{by}."
+    name = _name(world, actor)
+    if frame.get("why") == ["run"]:
+        return f"{name} ran the program's own code (outside any event loop step)."
+    sentence = f"{name} {_why_words(frame, world)} and {_after_words(frame, world)}"
+    blocked = frame.get("d", 0.0)
+    if blocked and kind == "task":
+        sentence += (
+            f". Its step took {blocked:.3f}s of virtual time without awaiting (a blocking call):"
+            " no other task could run meanwhile"
+        )
+    return sentence + "."

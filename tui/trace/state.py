@@ -1,0 +1,290 @@
+"""Provides World: the state of every actor and resource after a frame, and how a frame changes it.
+
+Folding frames into a World is the only way views learn anything: the world
+after frame i is the world after frame i-1 with frame i's deltas applied.
+Records are copied on write, so a snapshot (a keyframe) costs one dict copy,
+not a copy of every actor.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+LIVE_STATES = ("ready", "wait", "sleep", "blocked", "running")
+ENDED_STATES = ("done", "failed", "cancelled")
+
+
+class Actor:
+    """A task or a thread, as of some frame."""
+
+    __slots__ = (
+        "at",
+        "by",
+        "coro",
+        "created",
+        "error",
+        "gen",
+        "id",
+        "internal",
+        "kind",
+        "last",
+        "name",
+        "on",
+        "result",
+        "role",
+        "since",
+        "state",
+        "steps",
+        "until",
+        "wait",
+    )
+
+    def __init__(self, actor_id: str, kind: str, name: str, created: int, gen: int) -> None:
+        self.id = actor_id
+        self.kind = kind
+        self.name = name
+        self.coro = ""
+        self.by: str | None = None
+        self.internal = False
+        self.state = "ready" if kind == "task" else "running"
+        self.on: str | None = None
+        self.role: str | None = None
+        self.wait: str | None = None
+        self.until: float | None = None
+        self.at: list[int] = []
+        self.steps = 0
+        self.result: str | None = None
+        self.error: str | None = None
+        self.since = created
+        self.created = created
+        self.last = -1
+        """Index of the last frame in which this actor ran."""
+        self.gen = gen
+
+    def clone(self, gen: int) -> Actor:
+        twin = Actor.__new__(Actor)
+        for slot in Actor.__slots__:
+            setattr(twin, slot, getattr(self, slot))
+        twin.gen = gen
+        return twin
+
+    @property
+    def ended(self) -> bool:
+        return self.state in ENDED_STATES
+
+    def __repr__(self) -> str:
+        return f"<Actor {self.id} {self.name!r} {self.state}{' on ' + self.on if self.on else ''}>"
+
+
+class Resource:
+    """A lock, semaphore, event, condition, queue, barrier or future, as of some frame."""
+
+    __slots__ = ("at", "by", "created", "gen", "id", "internal", "kind", "name", "part_of", "state")
+
+    def __init__(self, definition: dict[str, Any], created: int, gen: int) -> None:
+        self.id: str = definition["res"]
+        self.kind: str = definition["kind"]
+        self.name: str = definition.get("name") or self.id
+        self.by: str | None = definition.get("by")
+        self.internal: bool = bool(definition.get("internal"))
+        self.part_of: str | None = definition.get("part_of")
+        self.at: int | None = definition.get("at")
+        self.state: dict[str, Any] = {}
+        self.created = created
+        self.gen = gen
+
+    def clone(self, gen: int) -> Resource:
+        twin = Resource.__new__(Resource)
+        for slot in Resource.__slots__:
+            setattr(twin, slot, getattr(self, slot))
+        twin.gen = gen
+        return twin
+
+    @property
+    def shown(self) -> str:
+        """`lock (Lock#1)`, or just `Lock#1` when no variable name was found."""
+        return self.id if self.name == self.id else f"{self.name} ({self.id})"
+
+    def __repr__(self) -> str:
+        return f"<Resource {self.id} {self.name!r} {self.state}>"
+
+
+class World:
+    """Everything a view shows at one frame."""
+
+    __slots__ = ("actors", "changed", "gen", "index", "ready", "resources", "running", "time", "timers")
+
+    def __init__(self) -> None:
+        self.index = -1
+        self.time = 0.0
+        self.gen = 0
+        self.running: str | None = None
+        """Actor id of the task or thread that ran in this frame, or a callback's label."""
+        self.actors: dict[str, Actor] = {}
+        self.resources: dict[str, Resource] = {}
+        self.ready: list[list[Any]] = []
+        """The loop's ready queue, in order: [handle id, task id or label, cancelled]."""
+        self.timers: dict[int, tuple[float, str, str]] = {}
+        """The timer heap: handle id -> (due time, owner actor, label)."""
+        self.changed: list[str] = []
+        """Actors whose state changed in the last applied frame."""
+
+    def snapshot(self) -> World:
+        """A frozen copy: records now shared are cloned before the next change."""
+        self.gen += 1
+        twin = World.__new__(World)
+        twin.index = self.index
+        twin.time = self.time
+        twin.gen = self.gen
+        twin.running = self.running
+        twin.actors = dict(self.actors)
+        twin.resources = dict(self.resources)
+        twin.ready = [list(entry) for entry in self.ready]
+        twin.timers = dict(self.timers)
+        twin.changed = list(self.changed)
+        return twin
+
+    def _actor(self, actor_id: str) -> Actor | None:
+        actor = self.actors.get(actor_id)
+        if actor is not None and actor.gen != self.gen:
+            actor = self.actors[actor_id] = actor.clone(self.gen)
+        return actor
+
+    def _resource(self, rid: str) -> Resource | None:
+        resource = self.resources.get(rid)
+        if resource is not None and resource.gen != self.gen:
+            resource = self.resources[rid] = resource.clone(self.gen)
+        return resource
+
+    # -- queries -----------------------------------------------------------------------
+
+    def waiters(self, rid: str, role: str | None = None) -> list[Actor]:
+        """Actors waiting on a resource, longest-waiting first."""
+        found = [
+            a
+            for a in self.actors.values()
+            if a.on == rid and a.state in ("wait", "blocked") and (role is None or a.role == role)
+        ]
+        found.sort(key=lambda a: (a.since, a.id))
+        return found
+
+    def tasks(self) -> list[Actor]:
+        return [a for a in self.actors.values() if a.kind == "task"]
+
+    def threads(self) -> list[Actor]:
+        return [a for a in self.actors.values() if a.kind == "thread"]
+
+    def name(self, actor_id: str | None) -> str:
+        if actor_id is None:
+            return "nobody"
+        actor = self.actors.get(actor_id)
+        if actor is not None:
+            return actor.name
+        resource = self.resources.get(actor_id)
+        if resource is not None:
+            return resource.shown
+        return actor_id
+
+    # -- folding ------------------------------------------------------------------------
+
+    def apply(self, frame: dict[str, Any]) -> None:
+        """Advance this world by one frame."""
+        index = frame["i"]
+        self.index = index
+        self.time = frame["t"] + frame.get("d", 0.0)
+        changed: list[str] = []
+        self.changed = changed
+
+        fired = frame.get("fired")
+        if fired:
+            for hid in fired:
+                timer = self.timers.pop(hid, None)
+                self.ready.append([hid, timer[2] if timer else "timer", False])
+        hid = frame.get("h")
+        if hid is not None:
+            self._take_ready(hid)
+
+        for definition in frame.get("new", ()):
+            self._define(definition, index)
+
+        actor_id = frame["a"]
+        kind = frame["k"]
+        if kind == "task" or kind == "thread":
+            self.running = actor_id
+            actor = self._actor(actor_id)
+            if actor is not None:
+                self._update_actor(actor, frame, index)
+                changed.append(actor_id)
+        else:
+            self.running = frame.get("n", actor_id)
+
+        for hid, who in frame.get("ready", ()):
+            self.ready.append([hid, who, False])
+            if who != actor_id:
+                woken = self._actor(who)
+                if woken is not None and woken.state != "ready":
+                    woken.state = "ready"
+                    woken.since = index
+                    woken.on = woken.wait = woken.role = None
+                    woken.until = None
+                    changed.append(who)
+        for hid, when, owner, label in frame.get("timers", ()):
+            self.timers[hid] = (when, owner, label)
+        for hid in frame.get("cancel", ()):
+            if self.timers.pop(hid, None) is None:
+                for entry in self.ready:
+                    if entry[0] == hid:
+                        entry[2] = True
+                        break
+        states = frame.get("set")
+        if states:
+            for rid, state in states.items():
+                resource = self._resource(rid)
+                if resource is not None:
+                    resource.state = state
+
+    def _take_ready(self, hid: int) -> None:
+        """Pop the handle that ran; cancelled handles ahead of it were skipped on the way."""
+        ready = self.ready
+        for position, entry in enumerate(ready):
+            if entry[0] == hid:
+                ahead = [e for e in ready[:position] if not e[2]]
+                ready[: position + 1] = ahead
+                return
+
+    def _define(self, definition: dict[str, Any], index: int) -> None:
+        if "task" in definition:
+            actor = Actor(definition["task"], "task", definition.get("name", ""), index, self.gen)
+            actor.coro = definition.get("coro", "")
+            actor.by = definition.get("by")
+            actor.internal = bool(definition.get("internal"))
+            actor.at = list(definition.get("at", ()))
+            self.actors[actor.id] = actor
+        elif "thread" in definition:
+            actor = Actor(definition["thread"], "thread", definition.get("name", ""), index, self.gen)
+            actor.by = definition.get("by")
+            actor.state = "ready" if actor.by else "running"
+            self.actors[actor.id] = actor
+        elif "res" in definition:
+            self.resources[definition["res"]] = Resource(definition, index, self.gen)
+
+    @staticmethod
+    def _update_actor(actor: Actor, frame: dict[str, Any], index: int) -> None:
+        state = frame.get("st", actor.state)
+        if state != actor.state or frame.get("on") != actor.on:
+            actor.since = index
+        actor.state = state
+        actor.on = frame.get("on")
+        actor.role = frame.get("role")
+        actor.wait = frame.get("wait")
+        actor.until = frame.get("until")
+        if "at" in frame:
+            actor.at = frame["at"]
+        actor.steps += 1
+        actor.last = index
+        if "result" in frame:
+            actor.result = frame["result"]
+        if "error" in frame:
+            actor.error = frame["error"]
+        if "name" in frame:
+            actor.name = frame["name"]
