@@ -50,12 +50,14 @@ def deadlock_report(recorder: Recorder, kernel: Kernel | None) -> dict[str, Any]
             words = waits.wait_words(kind, recorder.shown(ref), obj, fut, recorder.name_of)
         else:
             children = getattr(fut, "_children", None) or ()
-            holders = (
-                [ref]
-                if recorder.task_id(fut)
-                else [tid for c in children if not c.done() and (tid := recorder.task_id(c))]
-            )
-            words = f"waits for task {recorder.name_of(ref)} to finish" if recorder.task_id(fut) else f"waits for {ref}"
+            awaited_task = recorder.task_id(fut)
+            if awaited_task is not None:
+                holders = [awaited_task]
+                words = f"waits for task {recorder.name_of(ref)} to finish"
+            else:
+                pending = [recorder.task_id(child) for child in children if not child.done()]
+                holders = [child for child in pending if child]
+                words = f"waits for {ref}"
         edges[tid] = [(ref, h) for h in holders]
         found.append(
             {

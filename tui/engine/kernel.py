@@ -238,6 +238,7 @@ class Kernel:
             finally:
                 self._exit(thread)
 
+        thread.why = ["new", self.current.actor if self.recorder is None else self.recorder.current]
         ident = real_start_new_thread(bootstrap, ())
         thread.ident = ident
         self.by_ident[ident] = thread

@@ -272,11 +272,11 @@ class Recorder:
         if rid is not None:
             return (rid, fut, None)
         if type(fut) is _GATHERING:
-            children = [self.task_id(c) or "?" for c in fut._children]
+            children = [self.future_ref(c)[0] for c in fut._children]
             ref = self._futs[fut] = ("gather(" + ", ".join(children) + ")", None, None)
             return ref
-        rid = self.resource_created(fut, "Future")
-        return (rid, fut, None)
+        # A future made inside asyncio or a library: not one of the program's resources.
+        return ("future", None, None)
 
     # -- hooks called by the loop -----------------------------------------------------------
 
@@ -358,6 +358,10 @@ class Recorder:
         return fut
 
     def executor_future(self, fut: Any, func: Any) -> None:
+        inner = getattr(func, "func", None)
+        if inner is not None:  # asyncio.to_thread: partial(context.run, func, *args)
+            args = getattr(func, "args", ())
+            func = args[0] if getattr(inner, "__name__", "") == "run" and args else inner
         self._futs[fut] = (f"executor:{getattr(func, '__name__', type(func).__name__)}", None, None)
 
     def dirty(self, obj: Any) -> None:

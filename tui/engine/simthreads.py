@@ -10,6 +10,7 @@ scheduler while the rest of the stdlib runs unchanged.
 from __future__ import annotations
 
 import queue
+import sys
 import threading
 from collections import deque
 from typing import Any
@@ -19,15 +20,61 @@ from tui.engine.kernel import Blocker, Kernel
 _kernel: Kernel | None = None
 
 
+_LIBRARY_MODULES = ("threading", "queue", "concurrent.futures")
+_BLOCKING_APIS = {
+    "Thread.join": "waits for a thread to finish (Thread.join)",
+    "Event.wait": "waits for an Event to be set",
+    "Condition.wait": "waits on a Condition",
+    "Condition.wait_for": "waits on a Condition",
+    "Semaphore.acquire": "waits for a Semaphore",
+    "Barrier.wait": "waits at a Barrier",
+    "_RLock.acquire": "waits for an RLock",
+    "Queue.get": "waits for an item (queue.Queue.get)",
+    "Queue.put": "waits for room (queue.Queue.put)",
+    "Queue.join": "waits for queued work to be done (Queue.join)",
+    "_PySimpleQueue.get": "waits for an item (SimpleQueue.get)",
+    "Future.result": "waits for a concurrent.futures.Future result",
+    "Future.exception": "waits for a concurrent.futures.Future result",
+    "wait": "waits in concurrent.futures.wait()",
+    "as_completed": "waits in concurrent.futures.as_completed()",
+    "ThreadPoolExecutor.shutdown": "waits for the pool's threads to finish (shutdown)",
+}
+_ENTRY_POINTS = {
+    "_worker": "waits for work from the executor's queue",
+    "Thread.run": None,
+    "Thread._bootstrap_inner": None,
+}
+
+
+def blocking_call(frame: Any) -> tuple[str, str]:
+    """Name the threading/queue/futures call a blocked thread is in: (label, words)."""
+    found: tuple[str, str] | None = None
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if not module.startswith(_LIBRARY_MODULES):
+            break
+        name = frame.f_code.co_qualname
+        if name in _ENTRY_POINTS:
+            words = _ENTRY_POINTS[name]
+            if words is not None:
+                found = ("executor queue", words)
+            break
+        if name in _BLOCKING_APIS:
+            found = (name, _BLOCKING_APIS[name])
+        frame = frame.f_back
+    return found or ("lock", "waits for a lock")
+
+
 class SimLock(Blocker):
     """A `_thread.lock` whose waits are virtual and whose owner is known."""
 
-    __slots__ = ("__weakref__", "_locked", "_owner", "_waiters")
+    __slots__ = ("__weakref__", "_call", "_locked", "_owner", "_waiters")
 
     def __init__(self) -> None:
         self._locked = False
         self._owner: Any = None
         self._waiters: deque[Any] = deque()
+        self._call: tuple[str, str] | None = None
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         if not blocking and timeout != -1:
@@ -43,6 +90,7 @@ class SimLock(Blocker):
         if not blocking or timeout == 0:
             return False
         deadline = None if timeout < 0 else kernel.clock.now + timeout
+        self._call = blocking_call(sys._getframe(1))
         me = kernel.current
         self._waiters.append(me)
         while True:
@@ -69,7 +117,7 @@ class SimLock(Blocker):
         if self._waiters:
             kernel = _kernel
             assert kernel is not None
-            kernel.wake(self._waiters.popleft(), via="lock")
+            kernel.wake(self._waiters.popleft(), via=(self._call or ("lock",))[0])
 
     def locked(self) -> bool:
         return self._locked
@@ -95,10 +143,11 @@ class SimLock(Blocker):
     # -- Blocker -------------------------------------------------------------
 
     def describe(self, kernel: Kernel) -> tuple[str, str]:
+        label, words = self._call or ("lock", "waits for a lock")
         owner = self._owner
-        if owner is None:
-            return ("lock", "waits for a lock")
-        return ("lock", f"waits for a lock held by {owner.name}")
+        if label == "lock" and owner is not None:
+            return (label, f"waits for a lock held by {owner.name}")
+        return (label, words)
 
     def holders(self, kernel: Kernel) -> list[str]:
         return [self._owner.tid] if self._owner is not None else []

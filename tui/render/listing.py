@@ -57,6 +57,8 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
     report = summary.get("report") or {}
     if report.get("traceback"):
         console.print(Text(report["traceback"].rstrip("\n"), style="red"))
+    elif report.get("message"):
+        console.print(Text(f"{report.get('type', 'Error')}: {report['message']}", style="red"))
     elif report.get("text"):
         console.print(Text(str(report["text"]), style="red" if outcome != "frame-limit" else "yellow"))
 

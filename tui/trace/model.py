@@ -102,7 +102,9 @@ class Trace:
         if name != FORMAT_NAME:
             raise TraceFormatError(f"not a concur-tui trace (format {name!r})")
         if version != FORMAT_VERSION:
-            raise TraceFormatError(f"trace format version {version} is not supported (this is version {FORMAT_VERSION})")
+            raise TraceFormatError(
+                f"trace format version {version} is not supported (this is version {FORMAT_VERSION})"
+            )
 
     def _add_frame(self, frame: dict[str, Any], line: str) -> None:
         index = frame["i"]

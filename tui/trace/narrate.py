@@ -28,8 +28,8 @@ def _name(world: World, actor_id: str | None) -> str:
 
 def _why_words(frame: dict[str, Any], world: World) -> str:
     """Why the actor was ready, as a clause: "because lock (Lock#1) was released by worker-1"."""
-    why = frame.get("why") or []
-    kind = why[0] if why else ""
+    why = list(frame.get("why") or []) + [None, None, None]
+    kind = why[0] or ""
     if kind == "new":
         return f"starts (created by {_name(world, why[1])})"
     if kind == "yield":
@@ -38,6 +38,10 @@ def _why_words(frame: dict[str, Any], world: World) -> str:
         return "ran"
     if kind == "soon":
         return f"runs (scheduled by {_name(world, why[1])})"
+    if kind == "timer" and frame.get("k") == "thread":
+        return "wakes up: its sleep or timeout is over"
+    if kind == "wake" and frame.get("k") == "thread":
+        return f"wakes up ({why[1]}, signalled by {_name(world, why[2])})"
     if kind in ("wake", "cancel"):
         ref, by = why[1], why[2]
         if kind == "cancel":
