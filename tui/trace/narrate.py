@@ -28,7 +28,7 @@ def _name(world: World, actor_id: str | None) -> str:
 
 def _why_words(frame: dict[str, Any], world: World) -> str:
     """Why the actor was ready, as a clause: "because lock (Lock#1) was released by worker-1"."""
-    why = list(frame.get("why") or []) + [None, None, None]
+    why = [*(frame.get("why") or []), None, None, None]
     kind = why[0] or ""
     if kind == "new":
         return f"starts (created by {_name(world, why[1])})"
