@@ -10,7 +10,7 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_SCENARIO = "lock_contention.py"
+DEFAULT_SCENARIO = "04_lock_contention.py"
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,10 @@ class Scenario:
 
     @property
     def name(self) -> str:
-        return self.path.stem
+        """`lock_contention` for `04_lock_contention.py`: the number only orders the list."""
+        stem = self.path.stem
+        prefix, _, rest = stem.partition("_")
+        return rest if prefix.isdigit() and rest else stem
 
 
 def bundled_dir() -> Path:

@@ -263,19 +263,19 @@ class SimEventLoop(base_events.BaseEventLoop):
         # Run only what was ready when the iteration began: callbacks they
         # schedule wait for the next iteration, exactly as on CPython.
         ntodo = len(ready)
-        if rec is not None:
+        if self._debug:
+            for _ in range(ntodo):
+                handle = ready.popleft()
+                if handle._cancelled:
+                    continue
+                self._run_debug(handle)
+        elif rec is not None:
             run = rec.run_handle
             for _ in range(ntodo):
                 handle = ready.popleft()
                 if handle._cancelled:
                     continue
                 run(handle)
-        elif self._debug:
-            for _ in range(ntodo):
-                handle = ready.popleft()
-                if handle._cancelled:
-                    continue
-                self._run_debug(handle)
         else:
             for _ in range(ntodo):
                 handle = ready.popleft()
@@ -289,7 +289,10 @@ class SimEventLoop(base_events.BaseEventLoop):
         try:
             self._current_handle = handle
             t0 = self.time()
-            handle._run()
+            if self._rec is not None:
+                self._rec.run_handle(handle)
+            else:
+                handle._run()
             dt = self.time() - t0
             if dt >= self.slow_callback_duration:
                 base_events.logger.warning("Executing %s took %.3f seconds", base_events._format_handle(handle), dt)
@@ -389,9 +392,11 @@ class SimEventLoop(base_events.BaseEventLoop):
 class SimEventLoopPolicy(asyncio.DefaultEventLoopPolicy):
     """Makes asyncio.run(), Runner and get_event_loop() create SimEventLoops."""
 
+    loop_factory: Callable[[], asyncio.AbstractEventLoop] = SimEventLoop
+
     def __init__(self, factory: Callable[[], asyncio.AbstractEventLoop] | None = None) -> None:
         super().__init__()
-        self._factory = factory if factory is not None else SimEventLoop
+        self._factory = factory if factory is not None else type(self).loop_factory
 
     def new_event_loop(self) -> asyncio.AbstractEventLoop:
         return self._factory()

@@ -262,9 +262,7 @@ class Session:
         vtime.install(self.clock, kernel, self.seed)
         simthreads.install(kernel)
         probes.install(rec)
-        asyncio.set_event_loop_policy(
-            SimEventLoopPolicy(lambda: SimEventLoop(clock=self.clock, idler=kernel, recorder=rec))
-        )
+        self._route_event_loops(kernel, rec)
         os._exit = self.on_exit_call  # type: ignore[assignment]
         sys.stdout = CapturedStream(rec.write_out, "<stdout>")
         sys.stderr = CapturedStream(rec.write_err, "<stderr>")
@@ -290,6 +288,24 @@ class Session:
             self.finish("exception", report=rec.format_exception(exc))
         rec.flush_pending(kernel.current.tid)
         self.finish("completed")
+
+    def _route_event_loops(self, kernel: Kernel, rec: Recorder) -> None:
+        """Every loop the program can create is a recorded one, however it asks for it."""
+        clock = self.clock
+
+        class RecordedEventLoop(SimEventLoop):
+            def __init__(self, selector: Any = None) -> None:
+                super().__init__(clock=clock, idler=kernel, recorder=rec)
+
+        class RecordedEventLoopPolicy(SimEventLoopPolicy):
+            loop_factory = RecordedEventLoop
+
+        RecordedEventLoop.__name__ = RecordedEventLoop.__qualname__ = "SelectorEventLoop"
+        asyncio.SelectorEventLoop = RecordedEventLoop  # type: ignore[misc]
+        asyncio.unix_events.SelectorEventLoop = RecordedEventLoop  # type: ignore[attr-defined, misc]
+        # asyncio.set_event_loop_policy(None) falls back to this name.
+        asyncio.DefaultEventLoopPolicy = RecordedEventLoopPolicy  # type: ignore[misc]
+        asyncio.set_event_loop_policy(RecordedEventLoopPolicy())
 
     def _shutdown_threads(self) -> None:
         """What the interpreter does at exit: threading's atexit hooks, then join non-daemon threads."""
