@@ -177,17 +177,14 @@ def test_recording_is_deterministic(traces: dict[str, Trace]) -> None:
 
 
 def test_threads_interleave_the_same_way_every_time(traces: dict[str, Trace]) -> None:
-    """Lesson 13 runs two worker threads: their scheduling must not vary either.
-
-    Compared up to main's last step only: at interpreter shutdown CPython joins
-    the executor's threads by iterating a set ordered by object address, so which
-    thread wakes the joiner still varies between runs (an engine issue, reported).
-    """
+    """Lesson 13 runs two worker threads: their scheduling, down to the executor's
+    shutdown (which joins threads kept in a set), must not vary either."""
     name = "13_run_in_executor.py"
-    first, again = traces[name], record(SCENARIOS / name)
-    main_end = end_frame(first, task_id(first, "Task-1"))["i"]
-    assert [again.line(i) for i in range(main_end + 1)] == [first.line(i) for i in range(main_end + 1)]
-    assert (again.summary["result"], again.summary["stdout"]) == (first.summary["result"], first.summary["stdout"])
+    first = traces[name]
+    for _ in range(3):
+        again = record(SCENARIOS / name)
+        assert [again.line(i) for i in range(len(again))] == [first.line(i) for i in range(len(first))]
+        assert again.summary == first.summary
 
 
 # -- one lesson each -------------------------------------------------------------------------
@@ -339,7 +336,7 @@ def test_07_notify_one_wakes_one_notify_all_wakes_the_rest(traces: dict[str, Tra
 
     first_notify = next(i for i, f in enumerate(trace.frames()) if f["a"] == kitchen and f["t"] == 1)
     assert [a.id for a in trace.state_at(first_notify - 1).waiters(cond, "notify")] == diners
-    woken = [(f["t"], f["a"]) for f in trace.frames() if f.get("why") == ["wake", cond, kitchen]]
+    woken = [(f["t"], f["a"]) for f in trace.frames() if f.get("why", [])[:3] == ["wake", cond, kitchen]]
     assert woken == [(1, diners[0]), (2, diners[1]), (2, diners[2])]  # notify(1), then notify_all()
     assert [a.id for a in trace.state_at(first_notify + 1).waiters(cond, "notify")] == diners[1:]
     eaten = [(m[1], m[2], float(m[3])) for m in lines_matching(trace, r"(\w+) eats (\w+) at t=(\d+)s")]

@@ -25,9 +25,29 @@ async def two_workers_one_lock() -> str:
     return "ok"
 
 
-def test_a_contended_lock_shows_owner_waiter_and_handoff() -> None:
-    result, frames = run_recorded(two_workers_one_lock)
-    assert result == "ok"
+TWO_WORKERS = """
+import asyncio
+
+async def worker(lock):
+    async with lock:
+        await asyncio.sleep(1)
+
+async def main():
+    lock = asyncio.Lock()
+    await asyncio.gather(
+        asyncio.create_task(worker(lock), name="worker-1"),
+        asyncio.create_task(worker(lock), name="worker-2"),
+    )
+    return "ok"
+
+asyncio.run(main())
+"""
+
+
+def test_a_contended_lock_shows_owner_waiter_and_handoff(record_source) -> None:
+    trace = record_source(TWO_WORKERS)
+    assert trace.summary["result"] == "'ok'"
+    frames = list(trace.frames())
     ids = _tasks_by_name(frames)
     w1, w2 = ids["worker-1"], ids["worker-2"]
     waits = [f for f in frames if f["a"] == w2 and f.get("st") == "wait"]
@@ -35,22 +55,33 @@ def test_a_contended_lock_shows_owner_waiter_and_handoff() -> None:
     assert waits[0]["on"] == "Lock#1"
     assert "held by worker-1" in waits[0]["wait"]
     assert "1st in line" in waits[0]["wait"]
+    owner_while_waiting = trace.state_at(waits[0]["i"]).resources["Lock#1"].state
+    assert owner_while_waiting == {"locked": True, "owner": w1}
     woke = next(f for f in frames if f["a"] == w2 and f["why"][0] == "wake")
     assert woke["why"] == ["wake", "Lock#1", w1]
     assert woke["st"] == "sleep" and woke["until"] == 2.0
+    assert trace.state_at(woke["i"]).resources["Lock#1"].state == {"locked": True, "owner": w2}
 
 
-def test_resources_are_named_after_their_variable_and_numbered_by_kind() -> None:
-    async def main() -> None:
-        fork = asyncio.Lock()
-        knife = asyncio.Lock()
-        ready = asyncio.Event()
-        lookup = {"x": asyncio.Lock()}
-        await asyncio.sleep(0)
-        del fork, knife, ready, lookup
+def test_resources_are_named_after_their_variable_and_numbered_by_kind(record_source) -> None:
+    trace = record_source(
+        """
+        import asyncio
 
-    _, frames = run_recorded(main)
-    defs = {d["res"]: d for f in frames for d in f.get("new", ()) if "res" in d}
+        async def main():
+            fork = asyncio.Lock()
+            knife = asyncio.Lock()
+            ready = asyncio.Event()
+            lookup = {"x": asyncio.Lock()}
+            parcel = asyncio.get_running_loop().create_future()
+            parcel.set_result(1)
+            await asyncio.sleep(0)
+
+        asyncio.run(main())
+        """
+    )
+    defs = {d["res"]: d for f in trace.frames() for d in f.get("new", ()) if "res" in d}
+    assert defs["Future#1"]["name"] == "parcel"
     assert defs["Lock#1"]["name"] == "fork"
     assert defs["Lock#2"]["name"] == "knife"
     assert defs["Event#1"]["name"] == "ready"
@@ -62,7 +93,7 @@ def test_sleeping_task_frame_carries_its_timer_and_wake_time() -> None:
         await asyncio.sleep(2.5)
 
     _, frames = run_recorded(main)
-    first = frames[0]
+    first = frames[1]
     assert first["st"] == "sleep" and first["until"] == 2.5 and first["on"] == "sleep"
     [[hid, due, owner, label]] = first["timers"]
     assert (due, owner, label) == (2.5, first["a"], "sleep")
@@ -76,9 +107,10 @@ def test_yield_puts_the_task_back_at_the_end_of_the_ready_queue() -> None:
         await asyncio.sleep(0)
 
     _, frames = run_recorded(main)
-    assert frames[0]["st"] == "ready"
-    hid = frames[0]["ready"][0][0]
-    assert frames[1]["h"] == hid and frames[1]["why"] == ["yield"]
+    assert frames[0]["a"] == "Th1" and frames[0]["ready"] == [[1, "T1"]]  # run_until_complete queued main
+    assert frames[1]["a"] == "T1" and frames[1]["h"] == 1 and frames[1]["st"] == "ready"
+    hid = frames[1]["ready"][0][0]
+    assert frames[2]["h"] == hid and frames[2]["why"] == ["yield"]
 
 
 def test_finished_failed_and_cancelled_tasks_say_so() -> None:
@@ -132,8 +164,7 @@ def test_queue_waiters_say_which_line_they_stand_in() -> None:
         getter = asyncio.create_task(consumer(), name="getter")
         await asyncio.sleep(0)
         await queue.put(1)
-        await queue.put(2)
-        await queue.put(3)
+        await queue.put(2)  # the getter has not taken 1 yet: the queue is full
         await getter
 
     _, frames = run_recorded(main)

@@ -204,6 +204,8 @@ class Kernel:
         self._switch(me, nxt)
         if me.state != DONE:
             me.park.acquire()
+            if me.loop_depth and self.recorder is not None:
+                self.recorder.thread_resumed(me)
 
     def _switch(self, me: SimThread, nxt: SimThread) -> None:
         self.switches += 1
@@ -212,6 +214,8 @@ class Kernel:
             me.actor = rec.current
             if me.loop_depth == 0:
                 rec.thread_slice_ended(self, me)
+            else:
+                rec.step_interrupted(self, me)
             rec.current = nxt.actor
         nxt.state = RUNNING
         nxt.slice_start = self.clock.now

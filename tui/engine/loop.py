@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import heapq
+import itertools
 import sys
 import threading
 from asyncio import base_events, events, futures
@@ -57,6 +58,32 @@ class _RecordedTimerHandle(events.TimerHandle):
         if not self._cancelled:
             self._loop._rec.handle_cancelled(self)
         super().cancel()
+
+
+_task_numbers = itertools.count(1)
+
+
+class RecordedTask(asyncio.Task):  # type: ignore[type-arg]
+    """asyncio's own (C) Task, hashed by creation order instead of by address.
+
+    asyncio keeps tasks in sets (all_tasks(), TaskGroup._tasks) and cancels them
+    in set order when something fails; with address-based hashes that order,
+    and so the recorded trace, would change from run to run.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._cc_number = next(_task_numbers)
+        super().__init__(*args, **kwargs)
+
+    def __hash__(self) -> int:
+        return self._cc_number
+
+    def set_name(self, value: object) -> None:
+        # asyncio.create_task(coro, name=...) names the task only after creating it.
+        super().set_name(value)
+        rec = self._loop._rec
+        if rec is not None:
+            rec.task_renamed(self)
 
 
 class StandaloneIdler:
@@ -158,6 +185,17 @@ class SimEventLoop(base_events.BaseEventLoop):
         timer._scheduled = True
         rec.timer_scheduled(timer, callback, args)
         return timer
+
+    def create_task(self, coro: Any, *, name: str | None = None, context: Any = None) -> asyncio.Task[Any]:
+        rec = self._rec
+        if rec is None or self._task_factory is not None:
+            return super().create_task(coro, name=name, context=context)
+        self._check_closed()
+        task = RecordedTask(coro, loop=self, name=name, context=context)
+        if task._source_traceback:
+            del task._source_traceback[-1]
+        rec.task_created(task, sys._getframe(1))
+        return task
 
     def create_future(self) -> asyncio.Future[Any]:
         rec = self._rec

@@ -8,6 +8,7 @@ usual, and every wrapper calls the original: the scheduling is CPython's.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from asyncio import locks, queues
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -30,8 +31,18 @@ def _actor() -> str | None:
     return rec.current if rec is not None else None
 
 
+_future_numbers = itertools.count(1)
+
+
 class ProbedFuture(asyncio.Future):  # type: ignore[type-arg]
     """A future the user's own code made with loop.create_future(): reports completion."""
+
+    def __init__(self, *, loop: Any = None) -> None:
+        self._cc_number = next(_future_numbers)
+        super().__init__(loop=loop)
+
+    def __hash__(self) -> int:  # creation order, not address: sets of futures iterate the same every run
+        return self._cc_number
 
     def set_result(self, result: Any) -> None:
         super().set_result(result)

@@ -26,6 +26,7 @@ from typing import Any
 
 from tui.engine import probes, waits
 from tui.engine.clock import VirtualClock
+from tui.engine.loop import RecordedTask
 from tui.engine.sites import Sites
 from tui.engine.tracebacks import traceback_sites, user_exception_report
 from tui.trace.format import FORMAT_NAME, FORMAT_VERSION
@@ -36,14 +37,40 @@ MAX_OUT_PER_FRAME = 64 * 1024
 MAX_OUT_IN_TRACE = 4 * 1024 * 1024
 MAX_REPR = 200
 
-_TASK_TYPES = frozenset({asyncio.Task, tasks._PyTask})
+_TASK_TYPES = {asyncio.Task, tasks._PyTask, RecordedTask}
+
+# Futures that asyncio itself creates, by the function that creates them:
+# (label in `on`, words for the waiting task).
+_INTERNAL_FUTURES = {
+    "wait_for": ("wait_for", "waits for the awaited job or its timeout (asyncio.wait_for)"),
+    "_wait": ("wait", "waits in asyncio.wait() for its jobs"),
+    "TaskGroup.__aexit__": ("TaskGroup", "waits for the tasks of its TaskGroup to finish"),
+    "BaseEventLoop.shutdown_default_executor": (
+        "executor shutdown",
+        "waits for the default executor's threads to finish",
+    ),
+}
+_LABEL_WORDS = dict(_INTERNAL_FUTURES.values()) | {"future": "waits for a future"}
+
+_PRIMITIVES = (
+    asyncio.Lock,
+    asyncio.Event,
+    asyncio.Condition,
+    asyncio.Semaphore,
+    asyncio.Barrier,
+    asyncio.Queue,
+)
+
+# Which line of a resource a waiter future stands in, by the method that made it.
+_ROLES = {"Queue.get": "get", "Queue.put": "put", "Condition.wait": "notify"}
 _GATHERING = tasks._GatheringFuture
 _SET_RESULT_UNLESS_CANCELLED = futures._set_result_unless_cancelled
 _RELEASE_WAITER = tasks._release_waiter
 _ON_TIMEOUT = timeouts.Timeout._on_timeout
 _YIELD = ("yield",)
 
-_ASSIGNED_NAME = re.compile(r"^\s*(?:self\.)?([A-Za-z_]\w*)\s*(?::[^=]*)?=(?!=)")
+# `lock = asyncio.Lock()`, `self.ready: Event = asyncio.Event()`: one target, a call on the right.
+_ASSIGNED_NAME = re.compile(r"^\s*(?:self\.)?([A-Za-z_]\w*)\s*(?::[^=]*)?=(?!=)\s*[A-Za-z_][\w.]*\(")
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=repr).encode
 
@@ -85,7 +112,8 @@ def callback_label(callback: Any) -> str:
     owner = getattr(callback, "__self__", None)
     name = getattr(callback, "__name__", None) or type(callback).__name__
     if owner is not None and not isinstance(owner, type) and type(owner).__name__ != "module":
-        return f"{type(owner).__name__}.{name}()"
+        kind = "Future" if isinstance(owner, probes.ProbedFuture) else type(owner).__name__
+        return f"{kind}.{name}()"
     return f"{name}()"
 
 
@@ -121,6 +149,9 @@ class Recorder:
         self.stopped: tuple[str, str] | None = None
         self.running: tuple[Any, float] | None = None
         """The handle being run and when it started (for a runaway report)."""
+        self._interrupted = False
+        self._resume: tuple[float, list[Any]] | None = None
+        """When a step's thread lost the baton mid-step: when and why it got it back."""
         self.main_tasks: list[str] = []
         self.main_result: str | None = None
         self._expect_main = False
@@ -139,6 +170,10 @@ class Recorder:
         self._futs: dict[Any, tuple[str, Any, float | None]] = {}
         """Waiter futures -> (resource id or label, resource object, sleep deadline)."""
         self._fut_ids: dict[Any, str] = {}
+        self._renames: dict[str, str] = {}
+        self._main_defined = False
+        self._roles: dict[Any, str] = {}
+        """Waiter futures -> the line they stand in (queue get/put, condition notify, join)."""
         self._waiter_tid: dict[Any, str] = {}
         """Waiter futures -> the task waiting on them, until it wakes."""
 
@@ -198,7 +233,38 @@ class Recorder:
         self._new.append(definition)
         return info
 
-    def resource_created(self, obj: Any, kind: str) -> str:
+    def task_renamed(self, task: Any) -> None:
+        """Task.set_name(): fix the pending definition, or tell the viewer in this frame."""
+        info = self._tasks.get(task)
+        name = task.get_name()
+        if info is None or name == info.name:
+            return
+        info.name = self._names[info.tid] = name
+        definition = next((d for d in self._new if d.get("task") == info.tid), None)
+        if definition is not None:
+            definition["name"] = name
+        else:
+            self._renames[info.tid] = name
+
+    def task_created(self, task: Any, creator: FrameType) -> None:
+        """loop.create_task() returned: the name is final now, and we know who asked for it.
+
+        On 3.11 a Task schedules its first step before it takes its name, so
+        the definition written at scheduling time may carry `Task-N`.
+        """
+        info = self._tasks.get(task)
+        if info is None:
+            return
+        definition = next((d for d in self._new if d.get("task") == info.tid), None)
+        name = task.get_name()
+        if name != info.name:
+            info.name = self._names[info.tid] = name
+            if definition is not None:
+                definition["name"] = name
+        if definition is not None and definition.get("internal") and self.sites.is_user(creator.f_code):
+            del definition["internal"]  # create_task(asyncio.to_thread(f)) from the user's code
+
+    def resource_created(self, obj: Any, kind: str, maker: FrameType | None = None) -> str:
         """Give a new primitive its id (`Lock#1`) and, if we can find it, its variable name."""
         kind = kind if kind in probes.STATE_OF else probes.kind_of(obj)
         count = self._kind_counts[kind] = self._kind_counts.get(kind, 0) + 1
@@ -210,11 +276,14 @@ class Recorder:
             self._fut_ids[obj] = rid
         self._resources[rid] = obj
         self._kinds[rid] = kind
-        # Frame 1 is the probe that called us; its caller made the object.
-        maker = sys._getframe(2)
+        if maker is None:
+            # Frame 1 is the probe that called us; its caller made the object.
+            maker = sys._getframe(2)
         internal = not self.sites.is_user(maker.f_code)
         user = self.sites.user_frame(maker)
         name = self._variable_name(user) if user is not None and not internal else None
+        if internal and kind not in ("Lock", "Condition", "Event"):
+            name = f"{maker.f_code.co_name}() {kind.lower()}"  # e.g. as_completed()'s queue
         definition: dict[str, Any] = {"res": rid, "kind": kind, "name": name or rid, "by": self.current}
         if internal and attrs is not None:
             attrs["_cc_internal"] = True
@@ -231,7 +300,7 @@ class Recorder:
 
     def _adopt_parts(self, obj: Any, shown: str) -> None:
         """Name the Lock inside a Condition `cond.lock`; a Barrier's inner condition waits for it."""
-        for attr in ("_lock", "_cond"):
+        for attr in ("_lock", "_cond", "_finished"):
             part = obj.__dict__.get(attr)
             part_attrs = getattr(part, "__dict__", None)
             if not part_attrs or not part_attrs.get("_cc_internal"):
@@ -243,8 +312,9 @@ class Recorder:
             if definition is not None:
                 definition["name"] = part_name
                 definition["part_of"] = obj.__dict__["_cc_rid"]
-            if attr == "_cond":
+            if attr in ("_cond", "_finished"):
                 part_attrs["_cc_parent"] = obj
+                part_attrs["_cc_parent_role"] = "join" if attr == "_finished" else None
             self._adopt_parts(part, part_name)
 
     def _variable_name(self, frame: FrameType) -> str | None:
@@ -284,7 +354,7 @@ class Recorder:
         self._hid += 1
         hid = handle._hid = self._hid
         owner = getattr(callback, "__self__", None)
-        if type(owner) in _TASK_TYPES:
+        if type(owner) in _TASK_TYPES or isinstance(owner, asyncio.Task):
             info = self._tasks.get(owner)
             if info is None:
                 info = self._register_task(owner)
@@ -342,19 +412,30 @@ class Recorder:
         code = creator.f_code
         if self.sites.is_user(code):
             fut = probes.ProbedFuture(loop=loop)
-            self.resource_created(fut, "Future")
+            self.resource_created(fut, "Future", creator)
             return fut
         fut = futures.Future(loop=loop)
         owner = creator.f_locals.get("self")
-        rid = owner.__dict__.get("_cc_rid") if hasattr(owner, "__dict__") else None
+        attrs = getattr(owner, "__dict__", None)
+        rid = attrs.get("_cc_rid") if attrs else None
+        if rid is None and isinstance(owner, _PRIMITIVES):
+            # Without probes (a loop recorded in-process) primitives are met at their first wait.
+            rid = self.resource_created(owner, type(owner).__name__, creator)
         if rid is not None:
-            # A Barrier's inner Condition waits on the barrier's behalf.
-            parent = owner.__dict__.get("_cc_parent")
+            role = _ROLES.get(code.co_qualname)
+            # A Barrier's inner Condition and a Queue's `finished` Event wait
+            # on behalf of the barrier or the queue.
+            parent = attrs.get("_cc_parent")
             if parent is not None:
+                role = attrs.get("_cc_parent_role", role)
                 owner, rid = parent, parent.__dict__["_cc_rid"]
             self._futs[fut] = (rid, owner, None)
-        elif code.co_name in ("wait_for", "_wait"):
-            self._futs[fut] = (code.co_name.strip("_"), None, None)
+            if role is not None:
+                self._roles[fut] = role
+        else:
+            internal = _INTERNAL_FUTURES.get(code.co_qualname)
+            if internal is not None:
+                self._futs[fut] = (internal[0], None, None)
         return fut
 
     def executor_future(self, fut: Any, func: Any) -> None:
@@ -411,30 +492,45 @@ class Recorder:
         self.running = (handle, started)
         hid = handle._hid
         handle._hid = -hid  # marks it as run: cancelling it now changes nothing
+        self._interrupted = False
+        self._resume = None
         try:
             handle._run()
         finally:
             self.running = None
             self.current = outer
+            resume = self._resume
+            self._resume = None
+            self._interrupted = False
             if task is not None:
-                self._end_task_step(hid, handle._why, task, started)
+                self._end_task_step(hid, handle._why, task, started, resume)
             else:
-                self._end_callback(hid, handle, started)
+                self._end_callback(hid, handle, started, resume)
 
     def _why_json(self, why: tuple[Any, ...]) -> str:
         kind = why[0]
         if why is _YIELD:
             return '["yield"]'
         if kind == "wake" or kind == "cancel":
+            role = self._roles.get(why[1])
+            if role is not None:
+                return '["%s",%s,"%s","%s"]' % (kind, _dumps(self.future_ref(why[1])[0]), why[2], role)
             return '["%s",%s,"%s"]' % (kind, _dumps(self.future_ref(why[1])[0]), why[2])
         if kind == "timer":
             return '["timer",%r,"%s"]' % (why[1], why[2])
         return '["%s","%s"]' % why
 
-    def _end_task_step(self, hid: int, why: tuple[Any, ...], task: Any, started: float) -> None:
+    def _end_task_step(
+        self, hid: int, why: tuple[Any, ...], task: Any, started: float, resume: tuple[float, list[Any]] | None
+    ) -> None:
         info = self._tasks[task]
         tid = info.tid
-        if why is _YIELD:
+        if resume is not None:
+            # The rest of a step whose thread lost the baton (it blocked inside
+            # the step): the earlier part already took the handle off the queue.
+            started = resume[0]
+            head = '{"i":%d,"t":%r,"a":"%s","k":"task","why":%s' % (self.frames, started, tid, _dumps(resume[1]))
+        elif why is _YIELD:
             head = '{"i":%d,"t":%r,"a":"%s","k":"task","h":%d,"why":["yield"]' % (self.frames, started, tid, hid)
         else:
             head = '{"i":%d,"t":%r,"a":"%s","k":"task","h":%d,"why":%s' % (
@@ -449,6 +545,7 @@ class Recorder:
                 if woke_from is not None and woke_from[1] is not None:
                     self._dirty[woke_from[0]] = self._resources.get(woke_from[0], woke_from[1])
                 self._waiter_tid.pop(why[1], None)
+                self._roles.pop(why[1], None)
         parts = [head]
         if task.done():
             parts.append(self._task_end_json(task))
@@ -474,9 +571,7 @@ class Recorder:
         if until is not None:
             return ',"st":"sleep","on":"sleep","until":%r' % until
         if obj is None:
-            shown = self._names.get(ref)
-            words = f"waits for task {shown} to finish" if shown else f"waits for {ref}"
-            return ',"st":"wait","on":%s,"wait":%s' % (_dumps(ref), _dumps(words))
+            return ',"st":"wait","on":%s,"wait":%s' % (_dumps(ref), _dumps(self._label_words(ref, fw)))
         self._waiter_tid[fw] = tid
         kind = self._kinds.get(ref, "")
         words = waits.wait_words(kind, self.shown(ref), obj, fw, self.name_of, self._waiter_tid)
@@ -485,6 +580,18 @@ class Recorder:
         if role is not None:
             return ',"st":"wait","on":"%s","role":"%s","wait":%s' % (ref, role, _dumps(words))
         return ',"st":"wait","on":"%s","wait":%s' % (ref, _dumps(words))
+
+    def _label_words(self, ref: str, fut: Any) -> str:
+        """Words for a wait on something that is not a resource: a task, a gather, an executor job."""
+        shown = self._names.get(ref)
+        if shown is not None:
+            return f"waits for task {shown} to finish"
+        if ref.startswith("gather("):
+            names = [self.name_of(self.task_id(child)) if self.task_id(child) else "a job" for child in fut._children]
+            return f"waits for gather({', '.join(names)}) to finish"
+        if ref.startswith("executor:"):
+            return f"waits for {ref.split(':', 1)[1]}() to finish in a worker thread"
+        return _LABEL_WORDS.get(ref, f"waits for {ref}")
 
     def _task_end_json(self, task: Any) -> str:
         if task.cancelled():
@@ -523,18 +630,65 @@ class Recorder:
             coro = nxt
         return out
 
-    def _end_callback(self, hid: int, handle: Any, started: float) -> None:
+    def _end_callback(self, hid: int, handle: Any, started: float, resume: tuple[float, list[Any]] | None) -> None:
         why = handle._why
         kind = "timer" if why[0] == "timer" else "cb"
-        head = '{"i":%d,"t":%r,"a":"cb","k":"%s","h":%d,"n":%s,"why":%s' % (
-            self.frames,
-            started,
-            kind,
-            hid,
-            _dumps(handle._actor),
-            self._why_json(why),
-        )
+        if resume is not None:
+            started = resume[0]
+            head = '{"i":%d,"t":%r,"a":"cb","k":"%s","n":%s,"why":%s' % (
+                self.frames,
+                started,
+                kind,
+                _dumps(handle._actor),
+                _dumps(resume[1]),
+            )
+        else:
+            head = '{"i":%d,"t":%r,"a":"cb","k":"%s","h":%d,"n":%s,"why":%s' % (
+                self.frames,
+                started,
+                kind,
+                hid,
+                _dumps(handle._actor),
+                self._why_json(why),
+            )
         self._finish_frame([head], started)
+
+    def step_interrupted(self, kernel: Any, thread: Any) -> None:
+        """The loop's thread blocks inside a step and another thread gets the baton.
+
+        The step so far becomes a frame of its own, so the frames stay in the
+        order things happened: this part, the other threads, then the rest.
+        """
+        running = self.running
+        if running is None:
+            return  # the loop is idle, not inside a step
+        handle, started = running
+        task = handle._task
+        frame: dict[str, Any] = {"a": handle._actor if task is not None else "cb"}
+        frame["k"] = "task" if task is not None else ("timer" if handle._why[0] == "timer" else "cb")
+        if self._resume is not None:
+            frame["t"], frame["why"] = self._resume
+        else:
+            frame["t"] = started
+            frame["h"] = -handle._hid
+            frame["why"] = json.loads(self._why_json(handle._why))
+        if task is None:
+            frame["n"] = handle._actor
+        blocker = thread.blocked_on
+        if blocker is None:
+            frame["st"] = "preempted"
+        else:
+            on, words = blocker.describe(kernel)
+            frame.update(st="blocked", on=on, wait=words)
+        frame["at"] = self.sites.stack_of(self.sites.user_frame(sys._getframe(1)))
+        self._interrupted = True
+        self.thread_frame(frame)
+
+    def thread_resumed(self, thread: Any) -> None:
+        if self._interrupted and self.running is not None:
+            why = thread.why
+            via = why[1] if why[0] == "wake" else "a timeout" if why[0] == "timer" else "its turn"
+            self._resume = (self.clock.now, ["resume", via, why[2] if len(why) > 2 else None])
 
     def thread_frame(self, frame: dict[str, Any]) -> None:
         """A frame built as a dict (threads, rare events): same deltas, same line."""
@@ -563,6 +717,9 @@ class Recorder:
             parts.append(',"new":' + _dumps(self._new))
             self._new = []
             self._defs.clear()
+        if self._renames:
+            parts.append(',"names":' + _dumps(self._renames))
+            self._renames = {}
         if self._dirty:
             changed = self._changed_states()
             if changed:
@@ -617,6 +774,7 @@ class Recorder:
     # -- threads --------------------------------------------------------------------------
 
     def thread_created(self, thread: Any) -> None:
+        self._main_defined = True
         self._names[thread.tid] = thread.name
         definition: dict[str, Any] = {"thread": thread.tid, "name": thread.name}
         if thread.tid != "Th1":
@@ -663,6 +821,13 @@ class Recorder:
     def loop_entered(self) -> None:
         kernel = self.kernel
         if kernel is None:
+            # A loop recorded in-process: what happened before it ran (tasks
+            # created, callbacks queued) is the calling thread's own frame.
+            if not self._main_defined:
+                self._main_defined = True
+                self._names["Th1"] = "MainThread"
+                self._new.insert(0, {"thread": "Th1", "name": "MainThread"})
+            self.flush_pending("Th1")
             return
         thread = kernel.current
         if thread.loop_depth == 0:

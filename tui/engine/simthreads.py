@@ -9,6 +9,8 @@ scheduler while the rest of the stdlib runs unchanged.
 
 from __future__ import annotations
 
+import concurrent.futures
+import itertools
 import queue
 import sys
 import threading
@@ -23,6 +25,7 @@ _kernel: Kernel | None = None
 _LIBRARY_MODULES = ("threading", "queue", "concurrent.futures")
 _BLOCKING_APIS = {
     "Thread.join": "waits for a thread to finish (Thread.join)",
+    "Thread.start": "waits for the new thread to start (Thread.start)",
     "Event.wait": "waits for an Event to be set",
     "Condition.wait": "waits on a Condition",
     "Condition.wait_for": "waits on a Condition",
@@ -166,6 +169,28 @@ def _start_new_thread(function: Any, args: tuple[Any, ...], kwargs: dict[str, An
     return _kernel.start_thread(function, args, kwargs)
 
 
+def hash_by_creation(cls: type) -> None:
+    """Give instances a hash from a creation counter instead of their address.
+
+    The stdlib keeps threads and futures in sets (ThreadPoolExecutor._threads,
+    concurrent.futures.wait) and walks them in set order; address-based
+    hashes would make that order, and so the trace, differ between runs.
+    """
+    numbers = itertools.count(1)
+    original_init = cls.__init__
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        self._cc_number = next(numbers)
+        original_init(self, *args, **kwargs)
+
+    def __hash__(self: Any) -> int:
+        return self.__dict__.get("_cc_number") or object.__hash__(self)
+
+    __init__.__wrapped__ = original_init  # type: ignore[attr-defined]
+    cls.__init__ = __init__  # type: ignore[misc]
+    cls.__hash__ = __hash__  # type: ignore[assignment, method-assign]
+
+
 def install(kernel: Kernel) -> None:
     """Route threading, queue and concurrent.futures through the kernel (recording process only)."""
     global _kernel
@@ -181,3 +206,5 @@ def install(kernel: Kernel) -> None:
     # Locks made at import time are real; the ones a blocked thread may hold
     # while another thread needs them must be simulated too.
     cf_thread._global_shutdown_lock = SimLock()  # type: ignore[attr-defined]
+    hash_by_creation(threading.Thread)
+    hash_by_creation(concurrent.futures.Future)

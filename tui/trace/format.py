@@ -22,6 +22,7 @@ Frame fields (absent when empty):
               ["soon", by]           call_soon() from `by`
               ["timer", due, owner]  a timer armed by `owner`, due at `due`
               ["run"]                a thread ran code outside any loop step
+              ["resume", via, by]    the rest of a step whose thread blocked inside it (see st "blocked")
     st      state of the actor after the step: ready | wait | sleep | done |
             failed | cancelled | blocked | running | runaway
     on      what it waits on: a resource id ("Lock#1"), a task id, "sleep", or a label
@@ -39,6 +40,7 @@ Frame fields (absent when empty):
     cancel  handle ids cancelled (removed from the heap, or marked in the ready queue)
     new     definitions: {"task", "name", "coro", "by", "at"?, "internal"?},
             {"thread", "name", "by"?}, {"res", "kind", "name", "by", "at"?, "internal"?, "part_of"?}
+    names   {task id: new name} for tasks renamed (Task.set_name) after their definition
     set     {resource id: state} for resources whose state changed (see RESOURCE_STATES)
     out     text printed to stdout during the step; `err` the same for stderr
     sites   {site id: [file, line, function]} for sites first used by this frame

@@ -38,6 +38,9 @@ def _why_words(frame: dict[str, Any], world: World) -> str:
         return "ran"
     if kind == "soon":
         return f"runs (scheduled by {_name(world, why[1])})"
+    if kind == "resume":
+        what = why[1] if why[1] and why[1] != "its turn" else "the blocking call"
+        return f"continues its step ({what} returned)"
     if kind == "timer" and frame.get("k") == "thread":
         return "wakes up: its sleep or timeout is over"
     if kind == "wake" and frame.get("k") == "thread":
@@ -75,6 +78,11 @@ def _after_words(frame: dict[str, Any], world: World) -> str:
         return "yielded; it goes to the back of the ready queue"
     if state == "sleep":
         return f"now sleeps until t={frame.get('until', 0):.3f}s"
+    if state == "blocked" and frame.get("k") != "thread":
+        return (
+            f"is blocked inside its step: it {frame.get('wait') or 'waits'}."
+            " While it blocks, the event loop cannot run anything else, but other threads can"
+        )
     if state in ("wait", "blocked"):
         return "now " + (frame.get("wait") or f"waits for {frame.get('on')}")
     if state == "done":

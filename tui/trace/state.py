@@ -236,6 +236,10 @@ class World:
                     if entry[0] == hid:
                         entry[2] = True
                         break
+        for renamed, name in frame.get("names", {}).items():
+            actor = self._actor(renamed)
+            if actor is not None:
+                actor.name = name
         states = frame.get("set")
         if states:
             for rid, state in states.items():
