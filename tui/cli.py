@@ -117,7 +117,8 @@ def run_trace_json(path: str, options: RecordOptions) -> int:
     if outcome != "completed":
         problem = _one_line_problem(summary)
         if problem:
-            print(f"concur-tui: {outcome}: {problem}", file=sys.stderr)
+            prefix = "" if problem.startswith(outcome) else f"{outcome}: "
+            print(f"concur-tui: {prefix}{problem}", file=sys.stderr)
     return EXIT_BY_OUTCOME.get(outcome, EXIT_RAISED)
 
 

@@ -55,9 +55,12 @@ def default_path() -> Path:
 
 
 def resolve(name_or_path: str) -> Path:
-    """A path as given, or a bundled scenario by name (`deadlock`, `deadlock.py`)."""
+    """A path as given, or a bundled scenario by name (`deadlock`, `11_deadlock`, `11_deadlock.py`)."""
     path = Path(name_or_path)
-    if path.exists() or (path.suffix == ".py" and ("/" in name_or_path or path.exists())):
+    if path.exists() or "/" in name_or_path:
         return path
-    candidate = bundled_dir() / (name_or_path if name_or_path.endswith(".py") else name_or_path + ".py")
-    return candidate if candidate.exists() else path
+    wanted = name_or_path.removesuffix(".py")
+    for scenario in bundled():
+        if wanted in (scenario.name, scenario.path.stem):
+            return scenario.path
+    return path

@@ -49,7 +49,7 @@ def wait_words(kind: str, shown: str, obj: Any, fut: Any, name_of: Any, waiter_o
         return f"waits for {shown}{line}"
     if kind in SEMAPHORES:
         holders = ", ".join(name_of(h) for h in obj.__dict__.get("_cc_holders", ())) or "nobody"
-        return f"waits for {shown} (value 0, held by {holders}){place_in_line(obj._waiters, fut)}"
+        return f"waits for {shown}: no slot free, held by {holders}{place_in_line(obj._waiters, fut)}"
     if kind == "Event":
         return f"waits for {shown} to be set"
     if kind in QUEUES:

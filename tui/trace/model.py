@@ -82,6 +82,7 @@ class Trace:
 
     def add_line(self, line: str) -> None:
         """Take one line of the trace: a frame, or the final summary."""
+        line = line.rstrip("\r\n")
         try:
             record = json.loads(line)
         except ValueError as exc:

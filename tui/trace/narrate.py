@@ -46,16 +46,18 @@ def _why_words(frame: dict[str, Any], world: World) -> str:
     if kind == "wake" and frame.get("k") == "thread":
         return f"wakes up ({why[1]}, signalled by {_name(world, why[2])})"
     if kind in ("wake", "cancel"):
-        ref, by = why[1], why[2]
+        ref, by, role = why[1], why[2], why[3]
         if kind == "cancel":
-            return f"resumes with CancelledError: what it awaited ({world.name(ref)}) was cancelled"
+            return f"resumes with CancelledError: {_name(world, by)} cancelled it while it waited on {world.name(ref)}"
         if ref == "sleep":
             return "wakes up from its sleep"
         resource = world.resources.get(ref)
         if resource is not None:
             verb = _WAKE_VERBS.get(resource.kind, "changed")
             if resource.kind.endswith("Queue"):
-                verb = "had room" if frame.get("role") == "put" else "got an item"
+                verb = {"put": "had room again", "get": "got an item", "join": "had all its items processed"}.get(
+                    role or "", "changed"
+                )
             return f"wakes up because {resource.shown} {verb} (by {_name(world, by)})"
         if ref in world.actors:
             return f"wakes up because task {world.name(ref)} finished"
@@ -99,6 +101,20 @@ def _after_words(frame: dict[str, Any], world: World) -> str:
     return "ran"
 
 
+def _woken_by_this_step(frame: dict[str, Any], world: World) -> str:
+    """ ", waking worker-2 and worker-3" for tasks this step put on the ready queue."""
+    actor = frame.get("a")
+    woken = [
+        world.name(who)
+        for _hid, who in frame.get("ready", ())
+        if who != actor and who in world.actors and world.actors[who].created < frame["i"]
+    ]
+    if not woken:
+        return ""
+    listed = woken[0] if len(woken) == 1 else ", ".join(woken[:-1]) + " and " + woken[-1]
+    return f", waking {listed}"
+
+
 def narrate(frame: dict[str, Any], world: World) -> str:
     """The sentence for `frame`, given the world after it."""
     kind = frame.get("k")
@@ -108,7 +124,7 @@ def narrate(frame: dict[str, Any], world: World) -> str:
         due, owner = why[1], why[2] if len(why) > 2 else None
         label = frame.get("n", "timer")
         whose = f"{_name(world, owner)}'s" if owner and owner != "cb" else "A"
-        sentence = f"{whose} {label} timer fired at t={frame['t']:.3f}s"
+        sentence = f"{whose} {label} timer fired at t={frame['t']:.3f}s{_woken_by_this_step(frame, world)}"
         late = frame["t"] - due
         if late > 1e-9:
             sentence += f", {late:.3f}s late: the loop was busy when it came due"
@@ -116,11 +132,14 @@ def narrate(frame: dict[str, Any], world: World) -> str:
     if kind == "cb":
         why = frame.get("why") or []
         by = f", scheduled by {_name(world, why[1])}" if len(why) > 1 else ""
-        return f"The loop ran the callback {frame.get('n', '?')}{by}."
+        return f"The loop ran the callback {frame.get('n', '?')}{by}{_woken_by_this_step(frame, world)}."
     name = _name(world, actor)
+    known = world.actors.get(actor or "")
+    if known is not None and known.internal:
+        name = f"{name} (asyncio's own {known.coro})"
     if frame.get("why") == ["run"]:
-        return f"{name} ran the program's own code (outside any event loop step)."
-    sentence = f"{name} {_why_words(frame, world)} and {_after_words(frame, world)}"
+        return f"{name} ran the program's own code (outside any event loop step){_woken_by_this_step(frame, world)}."
+    sentence = f"{name} {_why_words(frame, world)} and {_after_words(frame, world)}{_woken_by_this_step(frame, world)}"
     blocked = frame.get("d", 0.0)
     if blocked and kind == "task":
         sentence += (

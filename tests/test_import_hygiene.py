@@ -1,0 +1,18 @@
+"""The engine and the trace model work without the UI: they never load textual or rich."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["tui.engine", "tui.engine.record", "tui.trace.model", "tui.trace.narrate", "tui.recording", "tui.scenarios"],
+)
+def test_core_modules_do_not_import_the_ui(module: str) -> None:
+    code = f"import sys, {module}; print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
