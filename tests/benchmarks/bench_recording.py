@@ -1,0 +1,94 @@
+"""Benchmark: full recording vs CPython's own loop, and memory per recorded frame.
+
+Run:  .venv/bin/python tests/benchmarks/bench_recording.py
+
+Prints ratios measured in this one run (never asserted by the test suite;
+these machines are noisy). Targets from the engine issue: recording within
+5x of CPython's own loop, and under 300 bytes of memory per frame.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+WORKLOAD = HERE / "workload_asyncio.py"
+TINY = HERE / "workload_tiny.py"
+
+
+def timed(command: list[str], stdout: int | object = subprocess.DEVNULL) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, stdout=stdout, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - started
+
+
+def children_peak_rss_kb() -> int:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+
+def main() -> None:
+    python = sys.executable
+    cli = [python, "-m", "tui", "trace", "--json", "--max-frames", "100000000"]
+
+    baseline = min(timed([python, str(WORKLOAD)]) for _ in range(3))
+    with tempfile.NamedTemporaryFile(suffix=".jsonl", delete=False) as out:
+        trace_path = out.name
+    recorded = []
+    for _ in range(3):
+        with open(trace_path, "wb") as sink:
+            recorded.append(timed([*cli, str(WORKLOAD)], stdout=sink))
+    recording = min(recorded)
+    size = os.path.getsize(trace_path)
+    with open(trace_path, "rb") as handle:
+        frames = sum(1 for _ in handle) - 1
+
+    print(f"workload: {WORKLOAD.name}, {frames:,} frames, {size / frames:.0f} bytes of JSON per frame")
+    print(f"CPython's own loop:        {baseline:6.2f} s (best of 3)")
+    print(f"concur-tui trace --json:   {recording:6.2f} s (best of 3)")
+    print(f"recording / CPython:       {recording / baseline:6.2f}x   (target: within 5x)")
+
+    # Memory of the viewer's model of the trace (what the TUI holds).
+    from tui.trace.model import Trace
+
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    trace = Trace()
+    with open(trace_path, encoding="utf-8") as handle:
+        for line in handle:
+            trace.add_line(line)
+    gc.collect()
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    print(f"Trace model in memory:     {held / len(trace):6.0f} bytes per frame   (target: under 300)")
+    del trace
+    os.unlink(trace_path)
+
+    # Growth of the recording process itself: peak RSS of the full run minus a tiny run.
+    TINY.write_text("import asyncio\nasyncio.run(asyncio.sleep(0))\n") if not TINY.exists() else None
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    record = [python, "-m", "tui.engine.record", "--out-fd", "1"]
+    tiny_peak = peak_of([*record, str(TINY)], env)
+    full_peak = peak_of([*record, "--max-frames", "100000000", str(WORKLOAD)], env)
+    growth = max(0, full_peak - tiny_peak) * 1024
+    print(f"recording process growth:  {growth / frames:6.0f} bytes per frame (peak RSS, streaming)")
+
+
+def peak_of(command: list[str], env: dict[str, str]) -> int:
+    """Peak RSS (KiB) of one child process, read with GNU time's %M."""
+    done = subprocess.run(
+        ["/usr/bin/time", "-f", "%M", *command], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True
+    )
+    return int(done.stderr.strip().splitlines()[-1])
+
+
+if __name__ == "__main__":
+    main()
