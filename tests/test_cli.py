@@ -24,7 +24,10 @@ def write(tmp_path: Path, name: str, body: str) -> str:
     return str(path)
 
 
-OK = "import asyncio\nasync def main():\n    await asyncio.sleep(2)\n    print('hi')\n    return 5\nasyncio.run(main())\n"
+OK = (
+    "import asyncio\nasync def main():\n    await asyncio.sleep(2)\n    print('hi')\n    return 5\n"
+    "asyncio.run(main())\n"
+)
 RAISES = "import asyncio\nasync def main():\n    raise RuntimeError('nope')\nasyncio.run(main())\n"
 DEADLOCK = "import asyncio\nasync def main():\n    await asyncio.Event().wait()\nasyncio.run(main())\n"
 ENDLESS = "import asyncio\nasync def main():\n    while True:\n        await asyncio.sleep(1)\nasyncio.run(main())\n"

@@ -231,8 +231,9 @@ def test_debug_mode_warns_about_a_slow_step_in_virtual_seconds(caplog: pytest.Lo
         loop.call_soon(hog)
         await asyncio.sleep(0)
 
-    with caplog.at_level("WARNING", logger="asyncio"), asyncio.Runner(
-        debug=True, loop_factory=tui.engine.new_event_loop
-    ) as runner:
+    with (
+        caplog.at_level("WARNING", logger="asyncio"),
+        asyncio.Runner(debug=True, loop_factory=tui.engine.new_event_loop) as runner,
+    ):
         runner.run(main())
     assert any("took 0.500 seconds" in record.getMessage() for record in caplog.records)
