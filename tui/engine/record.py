@@ -200,8 +200,7 @@ class Session:
         frame = sys._current_frames().get(thread.ident)
         user = self.sites.user_frame(frame)
         where = f"{self.sites.display_path(user.f_code.co_filename)}:{user.f_lineno}" if user else "?"
-        running = rec.running
-        actor = rec.current if running is not None else thread.tid
+        actor = rec.current if rec.running is not None else thread.tid
         name = rec.name_of(actor)
         text = (
             f"runaway: {name} ran for {self.step_timeout:g}s of wall time without giving control back "

@@ -147,8 +147,9 @@ class Recorder:
         self.on_stop: Callable[[str, str], None] | None = None
         """Called instead of raising RecordingStopped (the recording process exits there)."""
         self.stopped: tuple[str, str] | None = None
-        self.running: tuple[Any, float] | None = None
-        """The handle being run and when it started (for a runaway report)."""
+        self.running: Any = None
+        """The handle being run (for a runaway report, or a step split by a thread switch)."""
+        self.running_since = 0.0
         self._interrupted = False
         self._resume: tuple[float, list[Any]] | None = None
         """When a step's thread lost the baton mid-step: when and why it got it back."""
@@ -489,7 +490,8 @@ class Recorder:
         task = handle._task
         self.current = handle._actor if task is not None else "cb"
         started = self.clock.now
-        self.running = (handle, started)
+        self.running = handle
+        self.running_since = started
         hid = handle._hid
         handle._hid = -hid  # marks it as run: cancelling it now changes nothing
         self._interrupted = False
@@ -503,7 +505,7 @@ class Recorder:
             self._resume = None
             self._interrupted = False
             if task is not None:
-                self._end_task_step(hid, handle._why, task, started, resume)
+                self._end_task_step(hid, handle, task, started, resume)
             else:
                 self._end_callback(hid, handle, started, resume)
 
@@ -521,10 +523,10 @@ class Recorder:
         return '["%s","%s"]' % why
 
     def _end_task_step(
-        self, hid: int, why: tuple[Any, ...], task: Any, started: float, resume: tuple[float, list[Any]] | None
+        self, hid: int, handle: Any, task: Any, started: float, resume: tuple[float, list[Any]] | None
     ) -> None:
-        info = self._tasks[task]
-        tid = info.tid
+        tid = handle._actor
+        why = handle._why
         if resume is not None:
             # The rest of a step whose thread lost the baton (it blocked inside
             # the step): the earlier part already took the handle off the queue.
@@ -550,7 +552,7 @@ class Recorder:
         if task.done():
             parts.append(self._task_end_json(task))
             self._finished[task] = tid
-            del self._tasks[task]
+            info = self._tasks.pop(task)
         else:
             fw = task._fut_waiter
             if fw is None:
@@ -559,10 +561,14 @@ class Recorder:
                 parts.append(self._wait_json(tid, fw))
                 parts.append(',"at":')
             parts.append(_ints(self._coro_stack(task.get_coro())))
-        name = task.get_name()
-        if name is not info.name and name != info.name:
-            info.name = self._names[tid] = name
-            parts.append(',"name":' + _dumps(name))
+            info = None
+        if type(task) is not RecordedTask:
+            # Tasks made with asyncio.Task(...) directly cannot report set_name().
+            info = info or self._tasks[task]
+            name = task.get_name()
+            if name != info.name:
+                info.name = self._names[tid] = name
+                parts.append(',"name":' + _dumps(name))
         self._finish_frame(parts, started)
 
     def _wait_json(self, tid: str, fw: Any) -> str:
@@ -608,6 +614,7 @@ class Recorder:
         """Sites of the user's frames along a task's await chain, outermost first."""
         sites = self.sites
         user = sites._user
+        known_sites = sites._ids
         out: list[int] = []
         while coro is not None:
             kind = type(coro)
@@ -626,7 +633,9 @@ class Recorder:
             if is_user is None:
                 is_user = sites.is_user(code)
             if is_user:
-                out.append(sites.site(code, frame.f_lineno))
+                line = frame.f_lineno
+                sid = known_sites.get((code, line))
+                out.append(sid if sid is not None else sites.site(code, line))
             coro = nxt
         return out
 
@@ -659,10 +668,10 @@ class Recorder:
         The step so far becomes a frame of its own, so the frames stay in the
         order things happened: this part, the other threads, then the rest.
         """
-        running = self.running
-        if running is None:
+        handle = self.running
+        if handle is None:
             return  # the loop is idle, not inside a step
-        handle, started = running
+        started = self.running_since
         task = handle._task
         frame: dict[str, Any] = {"a": handle._actor if task is not None else "cb"}
         frame["k"] = "task" if task is not None else ("timer" if handle._why[0] == "timer" else "cb")
@@ -809,10 +818,9 @@ class Recorder:
     def runaway_frame(self, actor: str, stack: list[int]) -> None:
         """The last frame of a run stopped by the watchdog: the step that never ended."""
         frame: dict[str, Any] = {"t": self.clock.now, "a": actor, "st": "runaway", "at": stack}
-        running = self.running
-        if running is not None:
-            handle, started = running
-            frame.update(t=started, h=-handle._hid, why=json.loads(self._why_json(handle._why)))
+        handle = self.running
+        if handle is not None:
+            frame.update(t=self.running_since, h=-handle._hid, why=json.loads(self._why_json(handle._why)))
             frame["k"] = "task" if handle._task is not None else "cb"
         else:
             frame["k"] = "thread"
