@@ -835,11 +835,11 @@ class Recorder:
                 self._main_defined = True
                 self._names["Th1"] = "MainThread"
                 self._new.insert(0, {"thread": "Th1", "name": "MainThread"})
-            self.flush_pending("Th1")
+            self.flush_pending("Th1", state="loop")
             return
         thread = kernel.current
         if thread.loop_depth == 0:
-            self.flush_pending(thread.tid, thread.slice_start)
+            self.flush_pending(thread.tid, thread.slice_start, state="loop")
         thread.loop_depth += 1
 
     def loop_left(self) -> None:
@@ -858,12 +858,15 @@ class Recorder:
     def kind_of(self, rid: str) -> str:
         return self._kinds.get(rid, "")
 
-    def flush_pending(self, actor: str = "Th1", since: float | None = None) -> None:
-        """Write what a thread did outside any loop step (module code, output) as its own frame."""
+    def flush_pending(self, actor: str = "Th1", since: float | None = None, state: str = "running") -> None:
+        """Write what a thread did outside any loop step (module code, output) as its own frame.
+
+        `state` is "loop" when the thread is about to run an event loop.
+        """
         if self._out or self._err or self._new or self._dirty or self._header is not None or self._ready_add:
             frame: dict[str, Any] = {"t": self.clock.now if since is None else since, "a": actor, "k": "thread"}
             frame["why"] = ["run"]
-            frame["st"] = "running"
+            frame["st"] = state
             frame["at"] = self.sites.stack_of(self.sites.user_frame(sys._getframe(1)))
             self.thread_frame(frame)
 

@@ -24,7 +24,8 @@ Frame fields (absent when empty):
               ["run"]                a thread ran code outside any loop step
               ["resume", via, by]    the rest of a step whose thread blocked inside it (see st "blocked")
     st      state of the actor after the step: ready | wait | sleep | done |
-            failed | cancelled | blocked | running | runaway
+            failed | cancelled | blocked | running | runaway | loop (a thread
+            about to run an event loop) | preempted (a step cut short by a thread switch)
     on      what it waits on: a resource id ("Lock#1"), a task id, "sleep", or a label
     role    which line of the resource it waits in ("get"/"put" for queues,
             "notify"/"lock" for conditions)

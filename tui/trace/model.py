@@ -36,6 +36,8 @@ STATE_CODES = {
     "failed": 7,
     "cancelled": 8,
     "runaway": 9,
+    "loop": 10,
+    "preempted": 11,
 }
 STATE_NAMES = {code: name for name, code in STATE_CODES.items()}
 
@@ -118,8 +120,9 @@ class Trace:
         if index == self._next_keyframe:
             self._keyframes.append(self.world.snapshot())
             self._keyframe_at.append(index - 1)
-            # Space keyframes so each costs about as much as folding the frames between them.
-            self._next_keyframe = index + max(256, 4 * (len(self.world.actors) + len(self.world.resources)))
+            # Space keyframes so a jump folds at most ~1,000 frames, wider only for small worlds
+            # (where a snapshot is cheap but so is folding).
+            self._next_keyframe = index + max(256, min(1024, 2 * (len(self.world.actors) + len(self.world.resources))))
         world = self.world
         world.apply(frame)
         self.times.append(frame["t"])
@@ -198,6 +201,12 @@ class Trace:
         position = bisect_right(self._keyframe_at, index) - 1
         if index == len(self) - 1 and index >= 0:
             return self.world.snapshot()
+        previous = self._state_cache.get(index - 1)
+        if previous is not None and index - 1 > self._keyframe_at[max(position, 0)]:
+            # One step forward from a state we already have: apply a single frame.
+            world = previous.snapshot()
+            world.apply(self.frame(index))
+            return world
         if position < 0:
             return World()
         world = self._keyframes[position].snapshot()

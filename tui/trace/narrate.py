@@ -138,6 +138,8 @@ def narrate(frame: dict[str, Any], world: World) -> str:
     if known is not None and known.internal:
         name = f"{name} (asyncio's own {known.coro})"
     if frame.get("why") == ["run"]:
+        if frame.get("st") == "loop":
+            return f"{name} ran the program's own code and now starts an event loop{_woken_by_this_step(frame, world)}."
         return f"{name} ran the program's own code (outside any event loop step){_woken_by_this_step(frame, world)}."
     sentence = f"{name} {_why_words(frame, world)} and {_after_words(frame, world)}{_woken_by_this_step(frame, world)}"
     blocked = frame.get("d", 0.0)

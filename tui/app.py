@@ -1,0 +1,36 @@
+"""Provides ConcurApp: the stepping TUI. It views a trace; it never imports or runs user code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+
+from tui.recording import RecordOptions
+from tui.screens.main import MainScreen
+
+
+class ConcurApp(App[int]):
+    """A thin shell: the MainScreen records the program and does the stepping."""
+
+    CSS_PATH = "styles/app.tcss"
+    TITLE = "concur-tui"
+    ENABLE_COMMAND_PALETTE = False
+
+    def __init__(self, path: Path, options: RecordOptions | None = None) -> None:
+        super().__init__()
+        self.path = path
+        self.options = options or RecordOptions()
+
+    def on_mount(self) -> None:
+        self.push_screen(MainScreen(self.path, self.options))
+
+    @property
+    def main(self) -> MainScreen:
+        screen = self.screen_stack[1] if len(self.screen_stack) > 1 else self.screen
+        assert isinstance(screen, MainScreen)
+        return screen
+
+
+def run_app(path: Path, options: RecordOptions) -> int:
+    return ConcurApp(path, options).run() or 0

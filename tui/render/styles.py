@@ -1,0 +1,89 @@
+"""Provides the visual vocabulary: colours per task, glyphs and styles per state.
+
+Every state has an ASCII glyph as well as a colour, so nothing depends on
+colour (NO_COLOR, 16-colour terminals) or on a glyph a terminal font lacks.
+"""
+
+from __future__ import annotations
+
+from rich.style import Style
+
+from tui.trace.model import STATE_CODES
+
+ACTOR_COLORS = (
+    "cyan",
+    "magenta",
+    "green",
+    "yellow",
+    "blue",
+    "red",
+    "bright_cyan",
+    "bright_magenta",
+    "bright_green",
+    "bright_yellow",
+    "bright_blue",
+    "bright_red",
+)
+
+STATE_GLYPHS = {
+    "running": "#",
+    "ready": "=",
+    "wait": "-",
+    "sleep": "~",
+    "blocked": "!",
+    "done": " ",
+    "failed": "x",
+    "cancelled": " ",
+    "runaway": "@",
+    "preempted": "=",
+    "loop": ":",
+}
+"""One character per state, used by the timeline and next to state names."""
+
+STATE_STYLES = {
+    "running": Style(color="bright_white", bold=True, reverse=True),
+    "ready": Style(color="yellow"),
+    "wait": Style(color="red"),
+    "sleep": Style(color="blue"),
+    "blocked": Style(color="magenta", bold=True),
+    "done": Style(color="green"),
+    "failed": Style(color="red", bold=True),
+    "cancelled": Style(color="bright_black"),
+    "runaway": Style(color="red", bold=True, reverse=True),
+    "preempted": Style(color="yellow"),
+    "loop": Style(dim=True),
+}
+
+OUTCOME_STYLES = {
+    "completed": Style(color="green", bold=True),
+    "exception": Style(color="red", bold=True),
+    "deadlock": Style(color="red", bold=True),
+    "frame-limit": Style(color="yellow", bold=True),
+    "runaway": Style(color="yellow", bold=True),
+    "crashed": Style(color="red", bold=True),
+    "error": Style(color="red", bold=True),
+}
+
+CODE_GLYPHS = {code: STATE_GLYPHS.get(name, "?") for name, code in STATE_CODES.items()}
+CODE_STYLES = {code: STATE_STYLES.get(name, Style()) for name, code in STATE_CODES.items()}
+
+
+def actor_color(actor_id: str) -> str:
+    """A stable colour per actor: tasks by number, threads from the end of the palette."""
+    digits = "".join(ch for ch in actor_id if ch.isdigit())
+    number = int(digits) if digits else 0
+    if actor_id.startswith("Th"):
+        return "white" if number == 1 else ACTOR_COLORS[-(number % len(ACTOR_COLORS)) - 1]
+    return ACTOR_COLORS[(number - 1) % len(ACTOR_COLORS)]
+
+
+def legend() -> list[tuple[str, str]]:
+    """(glyph, state) pairs for a legend line."""
+    return [
+        ("#", "running"),
+        ("=", "ready"),
+        ("-", "waiting"),
+        ("~", "sleeping"),
+        ("!", "blocked"),
+        ("x", "failed"),
+    ]

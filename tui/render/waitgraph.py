@@ -1,0 +1,42 @@
+"""Provides the wait-for graph of a deadlock as text: the cycle drawn top to bottom."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+
+from tui.render.styles import actor_color
+
+
+def wait_for_graph(report: dict[str, Any], name_of: Any) -> Text:
+    """Draw the cycle (actor, resource, actor, ...) with ASCII arrows, then the other waits."""
+    text = Text()
+    cycle: list[str] = report.get("cycle") or []
+    if cycle:
+        text.append("Wait-for cycle: nobody in it can ever go on\n\n", style="bold red")
+        for position in range(0, len(cycle) - 1, 2):
+            actor, resource = cycle[position], cycle[position + 1]
+            holder = cycle[position + 2]
+            text.append("  ")
+            text.append(name_of(actor), style=f"bold {actor_color(actor)}")
+            text.append("\n    |  waits for ")
+            text.append(name_of(resource), style="bold")
+            text.append(", held by\n    v\n")
+            if position + 2 == len(cycle) - 1:
+                text.append("  ")
+                text.append(name_of(holder), style=f"bold {actor_color(holder)}")
+                text.append("   <- back to the start: a cycle\n")
+    else:
+        text.append("Deadlock: everyone is waiting and nothing can wake them\n", style="bold red")
+    others = [w for w in report.get("waits", ()) if w["actor"] not in cycle[::2]]
+    if others:
+        text.append("\nAlso waiting:\n", style="bold")
+        for wait in others:
+            text.append("  ")
+            text.append(wait["name"], style=actor_color(wait["actor"]))
+            text.append(f" {wait['wait']}")
+            if wait.get("at"):
+                text.append(f"  ({wait['at']})", style="dim")
+            text.append("\n")
+    return text

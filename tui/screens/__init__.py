@@ -1,0 +1,1 @@
+"""Provides the app's screens: the stepping screen and its dialogs."""

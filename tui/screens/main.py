@@ -1,0 +1,423 @@
+"""Provides MainScreen: records a program, owns the cursor, and routes keys to the views."""
+
+from __future__ import annotations
+
+import gc
+import threading
+import time
+from collections import deque
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Tab, Tabs
+
+from tui.recording import Recording, RecordOptions
+from tui.screens.breaks import Breakpoints, BreakScreen
+from tui.screens.help import HelpScreen
+from tui.screens.picker import ScenarioPicker
+from tui.screens.prompt import PromptScreen
+from tui.trace.model import Trace, TraceFormatError
+from tui.viewmodel import FrameView, build_view
+from tui.widgets.lesson import LessonView
+from tui.widgets.loopview import LoopView
+from tui.widgets.narration import NarrationView
+from tui.widgets.output import OutputView
+from tui.widgets.resources import ResourceView
+from tui.widgets.source import SourceView
+from tui.widgets.status import StatusBar
+from tui.widgets.tasks import TaskDetail, TaskTable
+from tui.widgets.timeline import Timeline
+
+PANELS = [
+    ("source", "Source"),
+    ("tasks", "Tasks"),
+    ("loop", "Event loop"),
+    ("timeline", "Timeline"),
+    ("lesson", "Lesson"),
+    ("resources", "Resources"),
+    ("output", "Output"),
+]
+SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200)
+COMPACT_WIDTH = 120
+COMPACT_HEIGHT = 32
+INGEST_BUDGET = 0.03
+"""Seconds of each UI tick spent folding newly recorded frames."""
+
+
+class MainScreen(Screen[None]):
+    """The stepping screen. Stepping only moves a cursor over the recorded trace."""
+
+    BINDINGS = [
+        Binding("right,l,space", "step(1)", "Next", priority=True),
+        Binding("left,h", "step(-1)", "Prev", priority=True),
+        Binding("home", "first", "First", priority=True, show=False),
+        Binding("end", "last", "Last", priority=True, show=False),
+        Binding("r", "toggle_run", "Run/pause"),
+        Binding("plus,equals_sign", "speed(1)", "Faster", show=False),
+        Binding("minus", "speed(-1)", "Slower", show=False),
+        Binding("g", "goto_frame", "Go to"),
+        Binding("t", "goto_time", "Time"),
+        Binding("left_square_bracket", "task_step(-1)", "Task prev", show=False),
+        Binding("right_square_bracket", "task_step(1)", "Task next", show=False),
+        Binding("b", "breakpoints", "Breaks"),
+        Binding("v", "toggle_axis", "Frames/time", show=False),
+        Binding("o", "open", "Open"),
+        Binding("R", "rerecord", "Re-record"),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+        *(Binding(str(n), f"panel('{key}')", label, show=False) for n, (key, label) in enumerate(PANELS, 1)),
+    ]
+
+    cursor: reactive[int] = reactive(-1, init=False)
+    """Index of the frame on screen (0-based; shown as `frame i/n` counting from 1)."""
+    selected: reactive[str | None] = reactive(None, init=False)
+    """The task or thread picked in the task table."""
+    running: reactive[bool] = reactive(False, init=False)
+    """Auto-advance is on (r)."""
+
+    def __init__(self, path: Path, options: RecordOptions) -> None:
+        super().__init__()
+        self.path = path
+        self.options = options
+        self.trace = Trace()
+        self.recording: Recording | None = None
+        self.streaming = False
+        self.speed_index = 3
+        self.breakpoints = Breakpoints()
+        self.active_panel = "source"
+        self.problem: str | None = None
+        self._incoming: deque[tuple[int, str]] = deque()
+        self._generation = 0
+        self._run_timer: Timer | None = None
+        self._lock = threading.Lock()
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        yield NarrationView(id="narration")
+        yield Tabs(*(Tab(f"{n} {label}", id=f"tab-{key}") for n, (key, label) in enumerate(PANELS, 1)), id="tabs")
+        with Container(id="panels"):
+            with Vertical(id="source-panel", classes="panel -active"):
+                yield SourceView(id="source")
+            with Vertical(id="tasks-panel", classes="panel"):
+                yield TaskTable(id="tasks")
+                yield TaskDetail(id="detail")
+            with Vertical(id="loop-panel", classes="panel"):
+                yield LoopView(id="loop")
+            with Vertical(id="timeline-panel", classes="panel"):
+                yield Timeline(id="timeline")
+            with Vertical(id="lesson-panel", classes="panel"):
+                yield LessonView(id="lesson")
+            with Vertical(id="resources-panel", classes="panel"):
+                yield ResourceView(id="resources")
+            with Vertical(id="output-panel", classes="panel"):
+                yield OutputView(id="output")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for key, label in PANELS:
+            self.query_one(f"#{key}-panel").border_title = label
+        self._apply_layout()
+        self.set_interval(0.05, self._ingest)
+        self.start_recording()
+
+    def on_resize(self) -> None:
+        self._apply_layout()
+
+    @property
+    def compact(self) -> bool:
+        return self.size.width < COMPACT_WIDTH or self.size.height < COMPACT_HEIGHT
+
+    def _apply_layout(self) -> None:
+        self.set_class(self.compact, "-compact")
+        self.refresh_views()
+
+    def _panel_visible(self, key: str) -> bool:
+        return not self.compact or key == self.active_panel
+
+    # -- recording --------------------------------------------------------------------------
+
+    def start_recording(self, path: Path | None = None) -> None:
+        """(Re)record: a fresh trace, streamed in while the user already looks at it."""
+        if self.recording is not None:
+            self.recording.cancel()
+        if path is not None:
+            self.path = path
+        self._generation += 1
+        self.trace = Trace()
+        self.problem = None
+        self.running = False
+        self.cursor = -1
+        self.selected = None
+        self.streaming = True
+        self._incoming.clear()
+        self.recording = Recording(str(self.path), self.options)
+        self._stream(self.recording, self._generation)
+        self.refresh_views()
+
+    @work(thread=True, exclusive=True, group="recording")
+    def _stream(self, recording: Recording, generation: int) -> None:
+        """Worker thread: read the recording process's lines into a queue the UI folds."""
+        try:
+            for line in recording.lines():
+                if generation != self._generation:
+                    return
+                self._incoming.append((generation, line))
+        except OSError as exc:
+            self._incoming.append((generation, f'{{"summary": {{"outcome": "crashed", "error": "{exc}"}}}}'))
+
+    def _ingest(self) -> None:
+        """UI tick: fold queued lines into the trace, within a time budget."""
+        if not self._incoming:
+            return
+        deadline = time.monotonic() + INGEST_BUDGET
+        before = len(self.trace)
+        while self._incoming and time.monotonic() < deadline:
+            generation, line = self._incoming.popleft()
+            if generation != self._generation:
+                continue
+            try:
+                self.trace.add_line(line)
+            except TraceFormatError as exc:
+                self.problem = str(exc)
+        if len(self.trace) != before:
+            # The trace is long-lived: keep the cyclic GC from re-scanning it on every
+            # collection (a full scan of a 100,000-frame trace is a visible pause).
+            gc.freeze()
+        if self.trace.complete and not self._incoming:
+            self.streaming = False
+        if self.cursor < 0 and len(self.trace):
+            self.cursor = 0
+        elif len(self.trace) != before or not self.streaming:
+            self._refresh_status()
+            if self.trace.complete and self.cursor == len(self.trace) - 1:
+                self.refresh_views()
+        if self.trace.complete and len(self.trace) == 0:
+            self.refresh_views()
+
+    # -- views --------------------------------------------------------------------------------
+
+    def view(self) -> FrameView:
+        return build_view(self.trace, self.cursor, streaming=self.streaming, selected=self.selected)
+
+    def _refresh_status(self, view: FrameView | None = None) -> None:
+        view = view or self.view()
+        self.query_one(StatusBar).show(view, running=self.running, speed=SPEEDS[self.speed_index])
+
+    def refresh_views(self) -> None:
+        if not self.is_mounted:
+            return
+        view = self.view()
+        self._refresh_status(view)
+        self.query_one(NarrationView).show(view)
+        if self._panel_visible("source"):
+            self.query_one(SourceView).show(view)
+        if self._panel_visible("tasks"):
+            self.query_one(TaskTable).show(view)
+            self.query_one(TaskDetail).show(view)
+        if self._panel_visible("loop"):
+            self.query_one(LoopView).show(view)
+        if self._panel_visible("timeline"):
+            self.query_one(Timeline).show(view)
+        if self._panel_visible("lesson"):
+            self.query_one(LessonView).show(view)
+        if self._panel_visible("resources"):
+            self.query_one(ResourceView).show(view)
+        if self._panel_visible("output"):
+            self.query_one(OutputView).show(view)
+
+    def watch_cursor(self) -> None:
+        self.refresh_views()
+
+    def watch_selected(self) -> None:
+        self.refresh_views()
+
+    def watch_running(self, running: bool) -> None:
+        if self._run_timer is not None:
+            self._run_timer.stop()
+            self._run_timer = None
+        if running:
+            self._run_timer = self.set_interval(1 / SPEEDS[self.speed_index], self._advance)
+        if self.is_mounted:
+            self._refresh_status()
+
+    # -- stepping -------------------------------------------------------------------------------
+
+    def seek(self, index: int) -> None:
+        if len(self.trace):
+            self.cursor = max(0, min(index, len(self.trace) - 1))
+
+    def action_step(self, delta: int) -> None:
+        self.seek(self.cursor + delta)
+
+    def action_first(self) -> None:
+        self.seek(0)
+
+    def action_last(self) -> None:
+        self.seek(len(self.trace) - 1)
+
+    def action_task_step(self, direction: int) -> None:
+        actor = self.selected or (self.view().world.running if self.cursor >= 0 else None)
+        if actor is None:
+            self.notify("Select a task first (Tasks panel, up/down)", severity="warning")
+            return
+        found = self.trace.next_frame_of(actor, self.cursor, direction)
+        if found is None:
+            self.notify(f"No {'later' if direction > 0 else 'earlier'} frame of that task", severity="warning")
+            return
+        self.selected = actor
+        self.seek(found)
+
+    def action_toggle_run(self) -> None:
+        if not self.running and self.cursor >= len(self.trace) - 1 and self.trace.complete:
+            self.seek(0)
+        self.running = not self.running
+
+    def action_speed(self, step: int) -> None:
+        self.speed_index = max(0, min(self.speed_index + step, len(SPEEDS) - 1))
+        if self.running:
+            self.running = False
+            self.running = True
+        self._refresh_status()
+
+    def _advance(self) -> None:
+        if self.cursor >= len(self.trace) - 1:
+            if self.trace.complete:
+                self.running = False
+            return
+        self.cursor += 1
+        hit = self._break_hit(self.cursor)
+        if hit:
+            self.running = False
+            self.notify(f"Stopped at frame {self.cursor + 1}: {hit}")
+
+    def _break_hit(self, index: int) -> str | None:
+        """Which breakpoint frame `index` triggers, if any."""
+        points = self.breakpoints
+        if not points:
+            return None
+        frame = self.trace.frame(index)
+        state = frame.get("st")
+        world = self.trace.state_at(index)
+        if "contention" in points.kinds and state in ("wait", "blocked"):
+            resource = world.resources.get(frame.get("on", ""))
+            if resource is not None and resource.kind in ("Lock", "Semaphore", "BoundedSemaphore", "Condition"):
+                return f"lock contention on {resource.shown}"
+        if "done" in points.kinds and state == "done":
+            return f"{world.name(frame['a'])} finished"
+        if "exception" in points.kinds and state == "failed":
+            return f"{world.name(frame['a'])} failed: {frame.get('error')}"
+        last = index == len(self.trace) - 1 and self.trace.complete
+        if "deadlock" in points.kinds and last and self.trace.outcome == "deadlock":
+            return "deadlock"
+        if "exception" in points.kinds and last and self.trace.outcome == "exception":
+            return "the program raised"
+        if points.lines and frame.get("at"):
+            site = self.trace.site(frame["at"][-1])
+            if site is not None and site[0] == self.trace.header.get("file") and site[1] in points.lines:
+                return f"line {site[1]}"
+        return None
+
+    # -- dialogs --------------------------------------------------------------------------------
+
+    def action_goto_frame(self) -> None:
+        count = len(self.trace)
+
+        def check(answer: str) -> str | None:
+            if not answer.isdigit():
+                return "Type a frame number, like 12"
+            if not 1 <= int(answer) <= max(count, 1):
+                return f"There are frames 1 to {count}"
+            return None
+
+        def go(answer: str | None) -> None:
+            if answer:
+                self.seek(int(answer) - 1)
+
+        self.app.push_screen(PromptScreen(f"Go to frame (1-{count}):", "frame number", check), go)
+
+    def action_goto_time(self) -> None:
+        end = self.trace.times[-1] if len(self.trace) else 0.0
+
+        def check(answer: str) -> str | None:
+            try:
+                when = float(answer.removeprefix("t=").removesuffix("s"))
+            except ValueError:
+                return "Type a time in seconds, like 1.5"
+            if when < 0:
+                return "Virtual time starts at 0"
+            return None
+
+        def go(answer: str | None) -> None:
+            if answer:
+                self.seek(self.trace.frame_at_time(float(answer.removeprefix("t=").removesuffix("s"))))
+
+        self.app.push_screen(PromptScreen(f"Go to virtual time (0-{end:.3f}s):", "seconds", check), go)
+
+    def action_breakpoints(self) -> None:
+        def chosen(points: Breakpoints | None) -> None:
+            if points is not None:
+                self.breakpoints = points
+                self.notify(f"Break on: {points.describe()}")
+
+        self.app.push_screen(BreakScreen(self.breakpoints), chosen)
+
+    def action_open(self) -> None:
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self.start_recording(path)
+
+        self.app.push_screen(ScenarioPicker(), chosen)
+
+    def action_rerecord(self) -> None:
+        self.start_recording()
+        self.notify(f"Recording {self.path.name} again")
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen())
+
+    def action_toggle_axis(self) -> None:
+        timeline = self.query_one(Timeline)
+        timeline.by_time = not timeline.by_time
+
+    def action_panel(self, key: str) -> None:
+        self.active_panel = key
+        for name, _label in PANELS:
+            self.query_one(f"#{name}-panel").set_class(name == key, "-active")
+        tabs = self.query_one(Tabs)
+        if tabs.active != f"tab-{key}":
+            tabs.active = f"tab-{key}"
+        self.refresh_views()
+
+    async def action_quit(self) -> None:
+        self.running = False
+        if self.recording is not None:
+            self.recording.cancel()
+        self.app.exit(0)
+
+    # -- messages from the views -------------------------------------------------------------
+
+    @on(Tabs.TabActivated)
+    def _tab_picked(self, event: Tabs.TabActivated) -> None:
+        key = (event.tab.id or "tab-source").removeprefix("tab-")
+        if key != self.active_panel:
+            self.action_panel(key)
+
+    @on(Timeline.Seek)
+    def _timeline_seek(self, event: Timeline.Seek) -> None:
+        self.seek(event.index)
+
+    @on(TaskTable.Selected)
+    def _task_selected(self, event: TaskTable.Selected) -> None:
+        self.selected = event.actor_id
+
+    def on_unmount(self) -> None:
+        if self.recording is not None:
+            self.recording.cancel()

@@ -1,0 +1,49 @@
+"""Provides ScenarioPicker: choose a bundled lesson, or type the path of your own program."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from tui import scenarios
+
+
+class ScenarioPicker(ModalScreen[Path | None]):
+    """The bundled lessons with their one-line summaries, and a path box."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label("Open a scenario: pick a lesson, or type a path and press Enter", id="question")
+            options = []
+            for scenario in scenarios.bundled():
+                label = Text()
+                label.append(f"{scenario.name:<28}", style="bold")
+                label.append(scenario.title)
+                options.append(Option(label, id=str(scenario.path)))
+            yield OptionList(*options, id="lessons")
+            yield Input(placeholder="path/to/your_program.py", id="path")
+            yield Label("", id="problem")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.dismiss(Path(event.option.id))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        given = event.value.strip()
+        path = scenarios.resolve(given) if given else None
+        if path is None or not path.is_file():
+            self.query_one("#problem", Label).update(f"No such file: {given!r}")
+            return
+        self.dismiss(path)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

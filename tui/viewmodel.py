@@ -1,0 +1,54 @@
+"""Provides FrameView: what every widget renders, the trace at one cursor position."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tui.trace.model import Trace
+from tui.trace.state import Actor, World
+
+
+@dataclass(frozen=True)
+class FrameView:
+    """The trace, the frame under the cursor, and the world after it."""
+
+    trace: Trace
+    index: int
+    """0-based frame index; -1 when there is no frame (yet)."""
+    world: World
+    streaming: bool = False
+    selected: str | None = None
+    """The actor picked in the task table, if any."""
+    frame: dict[str, Any] | None = field(default=None)
+
+    @property
+    def count(self) -> int:
+        return len(self.trace)
+
+    @property
+    def at_end(self) -> bool:
+        return self.trace.complete and self.index == len(self.trace) - 1
+
+    @property
+    def outcome(self) -> str | None:
+        return self.trace.outcome
+
+    def actors(self) -> list[Actor]:
+        """Tasks then threads, in creation order: the rows of the task table and the timeline."""
+        return sorted(self.world.actors.values(), key=_actor_order)
+
+    def where(self, actor: Actor) -> str:
+        return self.trace.where(actor.at)
+
+
+def _actor_order(actor: Actor) -> tuple[int, int]:
+    digits = "".join(ch for ch in actor.id if ch.isdigit())
+    return (0 if actor.kind == "task" else 1, int(digits or 0))
+
+
+def build_view(trace: Trace, index: int, *, streaming: bool = False, selected: str | None = None) -> FrameView:
+    index = min(index, len(trace) - 1)
+    if index < 0:
+        return FrameView(trace, -1, World(), streaming, selected, None)
+    return FrameView(trace, index, trace.state_at(index), streaming, selected, trace.frame(index))

@@ -1,0 +1,57 @@
+"""Provides LessonView: the scenario's docstring, and at the last frame the outcome explained."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from tui.render.waitgraph import wait_for_graph
+from tui.viewmodel import FrameView
+from tui.widgets.lineview import LineView
+
+
+def outcome_text(view: FrameView) -> Text:
+    """The final frame explains itself: the wait-for cycle, the traceback, or the limit hit."""
+    summary = view.trace.summary or {}
+    outcome = summary.get("outcome")
+    report = summary.get("report") or {}
+    text = Text()
+    if outcome == "deadlock":
+        text.append_text(wait_for_graph(report, view.world.name))
+    elif outcome == "exception":
+        text.append("The program raised:\n", style="bold red")
+        text.append(report.get("traceback") or f"{report.get('type')}: {report.get('message')}", style="red")
+    elif outcome in ("runaway", "frame-limit"):
+        text.append(f"Stopped ({outcome}):\n", style="bold yellow")
+        text.append(str(report.get("text", "")))
+    elif outcome in ("error", "crashed"):
+        text.append("Could not record this program:\n", style="bold red")
+        text.append(str(summary.get("error") or report.get("text", "")), style="red")
+        text.append("\n\nPress o to open another program, or R to record again after fixing it.")
+    elif outcome == "completed":
+        text.append("Completed", style="bold green")
+        text.append(f" at t={summary.get('virtual_time', 0):.3f}s; main returned {summary.get('result')}.")
+    return text
+
+
+class LessonView(LineView):
+    """What the lesson is about; replaced by the outcome at the end of a run that did not complete."""
+
+    def show(self, view: FrameView) -> None:
+        text = Text()
+        summary = view.trace.summary or {}
+        if (view.at_end or view.count == 0) and summary.get("outcome"):
+            text.append_text(outcome_text(view))
+            text.append("\n\n")
+        lesson = view.trace.header.get("lesson")
+        if lesson:
+            title, _, body = lesson.strip().partition("\n")
+            text.append(title + "\n", style="bold")
+            text.append(body.strip())
+        elif view.count:
+            text.append("(This program has no module docstring to use as its lesson.)", style="dim")
+        width = max(20, self.scrollable_content_region.width - 1)
+        key = (text.plain, width)
+        if key == self._key:
+            return
+        lines = text.wrap(self.app.console, width)
+        self.set_rows(len(lines), lines.__getitem__, width, key=key)

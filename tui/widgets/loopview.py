@@ -1,0 +1,81 @@
+"""Provides LoopView: the event loop's ready queue, its timer heap, and what it will do next."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from tui.render.styles import actor_color
+from tui.viewmodel import FrameView
+from tui.widgets.lineview import LineView
+
+
+def next_step(view: FrameView) -> str:
+    """What the loop does after this frame, in words."""
+    world = view.world
+    live = [entry for entry in world.ready if not entry[2]]
+    if live:
+        return f"runs {world.name(live[0][1])} (head of the ready queue)"
+    if world.timers:
+        when, owner, label = min(world.timers.values())
+        whose = f"{world.name(owner)}'s " if owner in world.actors else ""
+        return f"nothing is ready: jumps the clock to t={when:.3f}s for {whose}{label} timer"
+    if view.trace.complete and view.at_end:
+        return f"nothing: the run ended ({view.outcome})"
+    return "nothing is ready and no timer is set: waits for a thread (or is finished)"
+
+
+class LoopView(LineView):
+    """Ready queue in order, timers by due time, and the loop's next move."""
+
+    def show(self, view: FrameView) -> None:
+        world = view.world
+        head = Text("Next: ", style="bold")
+        head.append(next_step(view))
+        top = head.wrap(self.app.console, max(20, self.scrollable_content_region.width - 1))
+        ready = world.ready
+        live = [entry for entry in ready if not entry[2]]
+        timers = sorted(world.timers.values())
+        # Rows: next (wrapped), ready header, ready entries (or "empty"), timers header, timers (or "none").
+        ready_rows = max(1, len(ready))
+        timer_start = len(top) + 1 + ready_rows
+        count = timer_start + 1 + max(1, len(timers))
+        positions = {id(entry): n for n, entry in enumerate(live, 1)}
+
+        def row(index: int) -> Text:
+            if index < len(top):
+                return top[index]
+            index -= len(top)
+            if index == 0:
+                return Text(f"Ready queue ({len(live)}):", style="bold")
+            if index <= ready_rows:
+                if not ready:
+                    return Text("  (empty)", style="dim")
+                _hid, who, cancelled = ready[index - 1]
+                text = Text("  ")
+                if cancelled:
+                    text.append("x  ", style="dim")
+                    text.append(world.name(who), style="dim strike")
+                    text.append(" (cancelled, will be skipped)", style="dim")
+                    return text
+                text.append(f"{positions[id(ready[index - 1])]:>2}. ")
+                if who in world.actors:
+                    text.append(world.name(who), style=actor_color(who))
+                else:
+                    text.append(f"callback {who}", style="italic")
+                return text
+            index -= ready_rows + 1
+            if index == 0:
+                return Text(f"Timers ({len(timers)}):", style="bold")
+            if not timers:
+                return Text("  (none)", style="dim")
+            when, owner, label = timers[index - 1]
+            text = Text(f"  t={when:<9.3f}", style="cyan")
+            text.append(f"{label:<12} ")
+            if owner in world.actors:
+                text.append(world.name(owner), style=actor_color(owner))
+            delay = when - world.time
+            text.append(f"  (in {delay:.3f}s)" if delay > 0 else "  (due now)", style="dim")
+            return text
+
+        key = (tuple(map(tuple, ready)), tuple(timers), world.time, tuple(t.plain for t in top))
+        self.set_rows(count, row, 80, key=key)

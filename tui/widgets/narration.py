@@ -1,0 +1,34 @@
+"""Provides NarrationView: the sentence saying what the current frame did, and why."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from tui.trace.narrate import narrate
+from tui.viewmodel import FrameView
+
+
+def narration_text(view: FrameView) -> Text:
+    text = Text()
+    if view.frame is None:
+        summary = view.trace.summary
+        if summary and summary.get("outcome") in ("error", "crashed"):
+            text.append("Could not record this program: ", style="bold red")
+            text.append(str(summary.get("error") or (summary.get("report") or {}).get("text", "")))
+            text.append("  Press o to open another program, or R to record again after fixing it.", style="dim")
+        else:
+            text.append("Recording... the first frames appear as soon as they are made.", style="dim")
+        return text
+    text.append(f"#{view.index + 1} ", style="bold")
+    text.append(narrate(view.frame, view.world))
+    if view.at_end and view.outcome not in (None, "completed"):
+        text.append(f"  Run ended: {view.outcome} (see the Lesson / outcome panel).", style="bold red")
+    return text
+
+
+class NarrationView(Static):
+    """One plain-language sentence per frame."""
+
+    def show(self, view: FrameView) -> None:
+        self.update(narration_text(view), layout=False)

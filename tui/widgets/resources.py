@@ -1,0 +1,89 @@
+"""Provides ResourceView: every lock, semaphore, event, condition, queue, barrier and future."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from tui.render.styles import actor_color
+from tui.trace.state import Resource, World
+from tui.viewmodel import FrameView
+from tui.widgets.lineview import LineView
+
+
+def _names(world: World, ids: list[str]) -> Text:
+    text = Text()
+    for position, actor_id in enumerate(ids):
+        if position:
+            text.append(", ")
+        text.append(world.name(actor_id), style=actor_color(actor_id))
+    return text
+
+
+def describe(resource: Resource, world: World) -> Text:
+    """The state line of a resource: `locked by worker-1`, `value 0/2`, `2/2 items [1, 2]`."""
+    state = resource.state
+    kind = resource.kind
+    text = Text()
+    if kind == "Lock":
+        if state.get("locked"):
+            text.append("locked by ", style="red")
+            text.append_text(_names(world, [state["owner"]] if state.get("owner") else []))
+        else:
+            text.append("free", style="green")
+    elif kind in ("Semaphore", "BoundedSemaphore"):
+        bound = state.get("bound")
+        text.append(f"value {state.get('value')}" + (f"/{bound}" if bound else ""))
+        if state.get("holders"):
+            text.append(", held by ")
+            text.append_text(_names(world, state["holders"]))
+    elif kind == "Event":
+        text.append("set", style="green") if state.get("set") else text.append("not set", style="yellow")
+    elif kind == "Condition":
+        if state.get("locked"):
+            text.append("its lock is held by ")
+            text.append_text(_names(world, [state["owner"]] if state.get("owner") else []))
+        else:
+            text.append("its lock is free", style="green")
+    elif kind.endswith("Queue"):
+        size, maxsize = state.get("size", 0), state.get("maxsize", 0)
+        text.append(f"{size}/{maxsize if maxsize else 'inf'} items ")
+        text.append("[" + ", ".join(state.get("items", [])) + "]", style="cyan")
+        if state.get("unfinished"):
+            text.append(f", {state['unfinished']} not done", style="dim")
+    elif kind == "Barrier":
+        text.append(f"{state.get('state', '?')}, {state.get('count', 0)}/{state.get('parties', '?')} arrived")
+    elif kind == "Future":
+        future_state = state.get("state", "pending")
+        text.append(future_state, style="green" if future_state == "done" else "yellow")
+        if "result" in state:
+            text.append(f" -> {state['result']}")
+        if "error" in state:
+            text.append(f" {state['error']}", style="red")
+    return text
+
+
+class ResourceView(LineView):
+    """One or two lines per resource: its state, then who waits for it, in order."""
+
+    def show(self, view: FrameView) -> None:
+        world = view.world
+        lines: list[Text] = []
+        resources = [r for r in world.resources.values() if not (r.internal and not r.part_of)]
+        for resource in resources:
+            head = Text()
+            head.append(resource.shown, style="bold")
+            head.append("  ")
+            head.append_text(describe(resource, world))
+            lines.append(head)
+            for role, label in (("get", "waiting to get"), ("put", "waiting to put"), (None, "waiters")):
+                if role is None:
+                    waiting = [a for a in world.waiters(resource.id) if a.role not in ("get", "put")]
+                else:
+                    waiting = world.waiters(resource.id, role)
+                if waiting:
+                    line = Text(f"    {label}: ", style="dim")
+                    line.append_text(_names(world, [a.id for a in waiting]))
+                    lines.append(line)
+        if not lines:
+            lines.append(Text("No locks, events, queues or futures yet.", style="dim"))
+        self.set_rows(len(lines), lines.__getitem__, 100, key=tuple(line.plain for line in lines))

@@ -1,0 +1,92 @@
+"""Provides SourceView: the scenario's code with each live task's current line marked."""
+
+from __future__ import annotations
+
+from rich.syntax import Syntax
+from rich.text import Text
+
+from tui.render.styles import actor_color
+from tui.trace.state import Actor
+from tui.viewmodel import FrameView
+from tui.widgets.lineview import LineView
+
+
+class SourceView(LineView):
+    """`=>` marks the line where the actor that just ran stopped; `->` other tasks; `!!` a raise."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._source_key: tuple[str, int] | None = None
+        self._code_lines: list[Text] = []
+        self.marks: dict[int, list[Actor]] = {}
+        self.current_line: int | None = None
+        self.raise_line: int | None = None
+
+    def _highlighted(self, source: str) -> list[Text]:
+        key = (source[:64], len(source))
+        if key != self._source_key:
+            self._source_key = key
+            syntax = Syntax(source, "python", theme="ansi_dark", background_color="default")
+            self._code_lines = syntax.highlight(source).split("\n", allow_blank=True)
+        return self._code_lines
+
+    def _line_of(self, view: FrameView, actor: Actor) -> int | None:
+        """The actor's innermost line in the scenario file."""
+        name = view.trace.header.get("file")
+        for sid in reversed(actor.at):
+            site = view.trace.site(sid)
+            if site is not None and site[0] == name:
+                return site[1]
+        return None
+
+    def show(self, view: FrameView) -> None:
+        source = view.trace.header.get("source") or ""
+        lines = self._highlighted(source) if source else []
+        marks: dict[int, list[Actor]] = {}
+        current = raise_line = None
+        running = view.world.running
+        for actor in view.actors():
+            if actor.internal:
+                continue
+            line = self._line_of(view, actor)
+            if line is None:
+                continue
+            if actor.state == "failed":
+                raise_line = line
+            if actor.ended and actor.id != running:
+                continue
+            marks.setdefault(line, []).append(actor)
+            if actor.id == running:
+                current = line
+        self.marks, self.current_line, self.raise_line = marks, current, raise_line
+        width = max((len(t) for t in lines), default=0) + 40
+
+        def row(index: int) -> Text:
+            number = index + 1
+            text = Text()
+            text.append(f"{number:>4} ", style="dim")
+            here = marks.get(number, [])
+            if number == raise_line:
+                text.append("!! ", style="bold red")
+            elif number == current:
+                text.append("=> ", style=f"bold {actor_color(running or '')}")
+            elif here:
+                text.append("-> ", style=actor_color(here[0].id))
+            else:
+                text.append("   ")
+            text.append_text(lines[index])
+            if here:
+                text.append("   <- ", style="dim")
+                for position, actor in enumerate(here):
+                    if position:
+                        text.append(", ", style="dim")
+                    style = actor_color(actor.id) + (" bold reverse" if actor.id == running else "")
+                    text.append(actor.name, style=style)
+            if number == current:
+                text.stylize("on grey23")
+            return text
+
+        self.set_rows(len(lines), row, width)
+        focus_line = current or raise_line
+        if focus_line is not None:
+            self.scroll_to_row(focus_line - 1)

@@ -1,0 +1,175 @@
+"""Provides TaskTable (one row per task and thread) and TaskDetail (await chain and history)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.events import Click
+from textual.message import Message
+
+from tui.render.styles import STATE_GLYPHS, STATE_STYLES, actor_color
+from tui.trace.state import Actor
+from tui.viewmodel import FrameView
+from tui.widgets.lineview import LineView
+
+STATE_WORDS = {
+    "wait": "waiting",
+    "sleep": "sleeping",
+    "ready": "ready",
+    "blocked": "blocked",
+    "done": "done",
+    "failed": "failed",
+    "cancelled": "cancelled",
+    "running": "running",
+    "loop": "in loop",
+    "runaway": "runaway",
+    "preempted": "preempted",
+}
+
+
+def state_cell(actor: Actor, running: bool) -> Text:
+    """`# running`, `- waiting`...: a glyph and a word, so colour is never needed."""
+    state = "running" if running and not actor.ended else actor.state
+    return Text(f"{STATE_GLYPHS.get(state, '?')} {STATE_WORDS.get(state, state):<9}", style=STATE_STYLES.get(state))
+
+
+def detail_of(actor: Actor) -> str:
+    """What the actor is doing, in words: what it waits on, when it wakes, how it ended."""
+    if actor.state in ("wait", "blocked"):
+        words = actor.wait or f"waits for {actor.on}"
+        return words.removeprefix("waits for ")
+    if actor.state == "sleep" and actor.until is not None:
+        return f"sleeping until t={actor.until:.3f}s"
+    if actor.state == "done":
+        return f"returned {actor.result}" if actor.result not in (None, "None") else "finished"
+    if actor.state == "failed":
+        return actor.error or "raised"
+    if actor.state == "cancelled":
+        return "cancelled"
+    if actor.state == "ready":
+        return "in the ready queue" if actor.kind == "task" else "runnable"
+    if actor.state == "loop":
+        return "runs the event loop"
+    return ""
+
+
+class TaskTable(LineView):
+    """Tasks, then threads, in creation order; up/down select one, enter shows its detail."""
+
+    BINDINGS = [
+        *LineView.BINDINGS[2:],
+        Binding("up", "select(-1)", "Previous task", show=False),
+        Binding("down", "select(1)", "Next task", show=False),
+    ]
+
+    @dataclass
+    class Selected(Message):
+        """The user picked a task or thread."""
+
+        actor_id: str
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.actor_ids: list[str] = []
+        self.selected: str | None = None
+
+    def show(self, view: FrameView) -> None:
+        actors = view.actors()
+        self.actor_ids = [a.id for a in actors]
+        self.selected = view.selected
+        running = view.world.running
+        trace = view.trace
+        scenario = trace.header.get("file")
+        width = self.scrollable_content_region.width or 80
+        detail_width = max(10, width - 48)
+
+        def place(actor_at: list[int]) -> str:
+            """`line 40` in the scenario itself, `file:line` elsewhere."""
+            for sid in reversed(actor_at):
+                site = trace.site(sid)
+                if site is not None:
+                    return f"line {site[1]}" if site[0] == scenario else f"{site[0]}:{site[1]}"
+            return "-"
+
+        def row(index: int) -> Text:
+            actor = actors[index]
+            is_running = actor.id == running
+            text = Text()
+            text.append(">" if is_running else " ", style="bold")
+            name = actor.name if len(actor.name) <= 16 else actor.name[:15] + "~"
+            style = actor_color(actor.id) + (" dim" if actor.internal or actor.ended else "")
+            text.append(f"{name:<16} ", style=style)
+            text.append_text(state_cell(actor, is_running))
+            detail = detail_of(actor)
+            if len(detail) > detail_width:
+                detail = detail[: detail_width - 3] + "..."
+            text.append(f"{detail:<{detail_width}} ")
+            text.append(f"{place(actor.at):<10.10}", style="dim")
+            text.append(f"{actor.steps:>5}", style="dim")
+            if actor.id == self.selected:
+                text.stylize("reverse")
+            return text
+
+        self.set_rows(len(actors), row, 120)
+
+    def action_select(self, step: int) -> None:
+        if not self.actor_ids:
+            return
+        position = self.actor_ids.index(self.selected) + step if self.selected in self.actor_ids else 0
+        position = max(0, min(position, len(self.actor_ids) - 1))
+        self.scroll_to_row(position)
+        self.post_message(self.Selected(self.actor_ids[position]))
+
+    def on_click(self, event: Click) -> None:
+        index = int(self.scroll_y) + event.y
+        if 0 <= index < len(self.actor_ids):
+            self.post_message(self.Selected(self.actor_ids[index]))
+
+
+class TaskDetail(LineView):
+    """The selected actor: its await chain (innermost last) and the frames it ran in."""
+
+    def show(self, view: FrameView) -> None:
+        actor = view.world.actors.get(view.selected or "")
+        trace = view.trace
+        lines: list[Text] = []
+        if actor is None:
+            lines.append(Text("Select a task (up/down in the table, or click) to see its await chain.", style="dim"))
+        else:
+            head = Text()
+            head.append(actor.name, style=f"bold {actor_color(actor.id)}")
+            head.append(f" ({actor.id}, {actor.kind}", style="dim")
+            if actor.coro:
+                head.append(f", coroutine {actor.coro}", style="dim")
+            if actor.by:
+                head.append(f", created by {view.world.name(actor.by)}", style="dim")
+            head.append(")", style="dim")
+            lines.append(head)
+            lines.append(Text("Await chain (outermost first):", style="bold"))
+            source = (trace.header.get("source") or "").splitlines()
+            for sid in actor.at:
+                site = trace.site(sid)
+                if site is None:
+                    continue
+                file, line, func = site
+                text = Text(f"  {file}:{line} in {func}")
+                if file == trace.header.get("file") and 0 < line <= len(source):
+                    text.append(f"   {source[line - 1].strip()}", style="dim")
+                lines.append(text)
+            if not actor.at:
+                lines.append(Text("  (not suspended in the program's own code)", style="dim"))
+            history = [i for i in trace.frames_of(actor.id) if i <= view.index]
+            lines.append(Text(f"History ({len(history)} frames so far):", style="bold"))
+            for index in history[-200:]:
+                frame = trace.frame(index)
+                where = trace.where(frame.get("at", []))
+                summary = frame.get("wait") or frame.get("error") or frame.get("st", "")
+                text = Text(f"  #{index + 1:<6} t={frame['t']:<8.3f} {summary}")
+                if where:
+                    text.append(f"  {where}", style="dim")
+                if index == view.index:
+                    text.stylize("reverse")
+                lines.append(text)
+        self.set_rows(len(lines), lines.__getitem__, 100, key=tuple(line.plain for line in lines))

@@ -1,0 +1,191 @@
+"""Provides Timeline: one swimlane per task across frames (or virtual time), the cursor marked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.events import Click
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tui.render.styles import CODE_GLYPHS, CODE_STYLES, STATE_STYLES, actor_color, legend
+from tui.trace.model import STATE_CODES
+from tui.viewmodel import FrameView
+
+LABEL_WIDTH = 16
+RUNNING = STATE_CODES["running"]
+CURSOR = Style(underline=True, bold=True)
+DIM = Style(dim=True)
+
+
+@lru_cache(maxsize=512)
+def _style_for(code: int, color: str, at_cursor: bool, label: bool = False) -> Style:
+    """The style of a timeline cell (cached: rows repaint on every step)."""
+    if label:
+        return Style(color=color)
+    style = Style(color=color, reverse=True, bold=True) if code == RUNNING else CODE_STYLES.get(code, Style())
+    return style + CURSOR if at_cursor else style
+
+
+class Timeline(ScrollView, can_focus=True, inherit_bindings=False):
+    """Rows are actors; columns are frames around the cursor, or the whole run in virtual time."""
+
+    BINDINGS = [
+        Binding("up", "scroll_up", "Up", show=False),
+        Binding("down", "scroll_down", "Down", show=False),
+    ]
+
+    by_time: reactive[bool] = reactive(False)
+    """Columns are equal slices of virtual time instead of single frames."""
+
+    @dataclass
+    class Seek(Message):
+        """The user clicked a column: go to this frame."""
+
+        index: int
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._view: FrameView | None = None
+        self._actors: list[tuple[str, str]] = []
+        self.columns: list[int] = []
+        """The frame index each column shows (the last frame of its time slice)."""
+
+    def show(self, view: FrameView) -> None:
+        self._view = view
+        self._actors = [(a.id, a.name) for a in view.actors()]
+        size = Size(self.scrollable_content_region.width, len(self._actors) + 2)
+        if size != self.virtual_size:
+            self.virtual_size = size
+        self._layout_columns()
+        self.refresh()
+
+    def watch_by_time(self) -> None:
+        if self._view is not None:
+            self.show(self._view)
+
+    def _layout_columns(self) -> None:
+        view = self._view
+        width = max(1, self.scrollable_content_region.width - LABEL_WIDTH)
+        if view is None or view.count == 0:
+            self.columns = []
+            return
+        trace = view.trace
+        if self.by_time:
+            end = trace.times[-1] if trace.times else 0.0
+            if end <= 0:
+                self.columns = [len(trace) - 1] * 1
+                return
+            self.columns = [trace.frame_at_time(end * (c + 1) / width) for c in range(width)]
+            return
+        # Keep the cursor two thirds of the way across, so what comes next is visible too.
+        start = max(0, min(view.index - (2 * width) // 3, len(trace) - width))
+        self.columns = list(range(start, min(len(trace), start + width)))
+
+    def cursor_column(self) -> int | None:
+        view = self._view
+        if view is None:
+            return None
+        if self.by_time:
+            current = view.index
+            for column, index in enumerate(self.columns):
+                if index >= current:
+                    return column
+            return len(self.columns) - 1 if self.columns else None
+        try:
+            return self.columns.index(view.index)
+        except ValueError:
+            return None
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        view = self._view
+        if view is None:
+            return Strip.blank(width, self.rich_style)
+        cursor = self.cursor_column()
+        if y == 0:
+            return self._axis(width, cursor)
+        row = y - 1 + int(self.scroll_y)
+        if row == len(self._actors):
+            return self._legend(width)
+        if row > len(self._actors):
+            return Strip.blank(width, self.rich_style)
+        actor_id, name = self._actors[row]
+        codes = self._row_codes(view, actor_id)
+        color = actor_color(actor_id)
+        segments = [Segment(f"{name[: LABEL_WIDTH - 1]:<{LABEL_WIDTH}}", _style_for(RUNNING, color, False, label=True))]
+        # Runs of equal cells become one segment: a row is a handful of segments, not 100.
+        run_start = 0
+        for column in range(1, len(codes) + 1):
+            if column < len(codes) and codes[column] == codes[run_start] and column != cursor and run_start != cursor:
+                continue
+            code = codes[run_start]
+            glyph = CODE_GLYPHS.get(code, " ") if code else " "
+            segments.append(Segment(glyph * (column - run_start), _style_for(code, color, run_start == cursor)))
+            run_start = column
+        return Strip(segments).crop_extend(0, width, self.rich_style)
+
+    def _row_codes(self, view: FrameView, actor_id: str) -> list[int]:
+        """The state code of one actor in each column (RUNNING where it ran)."""
+        trace = view.trace
+        slot = trace._actor_slot.get(actor_id)
+        column_actor = trace.actor_index
+        codes: list[int] = []
+        previous = -1
+        for index in self.columns:
+            if slot is not None and (
+                column_actor[index] == slot
+                or (self.by_time and any(column_actor[i] == slot for i in range(previous + 1, index)))
+            ):
+                codes.append(RUNNING)
+            else:
+                codes.append(trace.state_code(actor_id, index))
+            previous = index
+        return codes
+
+    def _axis(self, width: int, cursor: int | None) -> Strip:
+        view = self._view
+        assert view is not None
+        label = "time ->" if self.by_time else "frame ->"
+        cells = [" "] * len(self.columns)
+        if self.by_time:
+            trace = view.trace
+            for column in range(0, len(self.columns), 10):
+                tick = f"|{trace.times[self.columns[column]]:.1f}"
+                cells[column : column + len(tick)] = list(tick)[: len(cells) - column]
+        else:
+            for column, index in enumerate(self.columns):
+                if (index + 1) % 10 == 0:
+                    tick = f"|{index + 1}"
+                    cells[column : column + len(tick)] = list(tick)[: len(cells) - column]
+        segments = [Segment(f"{label:<{LABEL_WIDTH}}", Style(dim=True))]
+        for column, cell in enumerate(cells):
+            segments.append(
+                Segment("v" if column == cursor else cell, Style(bold=True) if column == cursor else Style(dim=True))
+            )
+        return Strip(segments).crop_extend(0, width, self.rich_style)
+
+    def _legend(self, width: int) -> Strip:
+        segments = [Segment(" " * LABEL_WIDTH)]
+        names = {"running": "running", "ready": "ready", "waiting": "wait", "sleeping": "sleep", "blocked": "blocked"}
+        for glyph, state in legend():
+            style = STATE_STYLES.get(names.get(state, state), Style())
+            segments.append(Segment(glyph, style))
+            segments.append(Segment(f" {state}  ", Style(dim=True)))
+        return Strip(segments).crop_extend(0, width, self.rich_style)
+
+    def on_click(self, event: Click) -> None:
+        column = event.x - LABEL_WIDTH
+        if 0 <= column < len(self.columns):
+            self.post_message(self.Seek(self.columns[column]))
+
+    def on_resize(self) -> None:
+        if self._view is not None:
+            self.show(self._view)
