@@ -70,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("--json", action="store_true", help="JSON Lines: one object per frame, then a summary")
     _add_record_options(trace)
     commands.add_parser("list", help="list the bundled scenarios")
+    shots = commands.add_parser("screenshots", help="save SVG screenshots of the main views (for the README)")
+    shots.add_argument("directory", nargs="?", default="screenshots", help="where to write them (screenshots/)")
     return parser
 
 
@@ -155,10 +157,16 @@ def run_app(path: str, options: RecordOptions) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        if argv and argv[0] in ("trace", "list", "-h", "--help", "--version"):
+        if argv and argv[0] in ("trace", "list", "screenshots", "-h", "--help", "--version"):
             args = build_parser().parse_args(argv)
             if args.command == "list":
                 return run_list()
+            if args.command == "screenshots":
+                from tui.screenshots import take_screenshots
+
+                for saved in take_screenshots(Path(args.directory)):
+                    print(saved)
+                return EXIT_OK
             path = _scenario_path(args.file)
             if args.json:
                 return run_trace_json(path, _options(args))

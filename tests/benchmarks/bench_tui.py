@@ -57,7 +57,8 @@ async def measure() -> None:
         loaded = time.perf_counter() - started
         screen = app.main
         frames = len(screen.trace)
-        print(f"trace: {frames:,} frames, {len(screen.trace.world.actors):,} actors; recorded and loaded in {loaded:.1f} s")
+        actors = len(screen.trace.world.actors)
+        print(f"trace: {frames:,} frames, {actors:,} actors; recorded and loaded in {loaded:.1f} s")
         rng = random.Random(0)
         results: dict[str, tuple[list[float], list[float]]] = {"step": ([], []), "jump": ([], [])}
         for _ in range(40):

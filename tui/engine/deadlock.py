@@ -57,7 +57,7 @@ def deadlock_report(recorder: Recorder, kernel: Kernel | None) -> dict[str, Any]
             else:
                 pending = [recorder.task_id(child) for child in children if not child.done()]
                 holders = [child for child in pending if child]
-                words = f"waits for {ref}"
+                words = recorder._label_words(ref, fut)
         edges[tid] = [(ref, h) for h in holders]
         found.append(
             {

@@ -226,7 +226,13 @@ class Session:
             return compile(source_bytes, self.path, "exec", dont_inherit=True)
         except SyntaxError as exc:
             where = f"{self.shown_path}:{exc.lineno}" + (f":{exc.offset}" if exc.offset else "")
-            self.finish("error", error=f"{where}: SyntaxError: {exc.msg}", line=exc.lineno)
+            self.finish(
+                "error",
+                error=f"{where}: SyntaxError: {exc.msg}",
+                line=exc.lineno,
+                file=os.path.basename(self.path),
+                source=self.source,
+            )
         except ValueError as exc:  # e.g. null bytes
             self.finish("error", error=f"{self.shown_path}: cannot compile: {exc}")
 

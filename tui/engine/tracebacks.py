@@ -19,22 +19,25 @@ def traceback_sites(sites: Sites, tb: Any, limit: int = 12) -> list[int]:
     return found[-limit:]
 
 
-def _strip_engine_frames(te: traceback.TracebackException, seen: set[int]) -> None:
+def _strip_engine_frames(te: traceback.TracebackException, sites: Sites, seen: set[int]) -> None:
     if id(te) in seen:
         return
     seen.add(id(te))
-    te.stack = traceback.StackSummary.from_list([fs for fs in te.stack if is_user_file(fs.filename)])
+    kept = [fs for fs in te.stack if is_user_file(fs.filename)]
+    for summary in kept:
+        summary.filename = sites.display_path(summary.filename)  # scenario-relative, like the frames
+    te.stack = traceback.StackSummary.from_list(kept)
     for child in (te.__cause__, te.__context__):
         if child is not None:
-            _strip_engine_frames(child, seen)
+            _strip_engine_frames(child, sites, seen)
     for child in getattr(te, "exceptions", None) or ():
-        _strip_engine_frames(child, seen)
+        _strip_engine_frames(child, sites, seen)
 
 
 def user_exception_report(sites: Sites, exc: BaseException) -> dict[str, Any]:
     """type, message, traceback text, site ids and `file:line` of the user's innermost frame."""
     te = traceback.TracebackException.from_exception(exc)
-    _strip_engine_frames(te, set())
+    _strip_engine_frames(te, sites, set())
     where = None
     tb = exc.__traceback__
     while tb is not None:

@@ -94,6 +94,9 @@ class Trace:
         if "summary" in record:
             self.summary = record["summary"]
             self._check_version(self.summary)
+            if not self.header and self.summary.get("source") is not None:
+                # A program that could not even start: show its source at least.
+                self.header = {"file": self.summary.get("file"), "source": self.summary["source"]}
             return
         if record.get("i") != len(self):
             raise TraceFormatError(f"frame {len(self)} expected, got {record.get('i')!r}")

@@ -36,7 +36,15 @@ def outcome_text(view: FrameView) -> Text:
 class LessonView(LineView):
     """What the lesson is about; replaced by the outcome at the end of a run that did not complete."""
 
+    _last: FrameView | None = None
+
+    def on_resize(self) -> None:
+        # LineView's own on_resize runs too: Textual calls the handler of every class in the MRO.
+        if self._last is not None:
+            self.show(self._last)
+
     def show(self, view: FrameView) -> None:
+        self._last = view
         text = Text()
         summary = view.trace.summary or {}
         if (view.at_end or view.count == 0) and summary.get("outcome"):
@@ -46,7 +54,9 @@ class LessonView(LineView):
         if lesson:
             title, _, body = lesson.strip().partition("\n")
             text.append(title + "\n", style="bold")
-            text.append(body.strip())
+            # Reflow each paragraph to the panel's width; keep the blank lines between them.
+            paragraphs = [" ".join(p.split()) for p in body.strip().split("\n\n")]
+            text.append("\n\n".join(paragraphs))
         elif view.count:
             text.append("(This program has no module docstring to use as its lesson.)", style="dim")
         width = max(20, self.scrollable_content_region.width - 1)

@@ -58,6 +58,9 @@ class SourceView(LineView):
             marks.setdefault(line, []).append(actor)
             if actor.id == running:
                 current = line
+        summary = view.trace.summary or {}
+        if raise_line is None and summary.get("outcome") == "error" and summary.get("line"):
+            raise_line = summary["line"]  # the syntax error
         self.marks, self.current_line, self.raise_line = marks, current, raise_line
         width = max((len(t) for t in lines), default=0) + 40
 

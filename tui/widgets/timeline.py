@@ -57,6 +57,7 @@ class Timeline(ScrollView, can_focus=True, inherit_bindings=False):
         self._actors: list[tuple[str, str]] = []
         self.columns: list[int] = []
         """The frame index each column shows (the last frame of its time slice)."""
+        self._time_span = 0.0
 
     def show(self, view: FrameView) -> None:
         self._view = view
@@ -80,8 +81,9 @@ class Timeline(ScrollView, can_focus=True, inherit_bindings=False):
         trace = view.trace
         if self.by_time:
             end = trace.times[-1] if trace.times else 0.0
+            self._time_span = end
             if end <= 0:
-                self.columns = [len(trace) - 1] * 1
+                self.columns = [len(trace) - 1]
                 return
             self.columns = [trace.frame_at_time(end * (c + 1) / width) for c in range(width)]
             return
@@ -140,14 +142,13 @@ class Timeline(ScrollView, can_focus=True, inherit_bindings=False):
         codes: list[int] = []
         previous = -1
         for index in self.columns:
-            if slot is not None and (
-                column_actor[index] == slot
-                or (self.by_time and any(column_actor[i] == slot for i in range(previous + 1, index)))
-            ):
-                codes.append(RUNNING)
+            if self.by_time:
+                # A time slice shows running if the actor ran in one of the frames new to it.
+                ran = slot is not None and any(column_actor[i] == slot for i in range(previous + 1, index + 1))
             else:
-                codes.append(trace.state_code(actor_id, index))
-            previous = index
+                ran = slot is not None and column_actor[index] == slot
+            codes.append(RUNNING if ran else trace.state_code(actor_id, index))
+            previous = max(previous, index)
         return codes
 
     def _axis(self, width: int, cursor: int | None) -> Strip:
@@ -156,9 +157,9 @@ class Timeline(ScrollView, can_focus=True, inherit_bindings=False):
         label = "time ->" if self.by_time else "frame ->"
         cells = [" "] * len(self.columns)
         if self.by_time:
-            trace = view.trace
+            end = self._time_span
             for column in range(0, len(self.columns), 10):
-                tick = f"|{trace.times[self.columns[column]]:.1f}"
+                tick = f"|{end * column / len(self.columns):.2g}"
                 cells[column : column + len(tick)] = list(tick)[: len(cells) - column]
         else:
             for column, index in enumerate(self.columns):

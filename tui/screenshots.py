@@ -1,0 +1,50 @@
+"""Provides `concur-tui screenshots`: the README's images, made by driving the app headless."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+from tui.app import ConcurApp
+from tui.scenarios import bundled_dir
+
+
+@dataclass(frozen=True)
+class Shot:
+    name: str
+    scenario: str
+    size: tuple[int, int]
+    keys: tuple[str, ...]
+    """Keys pressed once the recording is in."""
+
+
+SHOTS = (
+    Shot("main-160x48", "04_lock_contention.py", (160, 48), ("g", "1", "3", "enter")),
+    Shot("compact-80x24", "04_lock_contention.py", (80, 24), ("g", "1", "3", "enter", "2")),
+    Shot("deadlock-120x36", "11_deadlock.py", (120, 36), ("end",)),
+    Shot("blocking-call-160x48", "12_blocking_call.py", (160, 48), ("g", "1", "2", "enter")),
+    Shot("threads-160x48", "13_run_in_executor.py", (160, 48), ("g", "1", "5", "enter", "v")),
+    Shot("help-120x36", "04_lock_contention.py", (120, 36), ("question_mark",)),
+    Shot("open-120x36", "04_lock_contention.py", (120, 36), ("o",)),
+)
+
+
+async def _take(shot: Shot, directory: Path) -> Path:
+    app = ConcurApp(bundled_dir() / shot.scenario)
+    async with app.run_test(size=shot.size) as pilot:
+        while not (app.main.trace.complete and not app.main._incoming):
+            await pilot.pause(0.02)
+        await pilot.pause()
+        for key in shot.keys:
+            await pilot.press(key)
+        await pilot.pause()
+        saved = app.save_screenshot(filename=f"{shot.name}.svg", path=str(directory))
+        await pilot.press("escape")
+    return Path(saved)
+
+
+def take_screenshots(directory: Path) -> list[Path]:
+    """Write one SVG per shot into `directory` and return their paths."""
+    directory.mkdir(parents=True, exist_ok=True)
+    return [asyncio.run(_take(shot, directory)) for shot in SHOTS]
