@@ -1,25 +1,45 @@
-"""Provides Kernel: a deterministic scheduler for the recorded program's threads.
+"""Provides Kernel: a deterministic scheduler for the recorded program's threads and processes.
 
 Every thread of the program is a real OS thread, but only one of them runs at
-a time: the one holding the baton (our model of the GIL). The others are
-parked on a private lock. A thread hands the baton on only where CPython's
-would let another thread in: when it blocks (a lock, a sleep, a join, an idle
-event loop) or ends. Who runs next is the oldest runnable thread, so the same
-program always interleaves the same way. When nobody can run, the kernel
-jumps the virtual clock to the earliest timed wait; when nobody can ever run
-again, that is a deadlock and the kernel says who waits for whom.
+a time: the one holding the baton. The others are parked on a private lock.
+Who runs next is decided here, never by the OS, so the same program always
+interleaves the same way.
+
+The model, in the words a lesson would use:
+
+- A **lane** is a simulated process. It has its own pid, its own virtual
+  clock and its own GIL: one of its threads runs at a time. Lanes run in
+  parallel on `cores` simulated CPUs.
+- A thread hands the GIL on when it blocks (a lock, a sleep, a join, an idle
+  event loop) or ends, and, while other threads of its lane wait for the GIL,
+  after a **switch interval** of CPU work (5 ms, CPython's default).
+- **CPU work** is counted in bytecode instructions of the program's own code
+  (not the standard library's, not C code), each costing `tick_cost` seconds
+  of virtual time. Counting starts when the program starts its first thread
+  or process (a lone thread has no GIL contention to show, and a pure asyncio
+  program is recorded much faster without it). A switch can land between any
+  two instructions, even inside `counter += 1`.
+- Lanes are simulated by always running the one whose clock is earliest
+  (a discrete-event simulation); a lane that gets more than a switch interval
+  ahead of another that could run is paused, so causality holds to within
+  that interval.
+
+When nobody can run, the kernel jumps the clock to the earliest timed wait;
+when nobody can ever run again, that is a deadlock and the kernel says so.
 """
 
 from __future__ import annotations
 
 import _thread
 import heapq
+import random
 import sys
 from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 from tui.engine.clock import VirtualClock
+from tui.engine.sites import is_user_file
 
 # The real primitives, captured before the recording process patches threading.
 real_allocate_lock = _thread.allocate_lock
@@ -31,6 +51,56 @@ RUNNABLE = "runnable"
 BLOCKED = "blocked"
 DONE = "done"
 
+MAIN_PID = 4100
+"""The pid the recorded program's main process sees (fixed, so traces never differ)."""
+
+
+class Lane:
+    """A simulated process: its clock, its GIL queue, its threads, its pid."""
+
+    __slots__ = (
+        "alive",
+        "core",
+        "core_since",
+        "exitcode",
+        "name",
+        "number",
+        "parent",
+        "pid",
+        "process",
+        "random_state",
+        "runnable",
+        "sentinel",
+        "threads",
+        "time",
+    )
+
+    def __init__(self, number: int, name: str, pid: int, time: float, parent: Lane | None = None) -> None:
+        self.number = number
+        self.name = name
+        self.pid = pid
+        self.time = time
+        self.parent = parent
+        self.runnable: deque[SimThread] = deque()
+        """Threads of this process waiting for its GIL, in order."""
+        self.threads: list[SimThread] = []
+        self.alive = True
+        self.exitcode: int | None = None
+        self.core: int | None = None
+        """The simulated CPU this process holds while it has a thread to run."""
+        self.core_since = 0.0
+        self.random_state: Any = None
+        self.process: Any = None
+        """The multiprocessing.Process object standing for this lane, if any."""
+        self.sentinel: Any = None
+
+    @property
+    def pid_label(self) -> str:
+        return f"P{self.number}"
+
+    def __repr__(self) -> str:
+        return f"<Lane {self.pid_label} {self.name} pid={self.pid} t={self.time}>"
+
 
 class SimThread:
     """One thread of the recorded program, as the kernel sees it."""
@@ -38,23 +108,29 @@ class SimThread:
     __slots__ = (
         "actor",
         "blocked_on",
+        "cpu",
         "failed",
         "ident",
+        "lane",
         "loop_depth",
         "name",
         "park",
         "sentinel",
+        "slice_cpu",
         "slice_start",
         "state",
+        "stop",
         "tid",
         "timed_out",
+        "traced",
         "wake_seq",
         "why",
     )
 
-    def __init__(self, tid: str, name: str) -> None:
+    def __init__(self, tid: str, name: str, lane: Lane) -> None:
         self.tid = tid
         self.name = name
+        self.lane = lane
         self.ident = 0
         self.park = real_allocate_lock()
         self.state = RUNNABLE
@@ -66,8 +142,13 @@ class SimThread:
         self.actor = tid
         """The actor to restore in the recorder when this thread runs again."""
         self.slice_start = 0.0
+        self.slice_cpu = 0.0
+        self.cpu = 0.0
         self.why: list[Any] = ["new"]
+        self.stop: str | None = None
+        """Why the last slice ended, when it was not blocking: "preempted", "paused", "yield"."""
         self.failed: str | None = None
+        self.traced = False
 
     def __repr__(self) -> str:
         return f"<SimThread {self.tid} {self.name} {self.state}>"
@@ -110,39 +191,219 @@ class LoopIdle(Blocker):
 
 
 class Kernel:
-    """Owns the baton, the runnable queue and the timed waits of every thread."""
+    """Owns the baton, the lanes, the timed waits and the CPU accounting of every thread."""
 
-    def __init__(self, clock: VirtualClock, on_deadlock: Callable[[Kernel], None]) -> None:
+    def __init__(
+        self,
+        clock: VirtualClock,
+        on_deadlock: Callable[[Kernel], None],
+        *,
+        switch_interval: float = 0.005,
+        tick_cost: float = 5e-8,
+        cores: int = 4,
+    ) -> None:
         self.clock = clock
         self.on_deadlock = on_deadlock
+        self.switch_interval = switch_interval
+        self.tick_cost = tick_cost
+        self.cores = cores
         self.threads: list[SimThread] = []
+        self.lanes: list[Lane] = []
         self.by_ident: dict[int, SimThread] = {}
-        self.runnable: deque[SimThread] = deque()
         self._timed: list[tuple[float, int, SimThread]] = []
+        self._callbacks: list[tuple[float, int, Callable[[], None]]] = []
         self._seq = 0
+        self._core_free = [0.0] * cores
+        self._core_holder: list[Lane | None] = [None] * cores
+        self._core_queue: deque[Lane] = deque()
+        """Processes with a thread to run but no free core, in arrival order."""
         self.recorder: Any = None
         self.switches = 0
-        main = self._new_thread("MainThread")
+        self.tracing = False
+        self._take_ticks: Callable[[], int] = lambda: 0
+        self._tracer: Any = None
+        main_lane = self.new_lane("MainProcess", MAIN_PID, None)
+        main = self._new_thread("MainThread", main_lane)
         main.ident = real_get_ident()
         main.state = RUNNING
         self.by_ident[main.ident] = main
         self.main = main
         self.current = main
+        self._give_core(main_lane, 0)
 
-    def _new_thread(self, name: str) -> SimThread:
-        thread = SimThread(f"Th{len(self.threads) + 1}", name)
+    # -- lanes (simulated processes) -------------------------------------------------------
+
+    def new_lane(self, name: str, pid: int, parent: Lane | None, start: float | None = None) -> Lane:
+        lane = Lane(len(self.lanes), name, pid, self.clock.now if start is None else start, parent)
+        self.lanes.append(lane)
+        return lane
+
+    def _new_thread(self, name: str, lane: Lane) -> SimThread:
+        thread = SimThread(f"Th{len(self.threads) + 1}", name, lane)
         thread.park.acquire()
         self.threads.append(thread)
+        lane.threads.append(thread)
         return thread
 
-    # -- blocking and waking --------------------------------------------------------
+    @property
+    def lane(self) -> Lane:
+        """The process whose thread is running now."""
+        return self.current.lane
+
+    # -- cores ----------------------------------------------------------------------------------
+
+    def _give_core(self, lane: Lane, core: int) -> None:
+        lane.core = core
+        self._core_holder[core] = lane
+        if lane.time < self._core_free[core]:
+            lane.time = self._core_free[core]  # it waited for the core
+        lane.core_since = lane.time
+
+    def _needs_core(self, lane: Lane) -> None:
+        """A process got a thread to run: it takes a free core, or queues for one."""
+        if lane.core is not None or lane in self._core_queue:
+            return
+        free = [c for c in range(self.cores) if self._core_holder[c] is None]
+        if free:
+            self._give_core(lane, min(free, key=lambda c: (self._core_free[c], c)))
+        else:
+            self._core_queue.append(lane)
+
+    def _release_core(self, lane: Lane) -> None:
+        """A process has nothing to run (or its time slice is up): hand its core on."""
+        core = lane.core
+        if core is None:
+            return
+        lane.core = None
+        self._core_holder[core] = None
+        self._core_free[core] = max(self._core_free[core], lane.time)
+        if self._core_queue:
+            self._give_core(self._core_queue.popleft(), core)
+
+    def _make_runnable(self, thread: SimThread) -> None:
+        thread.lane.runnable.append(thread)
+        self._needs_core(thread.lane)
+
+    # -- CPU accounting ------------------------------------------------------------------------
+
+    def start_counting(self) -> None:
+        """From now on every bytecode costs virtual time and can end a GIL slice."""
+        if self.tracing:
+            return
+        self.tracing = True
+        limit = max(1, round(self.switch_interval / self.tick_cost))
+        kernel = self
+        ticks = 0
+
+        def count(frame: Any, event: str, arg: Any) -> Any:
+            nonlocal ticks
+            ticks += 1
+            if ticks >= limit:
+                spent = ticks
+                ticks = 0
+                kernel._interval_elapsed(spent)
+            return count
+
+        user_files: dict[str, bool] = {}
+
+        def enter(frame: Any, event: str, arg: Any) -> Any:
+            # Only the program's own code is counted (and can be interrupted):
+            # the standard library's Python code runs free, like C code does,
+            # and the engine's bookkeeping stays atomic.
+            filename = frame.f_code.co_filename
+            mine = user_files.get(filename)
+            if mine is None:
+                mine = user_files[filename] = is_user_file(filename)
+            if not mine:
+                return None
+            frame.f_trace_lines = False
+            frame.f_trace_opcodes = True
+            return count
+
+        self._is_counted = lambda filename: user_files.get(filename) or is_user_file(filename)
+
+        def take() -> int:
+            nonlocal ticks
+            spent, ticks = ticks, 0
+            return spent
+
+        self._take_ticks = take
+        self._tracer = (enter, count)
+        self.trace_current_thread()
+
+    def trace_current_thread(self) -> None:
+        """Count the running thread's bytecodes, in new frames and in the ones already running."""
+        me = self.current
+        if not self.tracing or me.traced:
+            return
+        me.traced = True
+        enter, count = self._tracer
+        sys.settrace(enter)
+        frame = sys._getframe(1)
+        while frame is not None:
+            if self._is_counted(frame.f_code.co_filename):
+                frame.f_trace = count
+                frame.f_trace_lines = False
+                frame.f_trace_opcodes = True
+            frame = frame.f_back
+
+    def settle(self) -> None:
+        """Turn the instructions counted so far into virtual time on the current lane."""
+        spent = self._take_ticks()
+        if spent:
+            self._charge(spent)
+
+    def _charge(self, ticks: int) -> None:
+        seconds = ticks * self.tick_cost
+        self.clock.now += seconds
+        me = self.current
+        me.cpu += seconds
+        me.slice_cpu += seconds
+
+    def _interval_elapsed(self, ticks: int) -> None:
+        """A switch interval of CPU work is done: drop the GIL if someone wants it."""
+        self._charge(ticks)
+        me = self.current
+        lane = me.lane
+        if lane.runnable:
+            me.stop = "preempted"  # another thread of this process wants the GIL
+        elif self._core_queue and self.clock.now - lane.core_since >= self.switch_interval:
+            me.stop = "descheduled"  # another process waits for a core: the OS time-slices
+        elif self._earliest_other_event(lane) < self.clock.now - self.switch_interval:
+            me.stop = "paused"  # another process fell behind in virtual time: let it catch up
+        else:
+            return
+        me.state = RUNNABLE
+        me.why = {"preempted": ["gil"], "descheduled": ["core"]}.get(me.stop, ["resume"])
+        if me.stop == "descheduled":
+            lane.runnable.append(me)
+            self._release_core(lane)
+            self._needs_core(lane)
+        else:
+            self._make_runnable(me)
+        self._hand_on(me)
+
+    def _earliest_other_event(self, lane: Lane) -> float:
+        earliest = float("inf")
+        for other in self.lanes:
+            if other is not lane and other.runnable and other.core is not None and other.time < earliest:
+                earliest = other.time
+        if self._timed and self._timed[0][0] < earliest:
+            earliest = self._timed[0][0]
+        if self._callbacks and self._callbacks[0][0] < earliest:
+            earliest = self._callbacks[0][0]
+        return earliest
+
+    # -- blocking and waking --------------------------------------------------------------------
 
     def block(self, on: Blocker, deadline: float | None = None) -> bool:
         """Park the current thread on `on` until woken or `deadline`; False if it timed out."""
+        self.settle()
         me = self.current
         me.state = BLOCKED
         me.blocked_on = on
         me.timed_out = False
+        me.stop = None
         if deadline is not None:
             self._seq += 1
             me.wake_seq = self._seq
@@ -154,56 +415,95 @@ class Kernel:
         return not me.timed_out
 
     def wake(self, thread: SimThread, by: str | None = None, via: str | None = None) -> None:
-        """Make a blocked thread runnable (it runs when the baton reaches it)."""
+        """Make a blocked thread runnable: it queues for its process's GIL."""
         if thread.state != BLOCKED:
             return
+        self.settle()
         thread.state = RUNNABLE
         thread.wake_seq = 0
-        thread.why = ["wake", via or "?", by or self.current.actor]
-        self.runnable.append(thread)
+        thread.why = ["wake", via or "?", by or (self.recorder.current if self.recorder else self.current.tid)]
+        lane = thread.lane
+        if lane is not self.current.lane and lane.time < self.clock.now:
+            lane.time = self.clock.now  # woken by another process: not before that happened
+        self._make_runnable(thread)
 
     def yield_now(self) -> None:
-        """time.sleep(0): let every other runnable thread go first."""
-        if not self.runnable:
-            return
+        """time.sleep(0): let the other threads of this process take the GIL first."""
+        self.settle()
         me = self.current
+        if not me.lane.runnable:
+            return
         me.state = RUNNABLE
         me.why = ["yield"]
-        self.runnable.append(me)
+        me.stop = "yield"
+        self._make_runnable(me)
         self._hand_on(me)
 
     def sleep(self, seconds: float) -> None:
         if seconds <= 0:
             self.yield_now()
             return
+        self.settle()
         until = self.clock.now + seconds
         self.block(Sleep(until), until)
 
+    def call_at(self, when: float, callback: Callable[[], None]) -> None:
+        """Run kernel-level `callback` (never user code, never blocking) at virtual time `when`."""
+        self._seq += 1
+        heapq.heappush(self._callbacks, (when, self._seq, callback))
+
+    # -- choosing who runs ---------------------------------------------------------------------
+
     def _pick_next(self) -> SimThread:
-        if self.runnable:
-            return self.runnable.popleft()
-        timed = self._timed
-        while timed:
-            when, seq, thread = heapq.heappop(timed)
-            if thread.wake_seq == seq and thread.state == BLOCKED:
-                self.clock.advance_to(when)
+        """The next thread to run: the earliest event among all processes, deterministically."""
+        while True:
+            best: Lane | None = None
+            for lane in self.lanes:
+                if lane.runnable and lane.core is not None and (best is None or lane.time < best.time):
+                    best = lane
+            best_time = best.time if best is not None else float("inf")
+            timed = self._timed
+            while timed and (timed[0][2].wake_seq != timed[0][1] or timed[0][2].state != BLOCKED):
+                heapq.heappop(timed)
+            timed_at = timed[0][0] if timed else float("inf")
+            callback_at = self._callbacks[0][0] if self._callbacks else float("inf")
+            if callback_at <= timed_at and callback_at < best_time and callback_at != float("inf"):
+                _when, _seq, callback = heapq.heappop(self._callbacks)
+                callback()
+                continue
+            if timed_at < best_time:
+                when, _seq, thread = heapq.heappop(timed)
                 thread.state = RUNNABLE
                 thread.timed_out = True
                 thread.wake_seq = 0
                 thread.why = ["timer", when]
-                return thread
-        self.on_deadlock(self)
-        raise AssertionError("on_deadlock must not return")
+                if thread.lane.time < when:
+                    thread.lane.time = when
+                self._make_runnable(thread)
+                continue
+            if best is None:
+                self.on_deadlock(self)
+                raise AssertionError("on_deadlock must not return")
+            return best.runnable.popleft()
 
     def _hand_on(self, me: SimThread) -> None:
         """Give the baton to the next thread and park until it comes back."""
+        lane = me.lane
+        lane.time = self.clock.now
+        if me.state in (BLOCKED, DONE) and not lane.runnable:
+            self._release_core(lane)
         nxt = self._pick_next()
         if nxt is me:
+            self.clock.now = me.lane.time
             me.state = RUNNING
+            me.slice_cpu = 0.0
+            me.slice_start = self.clock.now
+            me.stop = None
             return
         self._switch(me, nxt)
         if me.state != DONE:
             me.park.acquire()
+            self.trace_current_thread()
             if me.loop_depth and self.recorder is not None:
                 self.recorder.thread_resumed(me)
 
@@ -217,21 +517,41 @@ class Kernel:
             else:
                 rec.step_interrupted(self, me)
             rec.current = nxt.actor
+        old_lane, new_lane = me.lane, nxt.lane
+        if new_lane is not old_lane:
+            # Each process has its own copy of the random module's state, as after fork().
+            old_lane.random_state = random.getstate()
+            if new_lane.random_state is not None:
+                random.setstate(new_lane.random_state)
+        self.clock.now = new_lane.time
         nxt.state = RUNNING
         nxt.slice_start = self.clock.now
+        nxt.slice_cpu = 0.0
+        nxt.stop = None
         self.current = nxt
         nxt.park.release()
 
-    # -- thread lifecycle --------------------------------------------------------------
+    # -- thread lifecycle ----------------------------------------------------------------------
 
-    def start_thread(self, function: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any] | None) -> int:
+    def start_thread(
+        self,
+        function: Callable[..., Any],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any] | None,
+        *,
+        lane: Lane | None = None,
+        name: str | None = None,
+    ) -> int:
         """What threading's `_start_new_thread` does here: a real thread that waits for the baton."""
         owner = getattr(function, "__self__", None)
-        name = getattr(owner, "name", None) or getattr(function, "__name__", "thread")
-        thread = self._new_thread(str(name))
+        name = name or getattr(owner, "name", None) or getattr(function, "__name__", "thread")
+        lane = lane or self.current.lane
+        thread = self._new_thread(str(name), lane)
+        self.start_counting()
 
         def bootstrap() -> None:
             thread.park.acquire()
+            self.trace_current_thread()
             try:
                 function(*args, **(kwargs or {}))
             except SystemExit:
@@ -240,25 +560,36 @@ class Kernel:
                 thread.failed = f"{type(exc).__name__}: {exc}"
                 print(f"Exception in thread {thread.name}: {exc!r}", file=sys.stderr)
             finally:
+                sys.settrace(None)
                 self._exit(thread)
 
-        thread.why = ["new", self.current.actor if self.recorder is None else self.recorder.current]
+        thread.why = ["new", self.recorder.current if self.recorder is not None else self.current.tid]
         ident = real_start_new_thread(bootstrap, ())
         thread.ident = ident
         self.by_ident[ident] = thread
         if self.recorder is not None:
             self.recorder.thread_created(thread)
-        # The new thread runs first: Thread.start() waits for it to signal
-        # that it started, and on CPython it then keeps the GIL until it
-        # blocks or its switch interval ends.
-        self.runnable.append(thread)
+        # The new thread queues for its process's GIL; in a new process it
+        # starts at that process's own clock, once the process has a core.
+        self._make_runnable(thread)
         return ident
 
     def _exit(self, thread: SimThread) -> None:
+        self.settle()
         sentinel = thread.sentinel
         if sentinel is not None and sentinel.locked():
             sentinel.release()
         thread.state = DONE
+        lane = thread.lane
+        if lane is not self.main.lane and all(t.state == DONE for t in lane.threads):
+            lane.time = self.clock.now
+            lane.alive = False
+            if lane.exitcode is None:
+                lane.exitcode = 0
+            if lane.sentinel is not None and lane.sentinel.locked():
+                lane.sentinel.release()
+            if self.recorder is not None:
+                self.recorder.process_exited(lane)
         self._hand_on(thread)
 
     def idle(self, loop: Any, deadline: float | None) -> None:

@@ -194,7 +194,10 @@ class SimEventLoop(base_events.BaseEventLoop):
         task = RecordedTask(coro, loop=self, name=name, context=context)
         if task._source_traceback:
             del task._source_traceback[-1]
-        rec.task_created(task, sys._getframe(1))
+        creator = sys._getframe(1)
+        while creator.f_back is not None and creator.f_globals.get("__name__", "").startswith("asyncio"):
+            creator = creator.f_back  # asyncio.create_task(...) and friends: who called them?
+        rec.task_created(task, creator)
         return task
 
     def create_future(self) -> asyncio.Future[Any]:

@@ -172,6 +172,7 @@ class Recorder:
         """Waiter futures -> (resource id or label, resource object, sleep deadline)."""
         self._fut_ids: dict[Any, str] = {}
         self._renames: dict[str, str] = {}
+        self._exits: dict[str, int | None] = {}
         self._main_defined = False
         self._roles: dict[Any, str] = {}
         """Waiter futures -> the line they stand in (queue get/put, condition notify, join)."""
@@ -686,9 +687,12 @@ class Recorder:
         blocker = thread.blocked_on
         if blocker is None:
             frame["st"] = "preempted"
+            frame["stop"] = thread.stop or "preempted"
         else:
             on, words = blocker.describe(kernel)
             frame.update(st="blocked", on=on, wait=words)
+        if thread.slice_cpu:
+            frame["cpu"] = round(thread.slice_cpu, 9)
         frame["at"] = self.sites.stack_of(self.sites.user_frame(sys._getframe(1)))
         self._interrupted = True
         self.thread_frame(frame)
@@ -729,6 +733,9 @@ class Recorder:
         if self._renames:
             parts.append(',"names":' + _dumps(self._renames))
             self._renames = {}
+        if self._exits:
+            parts.append(',"exit":' + _dumps(self._exits))
+            self._exits = {}
         if self._dirty:
             changed = self._changed_states()
             if changed:
@@ -788,13 +795,32 @@ class Recorder:
         definition: dict[str, Any] = {"thread": thread.tid, "name": thread.name}
         if thread.tid != "Th1":
             definition["by"] = self.current
+        lane = thread.lane
+        definition["proc"] = lane.pid_label
         self._new.append(definition)
+
+    def process_created(self, lane: Any) -> None:
+        """A simulated process (lane) appears: its pid, name and parent."""
+        self._names[lane.pid_label] = lane.name
+        definition: dict[str, Any] = {"proc": lane.pid_label, "name": lane.name, "pid": lane.pid}
+        if lane.parent is not None:
+            definition["parent"] = lane.parent.pid_label
+            definition["by"] = self.current
+        self._new.append(definition)
+
+    def process_exited(self, lane: Any) -> None:
+        self._exits[lane.pid_label] = lane.exitcode
 
     def thread_slice_ended(self, kernel: Any, thread: Any) -> None:
         """A thread stops running (blocked, yielded or ended): one frame for its slice."""
         from tui.engine.kernel import BLOCKED, DONE, Sleep
 
         frame: dict[str, Any] = {"t": thread.slice_start, "a": thread.tid, "k": "thread", "why": thread.why}
+        if thread.slice_cpu:
+            frame["cpu"] = round(thread.slice_cpu, 9)
+        lane = thread.lane
+        if lane.core is not None:
+            frame["core"] = lane.core
         if thread.state == DONE:
             frame["st"] = "failed" if thread.failed else "done"
             if thread.failed:
@@ -812,6 +838,8 @@ class Recorder:
                 frame["wait"] = words
         else:
             frame["st"] = "ready"
+            if thread.stop:
+                frame["stop"] = thread.stop
         frame["at"] = self.sites.stack_of(self.sites.user_frame(sys._getframe(1)))
         self.thread_frame(frame)
 

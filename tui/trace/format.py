@@ -22,6 +22,8 @@ Frame fields (absent when empty):
               ["soon", by]           call_soon() from `by`
               ["timer", due, owner]  a timer armed by `owner`, due at `due`
               ["run"]                a thread ran code outside any loop step
+              ["gil"]                a thread got the GIL back after being preempted
+              ["core"]               a process got a core back after being descheduled
               ["resume", via, by]    the rest of a step whose thread blocked inside it (see st "blocked")
     st      state of the actor after the step: ready | wait | sleep | done |
             failed | cancelled | blocked | running | runaway | loop (a thread
@@ -34,13 +36,21 @@ Frame fields (absent when empty):
     at      where the actor stopped: site ids, outermost first
     result  repr of a finished task's return value
     error   "Type: message" of a failed task or thread
+    cpu     (thread frames) virtual CPU seconds the slice spent on bytecode
+    stop    why a thread's slice ended while it could still run: "preempted" (the
+            switch interval passed and another thread of its process wanted the
+            GIL), "descheduled" (another process waited for a core), "paused"
+            (another process fell behind in virtual time), "yield" (time.sleep(0))
+    core    the simulated CPU the thread's process ran on
+    exit    {process id: exit code} for processes that ended in this frame
     name    the task's new name, when it changed
     fired   ids of timers moved to the ready queue before this step
     ready   [[handle id, task id or callback label], ...] appended to the ready queue
     timers  [[handle id, due time, owner, label], ...] added to the timer heap
     cancel  handle ids cancelled (removed from the heap, or marked in the ready queue)
     new     definitions: {"task", "name", "coro", "by", "at"?, "internal"?},
-            {"thread", "name", "by"?}, {"res", "kind", "name", "by", "at"?, "internal"?, "part_of"?}
+            {"thread", "name", "by"?, "proc"}, {"proc", "name", "pid", "parent"?, "by"?},
+            {"res", "kind", "name", "by", "at"?, "internal"?, "part_of"?}
     names   {task id: new name} for tasks renamed (Task.set_name) after their definition
     set     {resource id: state} for resources whose state changed (see RESOURCE_STATES)
     out     text printed to stdout during the step; `err` the same for stderr

@@ -143,9 +143,9 @@ def narrate(frame: dict[str, Any], world: World) -> str:
         return f"{name} ran the program's own code (outside any event loop step){_woken_by_this_step(frame, world)}."
     sentence = f"{name} {_why_words(frame, world)} and {_after_words(frame, world)}{_woken_by_this_step(frame, world)}"
     blocked = frame.get("d", 0.0)
-    if blocked and kind == "task":
+    if blocked >= 0.001 and kind == "task" and frame.get("st") != "blocked":
         sentence += (
-            f". Its step took {blocked:.3f}s of virtual time without awaiting (a blocking call):"
+            f". Its step took {blocked:.3f}s of virtual time without awaiting (CPU work or a blocking call):"
             " no other task could run meanwhile"
         )
     return sentence + "."
