@@ -167,6 +167,10 @@ class Blocker:
         """Actors that must act before the waiter can go on (edges of a wait-for graph)."""
         return []
 
+    def role(self) -> str | None:
+        """Which line of the resource the thread stands in ("get"/"put"...), if it matters."""
+        return None
+
 
 class Sleep(Blocker):
     __slots__ = ("until",)
@@ -226,6 +230,7 @@ class Kernel:
         main = self._new_thread("MainThread", main_lane)
         main.ident = real_get_ident()
         main.state = RUNNING
+        main.why = ["run"]
         self.by_ident[main.ident] = main
         self.main = main
         self.current = main

@@ -21,7 +21,7 @@ import threading
 import types
 from typing import Any, NoReturn
 
-from tui.engine import probes, simthreads, vtime
+from tui.engine import probes, simthreads, threadprobes, vtime
 from tui.engine.clock import VirtualClock
 from tui.engine.deadlock import deadlock_report
 from tui.engine.kernel import Kernel
@@ -267,6 +267,7 @@ class Session:
         vtime.install(self.clock, kernel, self.seed)
         simthreads.install(kernel)
         probes.install(rec)
+        threadprobes.install(rec, kernel)
         self._route_event_loops(kernel, rec)
         os._exit = self.on_exit_call  # type: ignore[assignment]
         sys.stdout = CapturedStream(rec.write_out, "<stdout>")
@@ -288,7 +289,10 @@ class Session:
         except RecordingStopped as stop:
             self.finish(stop.outcome, report={"text": stop.detail})
         except BaseException as exc:
-            self._shutdown_threads()
+            try:
+                self._shutdown_threads()
+            except BaseException:  # the program is already failing; report its own error
+                pass
             rec.flush_pending(kernel.current.tid)
             self.finish("exception", report=rec.format_exception(exc))
         rec.flush_pending(kernel.current.tid)

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from types import CoroutineType, FrameType, GeneratorType
 from typing import Any
 
-from tui.engine import probes, waits
+from tui.engine import probes, threadprobes, waits
 from tui.engine.clock import VirtualClock
 from tui.engine.loop import RecordedTask
 from tui.engine.sites import Sites
@@ -172,6 +172,7 @@ class Recorder:
         """Waiter futures -> (resource id or label, resource object, sleep deadline)."""
         self._fut_ids: dict[Any, str] = {}
         self._renames: dict[str, str] = {}
+        self._apis: dict[str, str] = {}
         self._exits: dict[str, int | None] = {}
         self._main_defined = False
         self._roles: dict[Any, str] = {}
@@ -266,9 +267,10 @@ class Recorder:
         if definition is not None and definition.get("internal") and self.sites.is_user(creator.f_code):
             del definition["internal"]  # create_task(asyncio.to_thread(f)) from the user's code
 
-    def resource_created(self, obj: Any, kind: str, maker: FrameType | None = None) -> str:
+    def resource_created(self, obj: Any, kind: str, maker: FrameType | None = None, api: str = "asyncio") -> str:
         """Give a new primitive its id (`Lock#1`) and, if we can find it, its variable name."""
-        kind = kind if kind in probes.STATE_OF else probes.kind_of(obj)
+        if api == "asyncio":
+            kind = kind if kind in probes.STATE_OF else probes.kind_of(obj)
         count = self._kind_counts[kind] = self._kind_counts.get(kind, 0) + 1
         rid = f"{kind}#{count}"
         attrs = getattr(obj, "__dict__", None)
@@ -287,6 +289,9 @@ class Recorder:
         if internal and kind not in ("Lock", "Condition", "Event"):
             name = f"{maker.f_code.co_name}() {kind.lower()}"  # e.g. as_completed()'s queue
         definition: dict[str, Any] = {"res": rid, "kind": kind, "name": name or rid, "by": self.current}
+        if api != "asyncio":
+            definition["api"] = api
+            self._apis[rid] = api
         if internal and attrs is not None:
             attrs["_cc_internal"] = True
             definition["internal"] = True
@@ -691,6 +696,8 @@ class Recorder:
         else:
             on, words = blocker.describe(kernel)
             frame.update(st="blocked", on=on, wait=words)
+            if blocker.role():
+                frame["role"] = blocker.role()
         if thread.slice_cpu:
             frame["cpu"] = round(thread.slice_cpu, 9)
         frame["at"] = self.sites.stack_of(self.sites.user_frame(sys._getframe(1)))
@@ -777,7 +784,8 @@ class Recorder:
     def _changed_states(self) -> dict[str, Any]:
         changed: dict[str, Any] = {}
         for rid, obj in self._dirty.items():
-            serialize = probes.STATE_OF.get(self._kinds.get(rid, ""))
+            table = threadprobes.STATE_OF if rid in self._apis else probes.STATE_OF
+            serialize = table.get(self._kinds.get(rid, ""))
             if serialize is None:
                 continue
             state = serialize(obj)
@@ -836,6 +844,9 @@ class Recorder:
                 frame["st"] = "blocked"
                 frame["on"] = on
                 frame["wait"] = words
+                role = blocker.role()
+                if role:
+                    frame["role"] = role
         else:
             frame["st"] = "ready"
             if thread.stop:

@@ -17,12 +17,13 @@ import threading
 from collections import deque
 from typing import Any
 
+from tui.engine import threadprobes
 from tui.engine.kernel import Blocker, Kernel
 
 _kernel: Kernel | None = None
 
 
-_LIBRARY_MODULES = ("threading", "queue", "concurrent.futures")
+_LIBRARY_MODULES = ("threading", "queue", "concurrent.futures", "tui.engine.")
 _BLOCKING_APIS = {
     "Thread.join": "waits for a thread to finish (Thread.join)",
     "Thread.start": "waits for the new thread to start (Thread.start)",
@@ -71,13 +72,17 @@ def blocking_call(frame: Any) -> tuple[str, str]:
 class SimLock(Blocker):
     """A `_thread.lock` whose waits are virtual and whose owner is known."""
 
-    __slots__ = ("__weakref__", "_call", "_locked", "_owner", "_waiters")
+    _on_change: Any = None
+    """Set by threadprobes: told when a lock the program made changes hands."""
 
     def __init__(self) -> None:
         self._locked = False
         self._owner: Any = None
         self._waiters: deque[Any] = deque()
         self._call: tuple[str, str] | None = None
+        self._resource: Any = None
+        self._role: str | None = None
+        self._joined: str | None = None
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         if not blocking and timeout != -1:
@@ -89,11 +94,19 @@ class SimLock(Blocker):
         if not self._locked:
             self._locked = True
             self._owner = kernel.current
+            if self._on_change is not None:
+                self._on_change(self)
             return True
         if not blocking or timeout == 0:
             return False
         deadline = None if timeout < 0 else kernel.clock.now + timeout
-        self._call = blocking_call(sys._getframe(1))
+        caller = sys._getframe(1)
+        self._call = blocking_call(caller)
+        if "_cc_rid" in self.__dict__:
+            self._resource, self._role = self, None
+        else:
+            self._resource, self._role = threadprobes.resource_in_chain(caller)
+        self._joined = threadprobes.joined_thread(caller)
         me = kernel.current
         self._waiters.append(me)
         while True:
@@ -101,6 +114,8 @@ class SimLock(Blocker):
             if not self._locked:
                 self._locked = True
                 self._owner = me
+                if self._on_change is not None:
+                    self._on_change(self)
                 return True
             if not woken:
                 try:
@@ -120,7 +135,15 @@ class SimLock(Blocker):
         if self._waiters:
             kernel = _kernel
             assert kernel is not None
-            kernel.wake(self._waiters.popleft(), via=(self._call or ("lock",))[0])
+            kernel.wake(self._waiters.popleft(), via=self._wake_label())
+        if self._on_change is not None:
+            self._on_change(self)
+
+    def _wake_label(self) -> str:
+        resource = self._resource
+        if resource is not None:
+            return resource.__dict__["_cc_rid"]
+        return (self._call or ("lock",))[0]
 
     def locked(self) -> bool:
         return self._locked
@@ -146,13 +169,26 @@ class SimLock(Blocker):
     # -- Blocker -------------------------------------------------------------
 
     def describe(self, kernel: Kernel) -> tuple[str, str]:
+        rec = kernel.recorder
+        if self._resource is not None and rec is not None:
+            return (self._resource.__dict__["_cc_rid"], threadprobes.wait_words(rec, self._resource, self._role))
+        if self._joined is not None and rec is not None:
+            return (self._joined, f"waits for thread {rec.name_of(self._joined)} to finish (join)")
         label, words = self._call or ("lock", "waits for a lock")
         owner = self._owner
         if label == "lock" and owner is not None:
             return (label, f"waits for a lock held by {owner.name}")
         return (label, words)
 
+    def role(self) -> str | None:
+        return self._role
+
     def holders(self, kernel: Kernel) -> list[str]:
+        rec = kernel.recorder
+        if self._resource is not None and rec is not None:
+            return threadprobes.holders_of(rec, self._resource, self._role)
+        if self._joined is not None:
+            return [self._joined]
         return [self._owner.tid] if self._owner is not None else []
 
 

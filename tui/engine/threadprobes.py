@@ -1,0 +1,294 @@
+"""Provides probes on threading's and queue's primitives, recorded like asyncio's.
+
+The program's own Lock, RLock, Condition, Semaphore, BoundedSemaphore, Event,
+Barrier and queue.Queue objects become resources with ids and names; their
+state (owner, value, contents) goes into frames, and a thread blocked inside
+one of them says so in words. Primitives the standard library makes for its
+own use (a Condition's waiter locks, an executor's queue) stay anonymous.
+"""
+
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+from collections.abc import Callable
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+from tui.engine import probes, simthreads
+
+if TYPE_CHECKING:
+    from tui.engine.kernel import Kernel
+    from tui.engine.recorder import Recorder
+
+_recorder: Recorder | None = None
+_kernel: Kernel | None = None
+
+
+def _touch(obj: Any) -> None:
+    rec = _recorder
+    if rec is not None and "_cc_rid" in obj.__dict__:
+        rec.dirty(obj)
+
+
+def _thread_id() -> str | None:
+    kernel = _kernel
+    return kernel.current.tid if kernel is not None else None
+
+
+def _register(obj: Any, kind: str, maker: FrameType) -> None:
+    """Only what the program itself creates becomes a named resource."""
+    rec = _recorder
+    if rec is None or not rec.sites.is_user(maker.f_code):
+        return
+    rec.resource_created(obj, kind, maker, api="threading")
+
+
+def _maker() -> FrameType:
+    """Who called the constructor (frame 1 is our __init__ wrapper).
+
+    A Lock made inside threading (a Condition's waiter, an Event's lock) has a
+    threading frame here, so it stays internal.
+    """
+    return sys._getframe(2)
+
+
+def _wrap_init(cls: type, kind: str) -> None:
+    original = cls.__init__
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        if type(self) is cls or kind == "Queue":
+            _register(self, probes.kind_of(self) if kind == "Queue" else kind, _maker())
+
+    __init__.__wrapped__ = original  # type: ignore[attr-defined]
+    cls.__init__ = __init__  # type: ignore[misc]
+
+
+def _wrap_touching(cls: type, names: tuple[str, ...]) -> None:
+    for name in names:
+        original = cls.__dict__[name]
+
+        def wrapper(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
+            try:
+                return __original(self, *args, **kwargs)
+            finally:
+                _touch(self)
+
+        wrapper.__name__ = original.__name__
+        wrapper.__qualname__ = original.__qualname__
+        wrapper.__wrapped__ = original  # type: ignore[attr-defined]
+        setattr(cls, name, wrapper)
+
+
+def _install_semaphore_holders() -> None:
+    original_acquire = threading.Semaphore.acquire
+    original_release = threading.Semaphore.release
+
+    def acquire(self: threading.Semaphore, blocking: bool = True, timeout: float | None = None) -> bool:
+        got = original_acquire(self, blocking, timeout)
+        if got and "_cc_rid" in self.__dict__:
+            self.__dict__.setdefault("_cc_holders", []).append(_thread_id())
+            _touch(self)
+        return got
+
+    def release(self: threading.Semaphore, n: int = 1) -> None:
+        original_release(self, n)
+        holders = self.__dict__.get("_cc_holders")
+        if holders:
+            me = _thread_id()
+            for _ in range(min(n, len(holders))):
+                holders.remove(me if me in holders else holders[0])
+        _touch(self)
+
+    acquire.__qualname__ = "Semaphore.acquire"
+    release.__qualname__ = "Semaphore.release"
+    threading.Semaphore.acquire = acquire  # type: ignore[method-assign]
+    threading.Semaphore.release = release  # type: ignore[method-assign]
+    threading.Semaphore.__enter__ = acquire  # type: ignore[method-assign, assignment]
+
+
+def install(recorder: Recorder, kernel: Kernel) -> None:
+    """Probe threading and queue (recording process only, after simthreads.install)."""
+    global _recorder, _kernel
+    _recorder, _kernel = recorder, kernel
+    simthreads.SimLock._on_change = staticmethod(_touch)
+    _wrap_init(simthreads.SimLock, "Lock")
+    _wrap_init(threading._PyRLock, "RLock")  # type: ignore[attr-defined]
+    _wrap_init(threading.Condition, "Condition")
+    _wrap_init(threading.Semaphore, "Semaphore")
+    _wrap_init(threading.BoundedSemaphore, "BoundedSemaphore")
+    _wrap_init(threading.Event, "Event")
+    _wrap_init(threading.Barrier, "Barrier")
+    _wrap_init(queue.Queue, "Queue")
+    _install_semaphore_holders()
+    _wrap_touching(threading._PyRLock, ("acquire", "release", "__exit__"))  # type: ignore[attr-defined]
+    _wrap_touching(threading.Condition, ("wait", "notify", "notify_all", "__exit__", "__enter__"))
+    _wrap_touching(threading.Event, ("set", "clear", "wait"))
+    _wrap_touching(threading.Barrier, ("wait", "reset", "abort"))
+    _wrap_touching(queue.Queue, ("put", "get", "task_done", "join"))
+
+
+# -- states ---------------------------------------------------------------------------------
+
+
+def _owner_tid(ident: int | None) -> str | None:
+    kernel = _kernel
+    if ident is None or kernel is None:
+        return None
+    thread = kernel.thread_of_ident(ident)
+    return thread.tid if thread is not None else None
+
+
+def lock_state(lock: Any) -> dict[str, Any]:
+    owner = lock._owner
+    return {"locked": lock._locked, "owner": owner.tid if owner is not None and lock._locked else None}
+
+
+def rlock_state(lock: Any) -> dict[str, Any]:
+    return {"locked": lock._count > 0, "owner": _owner_tid(lock._owner), "count": lock._count}
+
+
+def condition_state(cond: threading.Condition) -> dict[str, Any]:
+    lock = cond._lock  # type: ignore[attr-defined]
+    if isinstance(lock, simthreads.SimLock):
+        state = lock_state(lock)
+    else:
+        state = rlock_state(lock)
+    return {"lock": lock.__dict__.get("_cc_rid"), "locked": state["locked"], "owner": state["owner"]}
+
+
+def semaphore_state(sem: threading.Semaphore) -> dict[str, Any]:
+    state: dict[str, Any] = {"value": sem._value, "holders": list(sem.__dict__.get("_cc_holders", ()))}  # type: ignore[attr-defined]
+    if isinstance(sem, threading.BoundedSemaphore):
+        state["bound"] = sem._initial_value  # type: ignore[attr-defined]
+    return state
+
+
+def event_state(event: threading.Event) -> dict[str, Any]:
+    return {"set": event.is_set()}
+
+
+_BARRIER_STATES = {0: "filling", 1: "draining", -1: "resetting", -2: "broken"}
+
+
+def barrier_state(barrier: threading.Barrier) -> dict[str, Any]:
+    return {
+        "parties": barrier.parties,
+        "count": barrier._count,  # type: ignore[attr-defined]
+        "state": _BARRIER_STATES.get(barrier._state, "?"),  # type: ignore[attr-defined]
+    }
+
+
+def queue_state(q: queue.Queue[Any]) -> dict[str, Any]:
+    items = list(q.queue)
+    if isinstance(q, queue.PriorityQueue):
+        items.sort()
+    elif isinstance(q, queue.LifoQueue):
+        items.reverse()
+    return {
+        "size": len(items),
+        "maxsize": q.maxsize,
+        "items": [probes._short_repr(item, 40) for item in items[: probes.MAX_SHOWN_ITEMS]],
+        "unfinished": q.unfinished_tasks,
+    }
+
+
+STATE_OF: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "Lock": lock_state,
+    "RLock": rlock_state,
+    "Condition": condition_state,
+    "Semaphore": semaphore_state,
+    "BoundedSemaphore": semaphore_state,
+    "Event": event_state,
+    "Barrier": barrier_state,
+    "Queue": queue_state,
+    "LifoQueue": queue_state,
+    "PriorityQueue": queue_state,
+}
+
+
+# -- what a blocked thread waits for -------------------------------------------------------------
+
+_ROLES = {
+    "Queue.get": "get",
+    "Queue.put": "put",
+    "Queue.join": "join",
+    "Condition.wait": "notify",
+    "Condition.wait_for": "notify",
+}
+
+
+def resource_in_chain(frame: FrameType | None) -> tuple[Any, str | None]:
+    """The outermost registered primitive the blocking call is inside, and the line it stands in."""
+    found: Any = None
+    role: str | None = None
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if not module.startswith(("threading", "queue", "concurrent.futures", "tui.engine.")):
+            break
+        owner = frame.f_locals.get("self")
+        attrs = getattr(owner, "__dict__", None)
+        if attrs and "_cc_rid" in attrs:
+            found = owner
+            role = _ROLES.get(frame.f_code.co_qualname, role)
+        frame = frame.f_back
+    return found, role
+
+
+def wait_words(rec: Recorder, obj: Any, role: str | None) -> str:
+    rid = obj.__dict__["_cc_rid"]
+    shown = rec.shown(rid)
+    kind = rec.kind_of(rid)
+    if kind in ("Lock", "RLock"):
+        owner = lock_state(obj)["owner"] if kind == "Lock" else _owner_tid(obj._owner)
+        return f"waits for {shown} held by {rec.name_of(owner)}" if owner else f"waits for {shown}"
+    if kind == "Condition":
+        if role == "notify":
+            return f"waits on {shown} for a notify()"
+        owner = condition_state(obj)["owner"]
+        return f"waits for the lock of {shown}" + (f", held by {rec.name_of(owner)}" if owner else "")
+    if kind in ("Semaphore", "BoundedSemaphore"):
+        holders = ", ".join(rec.name_of(h) for h in obj.__dict__.get("_cc_holders", ())) or "nobody"
+        return f"waits for {shown}: no slot free, held by {holders}"
+    if kind == "Event":
+        return f"waits for {shown} to be set"
+    if kind == "Barrier":
+        return f"waits at {shown} ({obj.n_waiting}/{obj.parties} arrived)"
+    if kind.endswith("Queue"):
+        if role == "put":
+            return f"waits for room in {shown} (full, {obj.qsize()}/{obj.maxsize})"
+        if role == "join":
+            return f"waits until every item of {shown} is processed (join)"
+        return f"waits for an item from {shown} (empty)"
+    return f"waits for {shown}"
+
+
+def holders_of(rec: Recorder, obj: Any, role: str | None) -> list[str]:
+    rid = obj.__dict__["_cc_rid"]
+    kind = rec.kind_of(rid)
+    if kind == "Lock":
+        owner = lock_state(obj)["owner"]
+        return [owner] if owner else []
+    if kind == "RLock":
+        owner = _owner_tid(obj._owner)
+        return [owner] if owner else []
+    if kind == "Condition" and role != "notify":
+        owner = condition_state(obj)["owner"]
+        return [owner] if owner else []
+    if kind in ("Semaphore", "BoundedSemaphore"):
+        return [h for h in obj.__dict__.get("_cc_holders", ()) if h]
+    return []
+
+
+def joined_thread(frame: FrameType | None) -> str | None:
+    """In Thread.join(): the thread being waited for."""
+    while frame is not None:
+        if frame.f_code.co_qualname == "Thread.join":
+            target = frame.f_locals.get("self")
+            return _owner_tid(getattr(target, "ident", None))
+        if not frame.f_globals.get("__name__", "").startswith(("threading", "tui.engine")):
+            return None
+        frame = frame.f_back
+    return None
