@@ -82,7 +82,8 @@ def test_a_raising_program_shows_its_traceback_and_exits_1(tmp_path: Path) -> No
     ("args", "message"),
     [
         (["trace", "/no/such/file.py"], "no such file: /no/such/file.py"),
-        (["trace", "--max-frames", "0"], "must be at least 1"),
+        (["trace", "--max-frames", "0"], "must be more than 0"),
+        (["trace", "--cores", "-2"], "must be more than 0"),
         (["trace", "--max-frames", "many"], "not a whole number"),
         (["trace", "--bogus"], "unrecognized arguments: --bogus"),
         (["trace", "."], "is a directory"),

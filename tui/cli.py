@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from tui import __version__, scenarios
+from tui.engine import settings
 from tui.recording import Recording, RecordOptions
 
 EXIT_OK = 0
@@ -38,24 +39,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_record_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seed", type=int, default=0, help="seed for random (default 0)")
-    parser.add_argument("--max-frames", type=_positive_int, default=100_000, help="stop after N frames (100000)")
-    parser.add_argument(
-        "--step-timeout",
-        type=float,
-        default=10.0,
-        help="wall seconds one step may run before it is stopped as a runaway (10)",
-    )
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
-    return value
+    settings.add_arguments(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,7 +80,7 @@ def _scenario_path(given: str | None) -> str:
 
 
 def _options(args: argparse.Namespace) -> RecordOptions:
-    return RecordOptions(seed=args.seed, max_frames=args.max_frames, step_timeout=args.step_timeout)
+    return settings.from_arguments(args)
 
 
 def _one_line_problem(summary: dict[str, Any]) -> str:

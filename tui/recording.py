@@ -15,18 +15,16 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
+
+from tui.engine.settings import Settings
 
 STALL_GRACE = 5.0
 """Seconds past the step timeout before a silent recording process is killed."""
 
 
-@dataclass(frozen=True)
-class RecordOptions:
-    seed: int = 0
-    max_frames: int = 100_000
-    step_timeout: float = 10.0
+RecordOptions = Settings
+"""How to record (seed, limits, the GIL and network model); see tui.engine.settings."""
 
 
 def summary_line(outcome: str, **fields: Any) -> str:
@@ -45,21 +43,7 @@ class Recording:
         self._cancelled = False
 
     def _command(self, out_fd: int) -> list[str]:
-        opts = self.options
-        return [
-            sys.executable,
-            "-m",
-            "tui.engine.record",
-            self.path,
-            "--out-fd",
-            str(out_fd),
-            "--seed",
-            str(opts.seed),
-            "--max-frames",
-            str(opts.max_frames),
-            "--step-timeout",
-            str(opts.step_timeout),
-        ]
+        return [sys.executable, "-m", "tui.engine.record", self.path, "--out-fd", str(out_fd), *self.options.argv()]
 
     def lines(self) -> Iterator[str]:
         """Yield each line as it arrives (str, no newline); the last one is always a summary."""

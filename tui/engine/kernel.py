@@ -64,6 +64,7 @@ class Lane:
         "core_since",
         "exitcode",
         "name",
+        "namespace",
         "number",
         "parent",
         "pid",
@@ -92,6 +93,8 @@ class Lane:
         self.random_state: Any = None
         self.process: Any = None
         """The multiprocessing.Process object standing for this lane, if any."""
+        self.namespace: dict[str, Any] | None = None
+        """The program's module namespace as this process sees it (a copy, after fork)."""
         self.sentinel: Any = None
 
     @property
@@ -352,6 +355,12 @@ class Kernel:
                 frame.f_trace_opcodes = True
             frame = frame.f_back
 
+    def charge(self, seconds: float) -> None:
+        """Spend `seconds` of CPU in the running thread (e.g. the cost of fork())."""
+        self.clock.now += seconds
+        self.current.cpu += seconds
+        self.current.slice_cpu += seconds
+
     def settle(self) -> None:
         """Turn the instructions counted so far into virtual time on the current lane."""
         spent = self._take_ticks()
@@ -596,6 +605,22 @@ class Kernel:
             if self.recorder is not None:
                 self.recorder.process_exited(lane)
         self._hand_on(thread)
+
+    def terminate_lane(self, lane: Lane, exitcode: int) -> None:
+        """Process.terminate(): its threads never run again; whoever joins it is released."""
+        lane.alive = False
+        lane.exitcode = exitcode
+        for thread in lane.threads:
+            if thread.state != DONE:
+                thread.state = DONE  # its OS thread stays parked until the recording ends
+        lane.runnable.clear()
+        if lane in self._core_queue:
+            self._core_queue.remove(lane)
+        self._release_core(lane)
+        if lane.sentinel is not None and lane.sentinel.locked():
+            lane.sentinel.release()
+        if self.recorder is not None:
+            self.recorder.process_exited(lane)
 
     def idle(self, loop: Any, deadline: float | None) -> None:
         """The Idler protocol: an idle event loop blocks its thread until a timer or a wakeup."""

@@ -21,16 +21,15 @@ import threading
 import types
 from typing import Any, NoReturn
 
-from tui.engine import probes, simthreads, threadprobes, vtime
+from tui.engine import probes, settings, simprocess, simthreads, threadprobes, vtime
 from tui.engine.clock import VirtualClock
 from tui.engine.deadlock import deadlock_report
 from tui.engine.kernel import Kernel
 from tui.engine.loop import SimEventLoop, SimEventLoopPolicy
 from tui.engine.recorder import FORMAT_NAME, FORMAT_VERSION, Recorder, RecordingStopped
+from tui.engine.settings import Settings
 from tui.engine.sites import Sites
 
-DEFAULT_MAX_FRAMES = 100_000
-DEFAULT_STEP_TIMEOUT = 10.0
 MAX_SUMMARY_OUTPUT = 1024 * 1024
 
 _real_exit = os._exit
@@ -100,17 +99,18 @@ class CapturedStream(io.TextIOBase):
 class Session:
     """One recording: the engine's parts, wired together, and every way the run can end."""
 
-    def __init__(self, path: str, seed: int, max_frames: int, step_timeout: float, fd: int) -> None:
+    def __init__(self, path: str, options: Settings, fd: int) -> None:
         self.path = os.path.abspath(path)
         self.shown_path = path
-        self.seed = seed
-        self.step_timeout = step_timeout
+        self.options = options
+        self.seed = options.seed
+        self.step_timeout = options.step_timeout
         self.writer = FrameWriter(fd)
         self.clock = VirtualClock()
         self.sites = Sites(self.path)
         self.kernel: Kernel | None = None
         self.recorder: Recorder | None = None
-        self.max_frames = max_frames
+        self.max_frames = options.max_frames
         self._ending = _thread.allocate_lock()
 
     # -- ending -----------------------------------------------------------------------
@@ -248,6 +248,7 @@ class Session:
             "file": os.path.basename(self.path),
             "seed": self.seed,
             "max_frames": self.max_frames,
+            "settings": self.options.as_dict(),
             "python": platform.python_version(),
             "lesson": lesson,
             "source": self.source,
@@ -255,7 +256,14 @@ class Session:
 
     def run(self) -> NoReturn:
         code = self.load()
-        self.kernel = kernel = Kernel(self.clock, self.on_deadlock)
+        opts = self.options
+        self.kernel = kernel = Kernel(
+            self.clock,
+            self.on_deadlock,
+            switch_interval=opts.switch_interval,
+            tick_cost=opts.bytecode_cost,
+            cores=opts.cores,
+        )
         self.recorder = rec = Recorder(
             self.writer.write, self.clock, self.sites, max_frames=self.max_frames, header=self.header(code)
         )
@@ -268,13 +276,14 @@ class Session:
         simthreads.install(kernel)
         probes.install(rec)
         threadprobes.install(rec, kernel)
+        module = types.ModuleType("__main__")
+        simprocess.install(kernel, module.__dict__)
         self._route_event_loops(kernel, rec)
         os._exit = self.on_exit_call  # type: ignore[assignment]
         sys.stdout = CapturedStream(rec.write_out, "<stdout>")
         sys.stderr = CapturedStream(rec.write_err, "<stderr>")
         _thread.start_new_thread(self.watch, ())
 
-        module = types.ModuleType("__main__")
         module.__file__ = self.path
         module.__builtins__ = __builtins__  # type: ignore[attr-defined]
         sys.modules["__main__"] = module
@@ -317,8 +326,9 @@ class Session:
         asyncio.set_event_loop_policy(RecordedEventLoopPolicy())
 
     def _shutdown_threads(self) -> None:
-        """What the interpreter does at exit: threading's atexit hooks, then join non-daemon threads."""
+        """What the interpreter does at exit: join non-daemon threads, then child processes."""
         threading._shutdown()  # type: ignore[attr-defined]
+        simprocess.shutdown_children()
 
     def _exited(self, exc: SystemExit) -> NoReturn:
         assert self.recorder is not None and self.kernel is not None
@@ -336,11 +346,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
     parser = argparse.ArgumentParser(prog="python -m tui.engine.record")
     parser.add_argument("file")
     parser.add_argument("--out-fd", type=int, required=True)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--max-frames", type=int, default=DEFAULT_MAX_FRAMES)
-    parser.add_argument("--step-timeout", type=float, default=DEFAULT_STEP_TIMEOUT)
+    settings.add_arguments(parser)
     args = parser.parse_args(argv)
-    session = Session(args.file, args.seed, args.max_frames, args.step_timeout, args.out_fd)
+    session = Session(args.file, settings.from_arguments(args), args.out_fd)
     session.run()
 
 

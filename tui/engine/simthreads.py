@@ -18,7 +18,7 @@ from collections import deque
 from typing import Any
 
 from tui.engine import threadprobes
-from tui.engine.kernel import Blocker, Kernel
+from tui.engine.kernel import BLOCKED, Blocker, Kernel
 
 _kernel: Kernel | None = None
 
@@ -132,10 +132,13 @@ class SimLock(Blocker):
             raise RuntimeError("release unlocked lock")
         self._locked = False
         self._owner = None
-        if self._waiters:
-            kernel = _kernel
-            assert kernel is not None
-            kernel.wake(self._waiters.popleft(), via=self._wake_label())
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if waiter.state == BLOCKED:  # not a thread of a terminated process
+                kernel = _kernel
+                assert kernel is not None
+                kernel.wake(waiter, via=self._wake_label())
+                break
         if self._on_change is not None:
             self._on_change(self)
 
@@ -170,6 +173,9 @@ class SimLock(Blocker):
 
     def describe(self, kernel: Kernel) -> tuple[str, str]:
         rec = kernel.recorder
+        joined_lane = self.__dict__.get("_cc_join")
+        if joined_lane is not None:
+            return (joined_lane.pid_label, f"waits for process {joined_lane.name} (pid {joined_lane.pid}) to finish")
         if self._resource is not None and rec is not None:
             return (self._resource.__dict__["_cc_rid"], threadprobes.wait_words(rec, self._resource, self._role))
         if self._joined is not None and rec is not None:
@@ -185,6 +191,9 @@ class SimLock(Blocker):
 
     def holders(self, kernel: Kernel) -> list[str]:
         rec = kernel.recorder
+        joined_lane = self.__dict__.get("_cc_join")
+        if joined_lane is not None:
+            return [t.tid for t in joined_lane.threads if t.state != "done"][:1]
         if self._resource is not None and rec is not None:
             return threadprobes.holders_of(rec, self._resource, self._role)
         if self._joined is not None:

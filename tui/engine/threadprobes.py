@@ -152,10 +152,7 @@ def rlock_state(lock: Any) -> dict[str, Any]:
 
 def condition_state(cond: threading.Condition) -> dict[str, Any]:
     lock = cond._lock  # type: ignore[attr-defined]
-    if isinstance(lock, simthreads.SimLock):
-        state = lock_state(lock)
-    else:
-        state = rlock_state(lock)
+    state = lock_state(lock) if isinstance(lock, simthreads.SimLock) else rlock_state(lock)
     return {"lock": lock.__dict__.get("_cc_rid"), "locked": state["locked"], "owner": state["owner"]}
 
 

@@ -1,0 +1,90 @@
+"""Provides Settings: every knob of a recording, shared by the CLI, the app and the recorder."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How a program is recorded; the same settings and program give the same trace."""
+
+    seed: int = 0
+    max_frames: int = 100_000
+    step_timeout: float = 10.0
+    """Wall seconds one step may run without giving control back before it is stopped."""
+    switch_interval: float = 0.005
+    """Virtual CPU seconds a thread runs before it drops the GIL for a waiting thread (CPython's 5 ms)."""
+    bytecode_cost: float = 5e-8
+    """Virtual seconds one bytecode instruction of the program's own code costs."""
+    cores: int = 4
+    """Simulated CPUs that processes run on in parallel."""
+    latency: float = 0.025
+    """One-way delay of the simulated network, in virtual seconds."""
+    bandwidth: float = 1_000_000.0
+    """Bytes per virtual second one connection of the simulated network carries."""
+
+    def argv(self) -> list[str]:
+        """These settings as command-line options of the recording process."""
+        out: list[str] = []
+        for field in fields(self):
+            out += [f"--{field.name.replace('_', '-')}", str(getattr(self, field.name))]
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _positive(kind: type) -> Any:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a {'whole ' if kind is int else ''}number: {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be more than 0: {text}")
+        return value
+
+    return parse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = Settings()
+    parser.add_argument("--seed", type=int, default=defaults.seed, help="seed for random (default 0)")
+    parser.add_argument(
+        "--max-frames", type=_positive(int), default=defaults.max_frames, help="stop after N frames (100000)"
+    )
+    parser.add_argument(
+        "--step-timeout",
+        type=_positive(float),
+        default=defaults.step_timeout,
+        help="wall seconds one step may run before it is stopped as a runaway (10)",
+    )
+    parser.add_argument(
+        "--switch-interval",
+        type=_positive(float),
+        default=defaults.switch_interval,
+        help="virtual CPU seconds before a thread drops the GIL for a waiting one (0.005)",
+    )
+    parser.add_argument(
+        "--bytecode-cost",
+        type=_positive(float),
+        default=defaults.bytecode_cost,
+        help="virtual seconds per bytecode instruction of the program's code (5e-08)",
+    )
+    parser.add_argument("--cores", type=_positive(int), default=defaults.cores, help="simulated CPUs (4)")
+    parser.add_argument(
+        "--latency", type=float, default=defaults.latency, help="simulated network one-way delay, seconds (0.025)"
+    )
+    parser.add_argument(
+        "--bandwidth",
+        type=_positive(float),
+        default=defaults.bandwidth,
+        help="simulated network bytes per second per connection (1000000)",
+    )
+
+
+def from_arguments(args: argparse.Namespace) -> Settings:
+    return Settings(**{field.name: getattr(args, field.name) for field in fields(Settings)})

@@ -1,0 +1,962 @@
+"""Provides simulated processes: multiprocessing and ProcessPoolExecutor, in virtual time.
+
+A process here is a kernel lane (its own clock, its own GIL, its own pid)
+whose main thread runs the target. What the program can observe follows
+CPython's `fork` start method on Linux:
+
+- the child starts with a *copy* of the parent's data: the program's own
+  module namespace is copied (functions are rebound to the copy), so a
+  child's change to a global is invisible to the parent and to siblings;
+  so is the `random` module's state;
+- Process arguments are copied, not pickled (fork copies memory), while
+  everything sent through a Pool, a ProcessPoolExecutor, a Queue or a Pipe is
+  round-tripped through pickle, so an unpicklable argument fails as it would;
+- starting a process costs the parent `FORK_COST` of CPU and the child begins
+  running `START_DELAY` later.
+
+Other modules the program imports are shared between processes here (a
+limitation: on Linux each process would have its own copy).
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import itertools
+import pickle
+import queue
+import sys
+import threading
+import traceback
+import types
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from tui.engine.errors import UnsupportedInSimulation
+from tui.engine.kernel import MAIN_PID, Kernel, Lane
+from tui.engine.simthreads import SimLock
+
+FORK_COST = 0.001
+"""Virtual CPU seconds the parent spends in start() (fork and bookkeeping)."""
+START_DELAY = 0.010
+"""Virtual seconds from start() until the child runs its target."""
+
+_kernel: Kernel | None = None
+_pids = itertools.count(MAIN_PID + 1)
+_process_numbers = itertools.count(1)
+
+
+def _k() -> Kernel:
+    assert _kernel is not None, "simulated processes exist only in the recording process"
+    return _kernel
+
+
+# -- copying a process's memory (fork) ---------------------------------------------------------
+
+
+def _rebind(function: types.FunctionType, namespace: dict[str, Any]) -> types.FunctionType:
+    twin = types.FunctionType(
+        function.__code__, namespace, function.__name__, function.__defaults__, function.__closure__
+    )
+    twin.__kwdefaults__ = copy.copy(function.__kwdefaults__)
+    twin.__qualname__ = function.__qualname__
+    twin.__doc__ = function.__doc__
+    twin.__module__ = function.__module__
+    twin.__annotations__ = dict(function.__annotations__)
+    twin.__dict__.update(function.__dict__)
+    return twin
+
+
+def _copy_value(value: Any, memo: dict[int, Any]) -> Any:
+    if isinstance(value, (types.ModuleType, type, types.BuiltinFunctionType, types.FunctionType)):
+        return memo.get(id(value), value)
+    try:
+        return copy.deepcopy(value, memo)
+    except Exception:  # a socket, a frame, a generator: shared, as the closest we can do
+        return value
+
+
+def fork_namespace(parent: dict[str, Any]) -> tuple[dict[str, Any], dict[int, Any]]:
+    """A copy of the program's module namespace for a child, and the copying memo."""
+    child: dict[str, Any] = {}
+    memo: dict[int, Any] = {id(parent): child}
+    for value in parent.values():
+        if isinstance(value, types.FunctionType) and value.__globals__ is parent:
+            memo[id(value)] = _rebind(value, child)
+    for name, value in parent.items():
+        child[name] = _copy_value(value, memo)
+    return child, memo
+
+
+# -- pickling between processes ------------------------------------------------------------------
+
+
+def _main_attribute(qualname: str) -> Any:
+    """Resolve `__main__.name` in the namespace of the process doing the unpickling."""
+    namespace = _k().lane.namespace or {}
+    value: Any = None
+    for position, part in enumerate(qualname.split(".")):
+        value = namespace.get(part) if position == 0 else getattr(value, part, None)
+        if value is None:
+            raise AttributeError(f"Can't get attribute {qualname!r} on <module '__main__'>")
+    return value
+
+
+class _LanePickler(pickle.Pickler):
+    """Functions of the program's own module travel by name, as pickle does for `__main__`."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, types.FunctionType) and obj.__module__ in ("__main__", "__mp_main__"):
+            namespace = _k().lane.namespace or {}
+            if obj.__globals__ is namespace and "<" not in obj.__qualname__:
+                return (_main_attribute, (obj.__qualname__,))
+        return NotImplemented
+
+
+class _LaneUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if module in ("__main__", "__mp_main__"):
+            return _main_attribute(name)
+        return super().find_class(module, name)
+
+
+def dumps(obj: Any) -> bytes:
+    buffer = io.BytesIO()
+    _LanePickler(buffer, pickle.HIGHEST_PROTOCOL).dump(obj)
+    return buffer.getvalue()
+
+
+def loads(data: bytes) -> Any:
+    return _LaneUnpickler(io.BytesIO(data)).load()
+
+
+class _Shared:
+    """Kernel-level objects that every process sees (pipes, queues): fork does not copy them."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        return self
+
+    def __copy__(self) -> Any:
+        return self
+
+
+# -- processes -------------------------------------------------------------------------------------
+
+
+class _MainProcess:
+    name = "MainProcess"
+    daemon = False
+    exitcode = None
+    ident = pid = MAIN_PID
+
+    def is_alive(self) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return "<_MainProcess name='MainProcess' parent=None started>"
+
+
+MAIN_PROCESS = _MainProcess()
+
+
+class SimProcess:
+    """multiprocessing.Process, simulated: start(), join(), pid, exitcode, terminate()."""
+
+    def __init__(
+        self,
+        group: None = None,
+        target: Callable[..., Any] | None = None,
+        name: str | None = None,
+        args: Iterable[Any] = (),
+        kwargs: dict[str, Any] | None = None,
+        *,
+        daemon: bool | None = None,
+    ) -> None:
+        if group is not None:
+            raise ValueError("group argument must be None for now")
+        number = next(_process_numbers)
+        parent = current_process()
+        prefix = "" if parent is MAIN_PROCESS else f"{parent.name}:"
+        self._target = target
+        self._args = tuple(args)
+        self._kwargs = dict(kwargs or {})
+        self._name = name or f"{prefix}Process-{number}"
+        self._daemon = bool(daemon) if daemon is not None else bool(getattr(parent, "daemon", False))
+        self._lane: Lane | None = None
+        self._parent_pid = getattr(parent, "pid", MAIN_PID)
+
+    # -- the API ----------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._name = value
+
+    @property
+    def daemon(self) -> bool:
+        return self._daemon
+
+    @daemon.setter
+    def daemon(self, value: bool) -> None:
+        if self._lane is not None:
+            raise AssertionError("process has already started")
+        self._daemon = value
+
+    @property
+    def pid(self) -> int | None:
+        return self._lane.pid if self._lane is not None else None
+
+    ident = pid
+
+    @property
+    def exitcode(self) -> int | None:
+        return self._lane.exitcode if self._lane is not None and not self._lane.alive else None
+
+    @property
+    def sentinel(self) -> int:
+        return self.pid or 0
+
+    def is_alive(self) -> bool:
+        return self._lane is not None and self._lane.alive
+
+    def run(self) -> None:
+        if self._target is not None:
+            self._target(*self._args, **self._kwargs)
+
+    def start(self) -> None:
+        if self._lane is not None:
+            raise AssertionError("cannot start a process twice")
+        kernel = _k()
+        parent = kernel.lane
+        kernel.settle()
+        kernel.charge(FORK_COST)
+        lane = kernel.new_lane(self._name, next(_pids), parent, start=kernel.clock.now + START_DELAY)
+        self._lane = lane
+        lane.process = self
+        sentinel = SimLock()
+        sentinel.acquire()
+        sentinel._cc_join = lane  # type: ignore[attr-defined]
+        lane.sentinel = sentinel
+        namespace, memo = fork_namespace(parent.namespace or {})
+        lane.namespace = namespace
+        import random
+
+        lane.random_state = random.getstate()
+        child = copy.copy(self)
+        child.__dict__ = {key: _copy_value(value, memo) for key, value in self.__dict__.items()}
+        child._lane = lane
+        if kernel.recorder is not None:
+            kernel.recorder.process_created(lane)
+        kernel.start_thread(_bootstrap, (child,), None, lane=lane, name="MainThread")
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._lane is None:
+            raise AssertionError("can only join a started process")
+        if self._lane is _k().lane:
+            raise AssertionError("can only join a child process")
+        sentinel = self._lane.sentinel
+        if sentinel.acquire(True, -1 if timeout is None else max(timeout, 0)):
+            sentinel.release()
+
+    def terminate(self) -> None:
+        if self._lane is not None and self._lane.alive:
+            _k().terminate_lane(self._lane, -15)
+
+    def kill(self) -> None:
+        if self._lane is not None and self._lane.alive:
+            _k().terminate_lane(self._lane, -9)
+
+    def close(self) -> None:
+        if self.is_alive():
+            raise ValueError("Cannot close a process while it is still running")
+
+    def __repr__(self) -> str:
+        if self._lane is None:
+            state = "initial"
+        else:
+            state = "started" if self._lane.alive else f"stopped exitcode={self.exitcode}"
+        daemon = " daemon" if self._daemon else ""
+        return f"<{type(self).__name__} name={self._name!r} pid={self.pid} {state}{daemon}>"
+
+
+def _bootstrap(child: SimProcess) -> None:
+    """The child process's main thread: run, then report an exit code as multiprocessing does."""
+    lane = _k().lane
+    code = 0
+    try:
+        child.run()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if not isinstance(exc.code, int) and exc.code is not None:
+            print(exc.code, file=sys.stderr)
+    except BaseException:
+        code = 1
+        print(f"Process {child.name}:", file=sys.stderr)
+        traceback.print_exc(file=sys.stderr)
+    lane.exitcode = code
+
+
+def current_process() -> Any:
+    kernel = _kernel
+    if kernel is None:
+        return MAIN_PROCESS
+    lane = kernel.lane
+    return MAIN_PROCESS if lane.process is None else lane.process
+
+
+def parent_process() -> Any:
+    kernel = _k()
+    parent = kernel.lane.parent
+    if parent is None:
+        return None
+    return MAIN_PROCESS if parent.process is None else parent.process
+
+
+def active_children() -> list[SimProcess]:
+    me = _k().lane
+    return [lane.process for lane in _k().lanes if lane.parent is me and lane.alive and lane.process is not None]
+
+
+def getpid() -> int:
+    return _k().lane.pid
+
+
+def getppid() -> int:
+    parent = _k().lane.parent
+    return parent.pid if parent is not None else 1
+
+
+# -- queues, pipes and shared values -----------------------------------------------------------------
+
+
+class SimQueue(_Shared):
+    """multiprocessing.Queue: objects are pickled on put and unpickled by the receiving process."""
+
+    def __init__(self, maxsize: int = 0, *, ctx: Any = None) -> None:
+        self._maxsize = maxsize if maxsize > 0 else 1 << 31
+        self._items: deque[bytes] = deque()
+        self._mutex = SimLock()
+        self._not_empty = threading.Condition(self._mutex)
+        self._not_full = threading.Condition(self._mutex)
+        self._unfinished = 0
+        self._all_done = threading.Condition(self._mutex)
+        self._closed = False
+
+    def put(self, obj: Any, block: bool = True, timeout: float | None = None) -> None:
+        if self._closed:
+            raise ValueError(f"Queue {self!r} is closed")
+        data = dumps(obj)
+        with self._not_full:
+            if len(self._items) >= self._maxsize and (
+                not block or not self._not_full.wait_for(lambda: len(self._items) < self._maxsize, timeout)
+            ):
+                raise queue.Full
+            self._items.append(data)
+            self._unfinished += 1
+            self._not_empty.notify()
+
+    def get(self, block: bool = True, timeout: float | None = None) -> Any:
+        with self._not_empty:
+            if not self._items and (not block or not self._not_empty.wait_for(lambda: bool(self._items), timeout)):
+                raise queue.Empty
+            data = self._items.popleft()
+            self._not_full.notify()
+        return loads(data)
+
+    def put_nowait(self, obj: Any) -> None:
+        self.put(obj, False)
+
+    def get_nowait(self) -> Any:
+        return self.get(False)
+
+    def qsize(self) -> int:
+        return len(self._items)
+
+    def empty(self) -> bool:
+        return not self._items
+
+    def full(self) -> bool:
+        return len(self._items) >= self._maxsize
+
+    def close(self) -> None:
+        self._closed = True
+
+    def join_thread(self) -> None:
+        """Nothing to flush: items are in the queue as soon as put() returns."""
+
+    def cancel_join_thread(self) -> None:
+        """Nothing to cancel (see join_thread)."""
+
+    # JoinableQueue
+    def task_done(self) -> None:
+        with self._all_done:
+            if self._unfinished <= 0:
+                raise ValueError("task_done() called too many times")
+            self._unfinished -= 1
+            if self._unfinished == 0:
+                self._all_done.notify_all()
+
+    def join(self) -> None:
+        with self._all_done:
+            self._all_done.wait_for(lambda: self._unfinished == 0)
+
+
+class SimSimpleQueue(SimQueue):
+    def __init__(self, *, ctx: Any = None) -> None:
+        super().__init__()
+
+
+class SimConnection(_Shared):
+    """One end of multiprocessing.Pipe()."""
+
+    def __init__(self, incoming: SimQueue, outgoing: SimQueue | None) -> None:
+        self._incoming = incoming
+        self._outgoing = outgoing
+        self.closed = False
+
+    def send(self, obj: Any) -> None:
+        if self._outgoing is None:
+            raise OSError("connection is read-only")
+        self._outgoing.put(obj)
+
+    def recv(self) -> Any:
+        return self._incoming.get()
+
+    def poll(self, timeout: float | None = 0.0) -> bool:
+        if self._incoming.qsize():
+            return True
+        if not timeout:
+            return False
+        with self._incoming._not_empty:
+            return self._incoming._not_empty.wait_for(lambda: bool(self._incoming._items), timeout)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def Pipe(duplex: bool = True) -> tuple[SimConnection, SimConnection]:
+    a_to_b, b_to_a = SimQueue(), SimQueue()
+    if duplex:
+        return SimConnection(b_to_a, a_to_b), SimConnection(a_to_b, b_to_a)
+    return SimConnection(a_to_b, None), SimConnection(a_to_b, a_to_b)
+
+
+class SimValue(_Shared):
+    """multiprocessing.Value: one shared value and its lock."""
+
+    def __init__(self, typecode_or_type: Any, *args: Any, lock: Any = True) -> None:
+        self._typecode = typecode_or_type
+        self.value = args[0] if args else 0
+        self._lock = SharedRLock() if lock is True else (lock or None)
+
+    def get_lock(self) -> Any:
+        return self._lock
+
+    def __repr__(self) -> str:
+        return f"<Synchronized wrapper for c_{self._typecode}({self.value!r})>"
+
+
+class SimArray(_Shared, list):  # type: ignore[misc]
+    """multiprocessing.Array: a shared list and its lock."""
+
+    def __init__(self, typecode_or_type: Any, size_or_initializer: Any, *, lock: Any = True) -> None:
+        initial = [0] * size_or_initializer if isinstance(size_or_initializer, int) else list(size_or_initializer)
+        list.__init__(self, initial)
+        self._lock = SharedRLock() if lock is True else (lock or None)
+
+    def get_lock(self) -> Any:
+        return self._lock
+
+
+class SharedLock(_Shared, SimLock):
+    """multiprocessing.Lock: one lock for every process."""
+
+
+class SharedRLock(_Shared, threading._PyRLock):  # type: ignore[misc, name-defined]
+    pass
+
+
+class SharedSemaphore(_Shared, threading.Semaphore):
+    pass
+
+
+class SharedBoundedSemaphore(_Shared, threading.BoundedSemaphore):
+    pass
+
+
+class SharedEvent(_Shared, threading.Event):
+    pass
+
+
+class SharedCondition(_Shared, threading.Condition):
+    pass
+
+
+class SharedBarrier(_Shared, threading.Barrier):
+    pass
+
+
+def Manager() -> Any:
+    raise UnsupportedInSimulation("multiprocessing.Manager()", "share data with a Queue, a Pipe, Value or Array")
+
+
+# -- a pool of worker processes --------------------------------------------------------------------------
+
+
+_STOP = None
+
+
+def _pool_worker(tasks: SimQueue, results: SimQueue, initializer: Any, initargs: tuple[Any, ...]) -> None:
+    """The loop every pool worker process runs: take a task, run it, send the result back."""
+    if initializer is not None:
+        initializer(*initargs)
+    while True:
+        item = tasks.get()
+        if item is _STOP:
+            break
+        job, index, payload = item
+        try:
+            function, arguments, mode = loads(payload)
+            if mode == "call":
+                args, kwargs = arguments
+                value = function(*args, **kwargs)
+            elif mode == "star":
+                value = [function(*args) for args in arguments]
+            else:
+                value = [function(arg) for arg in arguments]
+            outcome = (True, value)
+        except Exception as exc:
+            outcome = (False, exc)
+        try:
+            data = dumps(outcome)
+        except Exception as exc:  # the result cannot travel back
+            data = dumps((False, RuntimeError(f"Error sending result: {outcome[1]!r}. Reason: {exc!r}")))
+        results.put((job, index, data))
+
+
+class AsyncResult:
+    """What apply_async()/map_async() return: get(), wait(), ready(), successful()."""
+
+    def __init__(self, parts: int, callback: Any, error_callback: Any, single: bool) -> None:
+        self._parts: list[Any] = [None] * parts
+        self._missing = parts
+        self._ok = True
+        self._error: BaseException | None = None
+        self._event = threading.Event()
+        self._callback = callback
+        self._error_callback = error_callback
+        self._single = single
+        if parts == 0:
+            self._finish()
+
+    def _set(self, index: int, ok: bool, value: Any) -> None:
+        if not ok and self._ok:
+            self._ok, self._error = False, value
+        self._parts[index] = value
+        self._missing -= 1
+        if self._missing == 0:
+            self._finish()
+
+    def _finish(self) -> None:
+        if self._ok and self._callback is not None:
+            self._callback(self._value())
+        if not self._ok and self._error_callback is not None:
+            self._error_callback(self._error)
+        self._event.set()
+
+    def _value(self) -> Any:
+        if self._single:
+            return self._parts[0]
+        return [item for part in self._parts for item in part]
+
+    def ready(self) -> bool:
+        return self._event.is_set()
+
+    def successful(self) -> bool:
+        if not self.ready():
+            raise ValueError(f"{self!r} not ready")
+        return self._ok
+
+    def wait(self, timeout: float | None = None) -> None:
+        self._event.wait(timeout)
+
+    def get(self, timeout: float | None = None) -> Any:
+        self.wait(timeout)
+        if not self.ready():
+            import multiprocessing
+
+            raise multiprocessing.TimeoutError
+        if not self._ok:
+            assert self._error is not None
+            raise self._error
+        return self._value()
+
+
+class _Unordered:
+    """imap_unordered(): results in the order they finish."""
+
+    def __init__(self, count: int) -> None:
+        self._results: deque[tuple[bool, Any]] = deque()
+        self._cond = threading.Condition(SimLock())
+        self._left = count
+
+    def _set(self, index: int, ok: bool, value: Any) -> None:
+        with self._cond:
+            self._results.append((ok, value))
+            self._cond.notify()
+
+    def __iter__(self) -> Iterator[Any]:
+        return self
+
+    def __next__(self) -> Any:
+        if self._left == 0:
+            raise StopIteration
+        with self._cond:
+            self._cond.wait_for(lambda: bool(self._results))
+            ok, value = self._results.popleft()
+        self._left -= 1
+        if not ok:
+            raise value
+        return value[0] if isinstance(value, list) and len(value) == 1 else value
+
+    next = __next__
+
+
+class SimPool:
+    """multiprocessing.Pool: worker processes fed through a task queue, results through another."""
+
+    def __init__(
+        self,
+        processes: int | None = None,
+        initializer: Callable[..., Any] | None = None,
+        initargs: Iterable[Any] = (),
+        maxtasksperchild: int | None = None,
+        context: Any = None,
+    ) -> None:
+        count = processes if processes is not None else _k().cores
+        if count < 1:
+            raise ValueError("Number of processes must be at least 1")
+        self._tasks = SimQueue()
+        self._results = SimQueue()
+        self._jobs: dict[int, Any] = {}
+        self._job_numbers = itertools.count()
+        self._closed = False
+        self._pool = []
+        for number in range(1, count + 1):
+            worker = SimProcess(
+                target=_pool_worker,
+                args=(self._tasks, self._results, initializer, tuple(initargs)),
+                name=f"ForkPoolWorker-{number}",
+                daemon=True,
+            )
+            worker.start()
+            self._pool.append(worker)
+        self._handler = threading.Thread(target=self._handle_results, name="Thread (pool results)", daemon=True)
+        self._handler.start()
+
+    def _handle_results(self) -> None:
+        """Runs in the parent, like CPython's result-handler thread: results and callbacks."""
+        while True:
+            item = self._results.get()
+            if item is _STOP:
+                return
+            job, index, data = item
+            ok, value = loads(data)
+            self._jobs[job]._set(index, ok, value)
+
+    def _check_running(self) -> None:
+        if self._closed:
+            raise ValueError("Pool not running")
+
+    def _submit(self, result: Any, chunks: list[tuple[Any, Any, str]]) -> Any:
+        job = next(self._job_numbers)
+        self._jobs[job] = result
+        for index, (function, arguments, mode) in enumerate(chunks):
+            self._tasks.put((job, index, dumps((function, arguments, mode))))
+        return result
+
+    @staticmethod
+    def _chunks(iterable: Iterable[Any], chunksize: int) -> list[list[Any]]:
+        items = list(iterable)
+        return [items[i : i + chunksize] for i in range(0, len(items), chunksize)]
+
+    def _chunksize(self, iterable: list[Any], chunksize: int | None) -> int:
+        if chunksize is not None:
+            return max(1, chunksize)
+        size, extra = divmod(len(iterable), len(self._pool) * 4)
+        return max(1, size + (1 if extra else 0))
+
+    def apply_async(
+        self,
+        func: Callable[..., Any],
+        args: Iterable[Any] = (),
+        kwds: dict[str, Any] | None = None,
+        callback: Any = None,
+        error_callback: Any = None,
+    ) -> AsyncResult:
+        self._check_running()
+        result = AsyncResult(1, callback, error_callback, single=True)
+        return self._submit(result, [(func, (tuple(args), dict(kwds or {})), "call")])
+
+    def apply(self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: dict[str, Any] | None = None) -> Any:
+        return self.apply_async(func, args, kwds).get()
+
+    def map_async(
+        self,
+        func: Callable[..., Any],
+        iterable: Iterable[Any],
+        chunksize: int | None = None,
+        callback: Any = None,
+        error_callback: Any = None,
+        *,
+        _mode: str = "map",
+    ) -> AsyncResult:
+        self._check_running()
+        items = list(iterable)
+        chunks = self._chunks(items, self._chunksize(items, chunksize))
+        result = AsyncResult(len(chunks), callback, error_callback, single=False)
+        return self._submit(result, [(func, chunk, _mode) for chunk in chunks])
+
+    def map(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: int | None = None) -> list[Any]:
+        return self.map_async(func, iterable, chunksize).get()
+
+    def starmap(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: int | None = None) -> list[Any]:
+        return self.map_async(func, iterable, chunksize, _mode="star").get()
+
+    def starmap_async(
+        self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: int | None = None, **kw: Any
+    ) -> Any:
+        return self.map_async(func, iterable, chunksize, _mode="star", **kw)
+
+    def imap(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: int = 1) -> Iterator[Any]:
+        return iter(self.map(func, iterable, chunksize))
+
+    def imap_unordered(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: int = 1) -> Iterator[Any]:
+        self._check_running()
+        items = list(iterable)
+        chunks = self._chunks(items, max(1, chunksize))
+        results = _Unordered(len(chunks))
+        self._submit(results, [(func, chunk, "map") for chunk in chunks])
+        return results
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            for _ in self._pool:
+                self._tasks.put(_STOP)
+
+    def terminate(self) -> None:
+        self._closed = True
+        for worker in self._pool:
+            worker.terminate()
+
+    def join(self) -> None:
+        for worker in self._pool:
+            worker.join()
+
+    def __enter__(self) -> SimPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.terminate()  # as CPython's Pool does
+
+    def __repr__(self) -> str:
+        return f"<multiprocessing.pool.Pool state={'CLOSE' if self._closed else 'RUN'} pool_size={len(self._pool)}>"
+
+
+# -- concurrent.futures -------------------------------------------------------------------------------------
+
+
+class SimProcessPoolExecutor(_Shared):
+    """concurrent.futures.ProcessPoolExecutor: each call pickled to a worker process and back."""
+
+    def __init__(
+        self,
+        max_workers: int | None = None,
+        mp_context: Any = None,
+        initializer: Callable[..., Any] | None = None,
+        initargs: tuple[Any, ...] = (),
+        *,
+        max_tasks_per_child: int | None = None,
+    ) -> None:
+        if max_workers is not None and max_workers <= 0:
+            raise ValueError("max_workers must be greater than 0")
+        self._max_workers = max_workers or _k().cores
+        self._initializer = initializer
+        self._initargs = initargs
+        self._tasks = SimQueue()
+        self._results = SimQueue()
+        self._futures: dict[int, Any] = {}
+        self._numbers = itertools.count()
+        self._processes: list[SimProcess] = []
+        self._manager: threading.Thread | None = None
+        self._shutdown = False
+
+    def _start(self) -> None:
+        while len(self._processes) < self._max_workers:
+            worker = SimProcess(
+                target=_pool_worker,
+                args=(self._tasks, self._results, self._initializer, self._initargs),
+                name=f"SpawnProcess-{len(self._processes) + 1}",
+            )
+            worker.start()
+            self._processes.append(worker)
+        if self._manager is None:
+            self._manager = threading.Thread(target=self._manage, name="ExecutorManagerThread", daemon=True)
+            self._manager.start()
+
+    def _manage(self) -> None:
+        while True:
+            item = self._results.get()
+            if item is _STOP:
+                return
+            number, _index, data = item
+            ok, value = loads(data)
+            future = self._futures.pop(number)
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        import concurrent.futures
+
+        if self._shutdown:
+            raise RuntimeError("cannot schedule new futures after shutdown")
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        try:
+            payload = dumps((fn, (args, kwargs), "call"))
+        except Exception as exc:  # CPython reports this through the future too
+            future.set_exception(exc)
+            return future
+        number = next(self._numbers)
+        self._futures[number] = future
+        future.set_running_or_notify_cancel()
+        self._tasks.put((number, 0, payload))
+        self._start()
+        return future
+
+    def map(
+        self, fn: Callable[..., Any], *iterables: Iterable[Any], timeout: float | None = None, chunksize: int = 1
+    ) -> Iterator[Any]:
+        import concurrent.futures
+
+        return concurrent.futures.Executor.map(self, fn, *iterables, timeout=timeout)  # type: ignore[arg-type]
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if self._shutdown:
+            return
+        self._shutdown = True
+        if cancel_futures:
+            for future in list(self._futures.values()):
+                future.cancel()
+        for _ in self._processes:
+            self._tasks.put(_STOP)
+        if wait:
+            for worker in self._processes:
+                worker.join()
+            if self._manager is not None:
+                self._results.put(_STOP)
+                self._manager.join()
+
+    def __enter__(self) -> SimProcessPoolExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown(wait=True)
+
+
+# -- installing --------------------------------------------------------------------------------------------
+
+
+class SimContext:
+    """What multiprocessing.get_context() returns: the same simulated classes, whatever the method."""
+
+    def __init__(self, method: str = "fork") -> None:
+        self._method = method
+        for name, value in SIMULATED.items():
+            setattr(self, name, value)
+
+    def get_start_method(self, allow_none: bool = False) -> str:
+        return self._method
+
+
+def _get_context(method: str | None = None) -> SimContext:
+    return SimContext(method or "fork")
+
+
+def _fork() -> int:
+    raise UnsupportedInSimulation("os.fork()", "use multiprocessing.Process")
+
+
+SIMULATED: dict[str, Any] = {
+    "Process": SimProcess,
+    "Pool": SimPool,
+    "Queue": SimQueue,
+    "JoinableQueue": SimQueue,
+    "SimpleQueue": SimSimpleQueue,
+    "Pipe": Pipe,
+    "Value": SimValue,
+    "Array": SimArray,
+    "RawValue": SimValue,
+    "RawArray": SimArray,
+    "Lock": SharedLock,
+    "RLock": SharedRLock,
+    "Semaphore": SharedSemaphore,
+    "BoundedSemaphore": SharedBoundedSemaphore,
+    "Event": SharedEvent,
+    "Condition": SharedCondition,
+    "Barrier": SharedBarrier,
+    "Manager": Manager,
+    "current_process": current_process,
+    "parent_process": parent_process,
+    "active_children": active_children,
+}
+
+
+def install(kernel: Kernel, main_namespace: dict[str, Any]) -> None:
+    """Route multiprocessing, ProcessPoolExecutor and os's process calls to the simulation."""
+    global _kernel
+    _kernel = kernel
+    kernel.main.lane.namespace = main_namespace
+    import concurrent.futures
+    import concurrent.futures.process
+    import multiprocessing
+    import multiprocessing.pool
+    import os
+
+    for name, value in SIMULATED.items():
+        setattr(multiprocessing, name, value)
+    multiprocessing.cpu_count = lambda: kernel.cores  # type: ignore[assignment]
+    multiprocessing.get_context = _get_context  # type: ignore[assignment]
+    multiprocessing.set_start_method = lambda method, force=False: None  # type: ignore[assignment]
+    multiprocessing.get_start_method = lambda allow_none=False: "fork"  # type: ignore[assignment]
+    multiprocessing.pool.Pool = SimPool  # type: ignore[misc]
+    multiprocessing.Process = SimProcess  # type: ignore[misc]
+    concurrent.futures.ProcessPoolExecutor = SimProcessPoolExecutor  # type: ignore[misc]
+    concurrent.futures.process.ProcessPoolExecutor = SimProcessPoolExecutor  # type: ignore[misc]
+    os.getpid = getpid
+    os.getppid = getppid
+    os.cpu_count = lambda: kernel.cores
+    os.fork = _fork
+
+
+def shutdown_children() -> None:
+    """At the main program's exit, as multiprocessing does: stop daemons, join the others."""
+    kernel = _kernel
+    if kernel is None:
+        return
+    for lane in list(kernel.lanes[1:]):
+        process = lane.process
+        if process is None or not lane.alive or lane.parent is not kernel.main.lane:
+            continue
+        if process.daemon:
+            process.terminate()
+    for lane in list(kernel.lanes[1:]):
+        process = lane.process
+        if process is not None and lane.alive and not process.daemon:
+            process.join()
