@@ -14,6 +14,7 @@ string formatting rather than json.dumps of a dict, and everything rare
 from __future__ import annotations
 
 import asyncio
+import dis
 import json
 import linecache
 import re
@@ -115,6 +116,30 @@ def callback_label(callback: Any) -> str:
         kind = "Future" if isinstance(owner, probes.ProbedFuture) else type(owner).__name__
         return f"{kind}.{name}()"
     return f"{name}()"
+
+
+_line_instructions: dict[Any, dict[int, list[list[Any]]]] = {}
+
+
+def bytecode_at(frame: FrameType) -> dict[str, Any]:
+    """The instruction a thread was switched out before, and its line's instructions.
+
+    {"line": 12, "offset": 24, "ops": [[offset, opname, argrepr], ...]}: the viewer
+    marks where the switch fell without ever compiling the program itself.
+    """
+    code = frame.f_code
+    by_line = _line_instructions.get(code)
+    if by_line is None:
+        by_line = _line_instructions[code] = {}
+        line = code.co_firstlineno
+        for instruction in dis.get_instructions(code):
+            if instruction.starts_line is not None:
+                line = instruction.starts_line
+            if instruction.opname in ("CACHE", "RESUME"):
+                continue
+            by_line.setdefault(line, []).append([instruction.offset, instruction.opname, instruction.argrepr])
+    line = frame.f_lineno
+    return {"line": line, "offset": frame.f_lasti, "ops": by_line.get(line, [])}
 
 
 def _ints(values: list[int]) -> str:
@@ -799,8 +824,13 @@ class Recorder:
 
     def thread_created(self, thread: Any) -> None:
         self._main_defined = True
-        self._names[thread.tid] = thread.name
-        definition: dict[str, Any] = {"thread": thread.tid, "name": thread.name}
+        lane = thread.lane
+        name = thread.name
+        if lane.number:
+            # In a child process: its main thread is named after the process, others say where they run.
+            name = lane.name if name == "MainThread" else f"{name} [{lane.name}]"
+        self._names[thread.tid] = name
+        definition: dict[str, Any] = {"thread": thread.tid, "name": name}
         if thread.tid != "Th1":
             definition["by"] = self.current
         lane = thread.lane
@@ -851,7 +881,10 @@ class Recorder:
             frame["st"] = "ready"
             if thread.stop:
                 frame["stop"] = thread.stop
+            if thread.stop_at is not None and thread.stop in ("preempted", "descheduled", "paused"):
+                frame["op"] = bytecode_at(thread.stop_at)
         frame["at"] = self.sites.stack_of(self.sites.user_frame(sys._getframe(1)))
+        thread.stop_at = None
         self.thread_frame(frame)
 
     def runaway_frame(self, actor: str, stack: list[int]) -> None:

@@ -286,6 +286,7 @@ class SimProcess:
 def _bootstrap(child: SimProcess) -> None:
     """The child process's main thread: run, then report an exit code as multiprocessing does."""
     lane = _k().lane
+    threading.current_thread().name = "MainThread"  # as in a real child process
     code = 0
     try:
         child.run()

@@ -42,9 +42,20 @@ _BLOCKING_APIS = {
     "wait": "waits in concurrent.futures.wait()",
     "as_completed": "waits in concurrent.futures.as_completed()",
     "ThreadPoolExecutor.shutdown": "waits for the pool's threads to finish (shutdown)",
+    "SimQueue.get": "waits for an item from a multiprocessing queue",
+    "SimQueue.put": "waits for room in a multiprocessing queue",
+    "SimQueue.join": "waits for a multiprocessing queue's items to be processed",
+    "SimConnection.recv": "waits for data from a Pipe",
+    "SimConnection.poll": "waits for data from a Pipe",
+    "AsyncResult.get": "waits for a result from the pool",
+    "AsyncResult.wait": "waits for a result from the pool",
+    "_Unordered.__next__": "waits for the next result from the pool",
 }
 _ENTRY_POINTS = {
     "_worker": "waits for work from the executor's queue",
+    "_pool_worker": "waits for a task from the pool's task queue",
+    "SimPool._handle_results": "waits for results from the pool's worker processes",
+    "SimProcessPoolExecutor._manage": "waits for results from the executor's worker processes",
     "Thread.run": None,
     "Thread._bootstrap_inner": None,
 }
@@ -61,7 +72,7 @@ def blocking_call(frame: Any) -> tuple[str, str]:
         if name in _ENTRY_POINTS:
             words = _ENTRY_POINTS[name]
             if words is not None:
-                found = ("executor queue", words)
+                found = ("pool queue" if "pool" in words else "executor queue", words)
             break
         if name in _BLOCKING_APIS:
             found = (name, _BLOCKING_APIS[name])
@@ -143,6 +154,9 @@ class SimLock(Blocker):
             self._on_change(self)
 
     def _wake_label(self) -> str:
+        joined_lane = self.__dict__.get("_cc_join")
+        if joined_lane is not None:
+            return joined_lane.pid_label
         resource = self._resource
         if resource is not None:
             return resource.__dict__["_cc_rid"]

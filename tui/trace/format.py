@@ -42,6 +42,9 @@ Frame fields (absent when empty):
             GIL), "descheduled" (another process waited for a core), "paused"
             (another process fell behind in virtual time), "yield" (time.sleep(0))
     core    the simulated CPU the thread's process ran on
+    op      where a preempted thread stopped: {"line", "offset", "ops": [[offset,
+            opname, argrepr], ...]}: the switch fell just before the instruction at
+            `offset` (the viewer shows the line's bytecode with that mark)
     exit    {process id: exit code} for processes that ended in this frame
     name    the task's new name, when it changed
     fired   ids of timers moved to the ready queue before this step

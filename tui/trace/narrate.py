@@ -38,13 +38,23 @@ def _why_words(frame: dict[str, Any], world: World) -> str:
         return "ran"
     if kind == "soon":
         return f"runs (scheduled by {_name(world, why[1])})"
+    if frame.get("k") == "thread":
+        if kind == "timer":
+            return "wakes up: its sleep or timeout is over"
+        if kind == "wake":
+            what = world.name(why[1]) if why[1] in world.resources or why[1] in world.actors else why[1]
+            return f"wakes up ({what}, signalled by {_name(world, why[2])})"
+        if kind == "gil":
+            return "gets the GIL back"
+        if kind == "core":
+            return "gets a CPU core back"
+        if kind == "resume" and not why[1]:
+            return "keeps running"
+        if kind == "yield":
+            return "runs again after yielding"
     if kind == "resume":
         what = why[1] if why[1] and why[1] != "its turn" else "the blocking call"
         return f"continues its step ({what} returned)"
-    if kind == "timer" and frame.get("k") == "thread":
-        return "wakes up: its sleep or timeout is over"
-    if kind == "wake" and frame.get("k") == "thread":
-        return f"wakes up ({why[1]}, signalled by {_name(world, why[2])})"
     if kind in ("wake", "cancel"):
         ref, by, role = why[1], why[2], why[3]
         if kind == "cancel":
@@ -74,9 +84,18 @@ def _why_words(frame: dict[str, Any], world: World) -> str:
 def _after_words(frame: dict[str, Any], world: World) -> str:
     """What the actor did by the end of its step."""
     state = frame.get("st")
+    cpu = frame.get("cpu", 0.0)
+    if state == "ready" and frame.get("k") == "thread":
+        stop = frame.get("stop")
+        spent = f"{cpu * 1000:.1f} ms of CPU"
+        if stop == "preempted":
+            return f"was preempted after {spent}: another thread of its process wants the GIL"
+        if stop == "descheduled":
+            return f"was descheduled after {spent}: another process is waiting for a CPU core"
+        if stop == "paused":
+            return f"has run {spent}; processes run in parallel, so the others catch up now"
+        return "gave the GIL to another thread (time.sleep(0))"
     if state == "ready":
-        if frame.get("k") == "thread":
-            return "gave the GIL to another thread"
         return "yielded; it goes to the back of the ready queue"
     if state == "sleep":
         return f"now sleeps until t={frame.get('until', 0):.3f}s"
@@ -86,10 +105,12 @@ def _after_words(frame: dict[str, Any], world: World) -> str:
             " While it blocks, the event loop cannot run anything else, but other threads can"
         )
     if state in ("wait", "blocked"):
-        return "now " + (frame.get("wait") or f"waits for {frame.get('on')}")
+        ran = f"ran {cpu * 1000:.1f} ms of CPU and " if cpu >= 0.0005 else ""
+        return ran + "now " + (frame.get("wait") or f"waits for {frame.get('on')}")
     if state == "done":
         result = frame.get("result")
-        return "finished" + (f", returning {result}" if result not in (None, "None") else "")
+        ran = f" after {cpu * 1000:.1f} ms of CPU" if cpu >= 0.0005 else ""
+        return "finished" + ran + (f", returning {result}" if result not in (None, "None") else "")
     if state == "failed":
         return f"failed with {frame.get('error', 'an exception')}"
     if state == "cancelled":
