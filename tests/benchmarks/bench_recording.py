@@ -21,6 +21,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 WORKLOAD = HERE / "workload_asyncio.py"
+THREADS = HERE / "workload_threads.py"
 TINY = HERE / "workload_tiny.py"
 
 
@@ -71,6 +72,20 @@ def main() -> None:
     print(f"Trace model in memory:     {held / len(trace):6.0f} bytes per frame   (target: under 300)")
     del trace
     os.unlink(trace_path)
+
+    # A thread-heavy workload: what matters is thread switches per second of wall time.
+    with tempfile.NamedTemporaryFile(suffix=".jsonl", delete=False) as out:
+        threads_trace = out.name
+    thread_base = min(timed([python, str(THREADS)]) for _ in range(3))
+    with open(threads_trace, "wb") as sink:
+        thread_time = timed([*cli, str(THREADS)], stdout=sink)
+    with open(threads_trace, "rb") as handle:
+        switches = sum(1 for line in handle if b'"k":"thread"' in line)
+    os.unlink(threads_trace)
+    print(f"threads workload: {THREADS.name}, {switches:,} thread switches recorded")
+    print(f"CPython's own threads:     {thread_base:6.2f} s")
+    print(f"concur-tui trace --json:   {thread_time:6.2f} s   ({thread_time / thread_base:.1f}x)")
+    print(f"switches per second:       {switches / thread_time:8,.0f} of wall time")
 
     # Growth of the recording process itself: peak RSS of the full run minus a tiny run.
     TINY.write_text("import asyncio\nasyncio.run(asyncio.sleep(0))\n") if not TINY.exists() else None

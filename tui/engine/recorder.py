@@ -825,6 +825,8 @@ class Recorder:
     def thread_created(self, thread: Any) -> None:
         self._main_defined = True
         lane = thread.lane
+        if thread.tid == "Th1":
+            self.process_created(lane)  # the main process, defined with its main thread
         name = thread.name
         if lane.number:
             # In a child process: its main thread is named after the process, others say where they run.
@@ -885,6 +887,7 @@ class Recorder:
                 frame["op"] = bytecode_at(thread.stop_at)
         frame["at"] = self.sites.stack_of(self.sites.user_frame(sys._getframe(1)))
         thread.stop_at = None
+        threadprobes.touch_executors()
         self.thread_frame(frame)
 
     def runaway_frame(self, actor: str, stack: list[int]) -> None:

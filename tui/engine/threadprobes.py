@@ -42,7 +42,10 @@ def _register(obj: Any, kind: str, maker: FrameType) -> None:
     rec = _recorder
     if rec is None or not rec.sites.is_user(maker.f_code):
         return
-    rec.resource_created(obj, kind, maker, api="threading")
+    api = "concurrent.futures" if kind == "Executor" else "threading"
+    rec.resource_created(obj, kind, maker, api=api)
+    if kind == "Executor":
+        _executors.append(obj)
 
 
 def _maker() -> FrameType:
@@ -109,6 +112,36 @@ def _install_semaphore_holders() -> None:
     threading.Semaphore.__enter__ = acquire  # type: ignore[method-assign, assignment]
 
 
+def _install_executor_probes() -> None:
+    """A ThreadPoolExecutor the program makes, and the futures it hands out, become resources."""
+    import concurrent.futures as cf
+
+    _wrap_init(cf.ThreadPoolExecutor, "Executor")
+    original_submit = cf.ThreadPoolExecutor.submit
+
+    def submit(self: Any, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        future = original_submit(self, fn, *args, **kwargs)
+        caller = sys._getframe(1)
+        rec = _recorder
+        if rec is not None and rec.sites.is_user(caller.f_code) and "_cc_rid" not in future.__dict__:
+            rec.resource_created(future, "Future", caller, api="concurrent.futures")
+        _touch(self)
+        return future
+
+    submit.__qualname__ = "ThreadPoolExecutor.submit"
+    cf.ThreadPoolExecutor.submit = submit  # type: ignore[method-assign]
+    _wrap_touching(cf.Future, ("set_result", "set_exception", "set_running_or_notify_cancel", "cancel"))
+
+
+def touch_executors() -> None:
+    """Executors change whenever their threads run: re-read them after each thread slice."""
+    for executor in _executors:
+        _touch(executor)
+
+
+_executors: list[Any] = []
+
+
 def install(recorder: Recorder, kernel: Kernel) -> None:
     """Probe threading and queue (recording process only, after simthreads.install)."""
     global _recorder, _kernel
@@ -128,6 +161,7 @@ def install(recorder: Recorder, kernel: Kernel) -> None:
     _wrap_touching(threading.Event, ("set", "clear", "wait"))
     _wrap_touching(threading.Barrier, ("wait", "reset", "abort"))
     _wrap_touching(queue.Queue, ("put", "get", "task_done", "join"))
+    _install_executor_probes()
 
 
 # -- states ---------------------------------------------------------------------------------
@@ -192,7 +226,30 @@ def queue_state(q: queue.Queue[Any]) -> dict[str, Any]:
     }
 
 
+def executor_state(executor: Any) -> dict[str, Any]:
+    threads = sorted(
+        (_owner_tid(t.ident) or "?" for t in list(executor._threads)), key=lambda tid: int(tid[2:] or 0)
+    )
+    return {
+        "max_workers": executor._max_workers,
+        "workers": threads,
+        "queued": executor._work_queue.qsize(),
+        "shutdown": executor._shutdown,
+    }
+
+
+def cf_future_state(future: Any) -> dict[str, Any]:
+    state = future._state
+    if state == "FINISHED":
+        if future._exception is not None:
+            return {"state": "failed", "error": f"{type(future._exception).__name__}: {future._exception}"}
+        return {"state": "done", "result": probes._short_repr(future._result)}
+    return {"state": {"PENDING": "pending", "RUNNING": "running"}.get(state, state.lower())}
+
+
 STATE_OF: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "Executor": executor_state,
+    "Future": cf_future_state,
     "Lock": lock_state,
     "RLock": rlock_state,
     "Condition": condition_state,
@@ -227,7 +284,7 @@ def resource_in_chain(frame: FrameType | None) -> tuple[Any, str | None]:
             break
         owner = frame.f_locals.get("self")
         attrs = getattr(owner, "__dict__", None)
-        if attrs and "_cc_rid" in attrs:
+        if attrs and "_cc_rid" in attrs and owner not in _executors:  # nobody waits on an executor itself
             found = owner
             role = _ROLES.get(frame.f_code.co_qualname, role)
         frame = frame.f_back
@@ -253,6 +310,8 @@ def wait_words(rec: Recorder, obj: Any, role: str | None) -> str:
         return f"waits for {shown} to be set"
     if kind == "Barrier":
         return f"waits at {shown} ({obj.n_waiting}/{obj.parties} arrived)"
+    if kind == "Future":
+        return f"waits for the result of {shown}"
     if kind.endswith("Queue"):
         if role == "put":
             return f"waits for room in {shown} (full, {obj.qsize()}/{obj.maxsize})"

@@ -37,7 +37,7 @@ from tui.widgets.timeline import Timeline
 PANELS = [
     ("source", "Source"),
     ("tasks", "Tasks"),
-    ("loop", "Event loop"),
+    ("loop", "Event loop / GIL"),
     ("timeline", "Timeline"),
     ("lesson", "Lesson"),
     ("resources", "Resources"),

@@ -54,10 +54,21 @@ class Trace:
         self.summary: dict[str, Any] | None = None
         self.sites: dict[int, tuple[str, int, str]] = {}
         self.times = array("d")
+        self.ends = array("d")
+        """Per frame: virtual time when the step ended (t + d)."""
         self.actor_index = array("i")
         """Per frame: index into `actor_ids` of the actor that ran (-1 for a callback)."""
         self.actor_ids: list[str] = []
+        self.cores = array("b")
+        """Per frame: the simulated core the actor's process ran on (-1 when not recorded)."""
+        self.procs = array("b")
+        """Per frame: the number of the process whose thread ran (-1 for loop frames)."""
+        self.core_count = 0
+        self.core_owners: dict[int, tuple[array[int], array[int]]] = {}
+        """Per core: (frame indexes, process numbers) each time another process ran on it."""
         self._actor_slot: dict[str, int] = {}
+        self._frames_by_slot: list[array[int]] = []
+        """Per actor: the indexes of the frames in which it ran."""
         self.transitions: dict[str, tuple[array[int], array[int]]] = {}
         """Per actor: (frame indexes, state codes) of each change of its state."""
         self.output: list[tuple[int, str, str]] = []
@@ -129,7 +140,23 @@ class Trace:
         world = self.world
         world.apply(frame)
         self.times.append(frame["t"])
-        self.actor_index.append(self._slot(frame["a"]) if frame["k"] in ("task", "thread") else -1)
+        self.ends.append(frame["t"] + frame.get("d", 0.0))
+        slot = self._slot(frame["a"]) if frame["k"] in ("task", "thread") else -1
+        self.actor_index.append(slot)
+        if slot >= 0:
+            self._frames_by_slot[slot].append(index)
+        core = frame.get("core", -1)
+        self.cores.append(core)
+        if core >= self.core_count:
+            self.core_count = core + 1
+        actor = world.actors.get(frame["a"]) if frame["k"] == "thread" else None
+        proc = int(actor.proc[1:]) if actor is not None and actor.proc else -1
+        self.procs.append(proc)
+        if core >= 0:
+            frames, owners = self.core_owners.setdefault(core, (array("i"), array("b")))
+            if not owners or owners[-1] != proc:
+                frames.append(index)
+                owners.append(proc)
         for actor_id in world.changed:
             actor = world.actors[actor_id]
             frames, codes = self.transitions.setdefault(actor_id, (array("i"), array("b")))
@@ -154,6 +181,7 @@ class Trace:
         if slot is None:
             slot = self._actor_slot[actor_id] = len(self.actor_ids)
             self.actor_ids.append(actor_id)
+            self._frames_by_slot.append(array("i"))
         return slot
 
     # -- reading -----------------------------------------------------------------------
@@ -236,25 +264,18 @@ class Trace:
 
     def frames_of(self, actor_id: str) -> array[int]:
         slot = self._actor_slot.get(actor_id)
-        found = array("i")
-        if slot is None:
-            return found
-        column = self.actor_index
-        found.extend(i for i in range(len(column)) if column[i] == slot)
-        return found
+        return self._frames_by_slot[slot] if slot is not None else array("i")
 
     def next_frame_of(self, actor_id: str, after: int, step: int = 1) -> int | None:
         """The next (step=1) or previous (step=-1) frame in which `actor_id` ran."""
-        slot = self._actor_slot.get(actor_id)
-        if slot is None:
-            return None
-        column = self.actor_index
-        index = after + step
-        while 0 <= index < len(column):
-            if column[index] == slot:
-                return index
-            index += step
-        return None
+        frames = self.frames_of(actor_id)
+        position = bisect_right(frames, after)
+        if step > 0:
+            return frames[position] if position < len(frames) else None
+        position -= 1
+        if position >= 0 and frames[position] == after:
+            position -= 1
+        return frames[position] if position >= 0 else None
 
     def state_code(self, actor_id: str, index: int) -> int:
         """The state of an actor after frame `index` (0 if it did not exist yet)."""
@@ -264,6 +285,15 @@ class Trace:
         frames, codes = entry
         position = bisect_right(frames, index) - 1
         return codes[position] if position >= 0 else 0
+
+    def core_owner(self, core: int, index: int) -> int:
+        """The process that last ran on `core` at or before frame `index` (-1: none yet)."""
+        entry = self.core_owners.get(core)
+        if entry is None:
+            return -1
+        frames, owners = entry
+        position = bisect_right(frames, index) - 1
+        return owners[position] if position >= 0 else -1
 
     @property
     def outcome(self) -> str | None:

@@ -14,6 +14,27 @@ LIVE_STATES = ("ready", "wait", "sleep", "blocked", "running")
 ENDED_STATES = ("done", "failed", "cancelled")
 
 
+class Process:
+    """A simulated process: its name, pid, parent and, once it ended, its exit code."""
+
+    __slots__ = ("created", "exitcode", "id", "name", "parent", "pid")
+
+    def __init__(self, definition: dict[str, Any], created: int) -> None:
+        self.id: str = definition["proc"]
+        self.name: str = definition.get("name", self.id)
+        self.pid: int | None = definition.get("pid")
+        self.parent: str | None = definition.get("parent")
+        self.exitcode: int | None = None
+        self.created = created
+
+    @property
+    def alive(self) -> bool:
+        return self.exitcode is None
+
+    def __repr__(self) -> str:
+        return f"<Process {self.id} {self.name} pid={self.pid}>"
+
+
 class Actor:
     """A task or a thread, as of some frame."""
 
@@ -21,6 +42,7 @@ class Actor:
         "at",
         "by",
         "coro",
+        "cpu",
         "created",
         "error",
         "gen",
@@ -30,6 +52,8 @@ class Actor:
         "last",
         "name",
         "on",
+        "op",
+        "proc",
         "result",
         "role",
         "since",
@@ -57,6 +81,12 @@ class Actor:
         self.error: str | None = None
         self.since = created
         self.created = created
+        self.cpu = 0.0
+        """Virtual CPU seconds spent so far (threads)."""
+        self.proc: str | None = None
+        """The process a thread belongs to."""
+        self.op: dict[str, Any] | None = None
+        """Where a preempted thread stopped: line, instruction offset, the line's bytecode."""
         self.last = -1
         """Index of the last frame in which this actor ran."""
         self.gen = gen
@@ -109,10 +139,29 @@ class Resource:
         return f"<Resource {self.id} {self.name!r} {self.state}>"
 
 
+def _copy_process(process: Process) -> Process:
+    twin = Process.__new__(Process)
+    for slot in Process.__slots__:
+        setattr(twin, slot, getattr(process, slot))
+    return twin
+
+
 class World:
     """Everything a view shows at one frame."""
 
-    __slots__ = ("actors", "changed", "gen", "index", "ready", "resources", "running", "time", "timers")
+    __slots__ = (
+        "actors",
+        "changed",
+        "core",
+        "gen",
+        "index",
+        "processes",
+        "ready",
+        "resources",
+        "running",
+        "time",
+        "timers",
+    )
 
     def __init__(self) -> None:
         self.index = -1
@@ -128,6 +177,9 @@ class World:
         """The timer heap: handle id -> (due time, owner actor, label)."""
         self.changed: list[str] = []
         """Actors whose state changed in the last applied frame."""
+        self.processes: dict[str, Process] = {}
+        self.core: int | None = None
+        """The core the frame's actor ran on (threads of simulated processes)."""
 
     def snapshot(self) -> World:
         """A frozen copy: records now shared are cloned before the next change."""
@@ -142,6 +194,8 @@ class World:
         twin.ready = [list(entry) for entry in self.ready]
         twin.timers = dict(self.timers)
         twin.changed = list(self.changed)
+        twin.processes = {key: _copy_process(p) for key, p in self.processes.items()}
+        twin.core = self.core
         return twin
 
     def _actor(self, actor_id: str) -> Actor | None:
@@ -183,6 +237,9 @@ class World:
         resource = self.resources.get(actor_id)
         if resource is not None:
             return resource.shown
+        process = self.processes.get(actor_id)
+        if process is not None:
+            return f"{process.name} (pid {process.pid})"
         return actor_id
 
     # -- folding ------------------------------------------------------------------------
@@ -209,6 +266,11 @@ class World:
 
         actor_id = frame["a"]
         kind = frame["k"]
+        self.core = frame.get("core")
+        for proc, code in frame.get("exit", {}).items():
+            process = self.processes.get(proc)
+            if process is not None:
+                process.exitcode = code
         if kind == "task" or kind == "thread":
             self.running = actor_id
             actor = self._actor(actor_id)
@@ -267,8 +329,11 @@ class World:
         elif "thread" in definition:
             actor = Actor(definition["thread"], "thread", definition.get("name", ""), index, self.gen)
             actor.by = definition.get("by")
+            actor.proc = definition.get("proc")
             actor.state = "ready" if actor.by else "running"
             self.actors[actor.id] = actor
+        elif "proc" in definition:
+            self.processes[definition["proc"]] = Process(definition, index)
         elif "res" in definition:
             self.resources[definition["res"]] = Resource(definition, index, self.gen)
 
@@ -286,6 +351,8 @@ class World:
             actor.at = frame["at"]
         actor.steps += 1
         actor.last = index
+        actor.cpu += frame.get("cpu", 0.0)
+        actor.op = frame.get("op")
         if "result" in frame:
             actor.result = frame["result"]
         if "error" in frame:

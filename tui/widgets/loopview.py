@@ -12,6 +12,8 @@ from tui.widgets.lineview import LineView
 def next_step(view: FrameView) -> str:
     """What the loop does after this frame, in words."""
     world = view.world
+    if not world.tasks():
+        return "no asyncio event loop in this program (see processes and GILs below)"
     live = [entry for entry in world.ready if not entry[2]]
     if live:
         return f"runs {world.name(live[0][1])} (head of the ready queue)"
@@ -24,8 +26,40 @@ def next_step(view: FrameView) -> str:
     return "nothing is ready and no timer is set: waits for a thread (or is finished)"
 
 
+def gil_lines(view: FrameView) -> list[Text]:
+    """Per process: its core, which thread holds its GIL now, and who waits for it."""
+    world = view.world
+    threads = world.threads()
+    if len(threads) <= 1 and len(world.processes) <= 1:
+        return []
+    lines = [Text(""), Text("Processes, cores and GILs:", style="bold")]
+    running = world.actors.get(world.running or "")
+    for process in world.processes.values():
+        text = Text(f"  {process.name} (pid {process.pid})", style="bold")
+        if not process.alive:
+            text.append(f"  exited with code {process.exitcode}", style="dim")
+            lines.append(text)
+            continue
+        mine = [t for t in threads if t.proc == process.id and not t.ended]
+        if running is not None and running.proc == process.id:
+            text.append("  GIL: ")
+            text.append(running.name, style=f"bold {actor_color(running.id)}")
+            if world.core is not None:
+                text.append(f"  on cpu{world.core}", style="dim")
+        lines.append(text)
+        waiting = [t for t in mine if t.state == "ready" and t is not running]
+        if waiting:
+            line = Text("    waiting for the GIL: ", style="dim")
+            for position, thread in enumerate(waiting):
+                if position:
+                    line.append(", ")
+                line.append(thread.name, style=actor_color(thread.id))
+            lines.append(line)
+    return lines
+
+
 class LoopView(LineView):
-    """Ready queue in order, timers by due time, and the loop's next move."""
+    """Ready queue in order, timers by due time, the loop's next move; then processes and GILs."""
 
     def show(self, view: FrameView) -> None:
         world = view.world
@@ -77,5 +111,19 @@ class LoopView(LineView):
             text.append(f"  (in {delay:.3f}s)" if delay > 0 else "  (due now)", style="dim")
             return text
 
-        key = (tuple(map(tuple, ready)), tuple(timers), world.time, tuple(t.plain for t in top))
+        gil = gil_lines(view)
+        if gil:
+            base, timer_row = count, row
+
+            def row(index: int) -> Text:
+                return timer_row(index) if index < base else gil[index - base]
+
+            count += len(gil)
+        key = (
+            tuple(map(tuple, ready)),
+            tuple(timers),
+            world.time,
+            tuple(t.plain for t in top),
+            tuple(t.plain for t in gil),
+        )
         self.set_rows(count, row, 80, key=key)

@@ -52,6 +52,18 @@ def describe(resource: Resource, world: World) -> Text:
             text.append(f", {state['unfinished']} not done", style="dim")
     elif kind == "Barrier":
         text.append(f"{state.get('state', '?')}, {state.get('count', 0)}/{state.get('parties', '?')} arrived")
+    elif kind == "Executor":
+        text.append(f"{len(state.get('workers', []))}/{state.get('max_workers')} worker threads")
+        text.append(f", {state.get('queued', 0)} work items queued", style="cyan")
+        if state.get("shutdown"):
+            text.append(", shut down", style="dim")
+    elif kind == "RLock":
+        if state.get("locked"):
+            text.append("held by ", style="red")
+            text.append_text(_names(world, [state["owner"]] if state.get("owner") else []))
+            text.append(f" ({state.get('count')} deep)", style="dim")
+        else:
+            text.append("free", style="green")
     elif kind == "Future":
         future_state = state.get("state", "pending")
         text.append(future_state, style="green" if future_state == "done" else "yellow")

@@ -107,7 +107,10 @@ class TaskTable(LineView):
                 detail = detail[: detail_width - 3] + "..."
             text.append(f"{detail:<{detail_width}} ")
             text.append(f"{place(actor.at):<10.10}", style="dim")
-            text.append(f"{actor.steps:>5}", style="dim")
+            if actor.kind == "thread" and actor.cpu:
+                text.append(f"{actor.cpu * 1000:>5.0f}ms", style="dim")
+            else:
+                text.append(f"{actor.steps:>5}", style="dim")
             if actor.id == self.selected:
                 text.stylize("reverse")
             return text
@@ -128,13 +131,35 @@ class TaskTable(LineView):
             self.post_message(self.Selected(self.actor_ids[index]))
 
 
+def bytecode_lines(view: FrameView) -> list[Text]:
+    """The line a preempted thread stopped in, instruction by instruction, the switch marked."""
+    frame = view.frame or {}
+    op = frame.get("op")
+    if not op:
+        return []
+    who = view.world.name(frame.get("a"))
+    head = Text(f"{who} was switched out in line {op['line']}, before the marked instruction:", style="bold")
+    lines = [head]
+    for offset, name, argument in op["ops"]:
+        here = offset == op["offset"]
+        text = Text(" -> " if here else "    ", style="bold red" if here else "")
+        text.append(f"{offset:>4} {name:<20} {argument}", style="bold" if here else "dim")
+        lines.append(text)
+    lines.append(Text(""))
+    return lines
+
+
 class TaskDetail(LineView):
-    """The selected actor: its await chain (innermost last) and the frames it ran in."""
+    """The selected actor: its await chain (innermost last) and the frames it ran in.
+
+    When the current frame ends with a GIL switch, the bytecode of the line
+    it fell in comes first.
+    """
 
     def show(self, view: FrameView) -> None:
         actor = view.world.actors.get(view.selected or "")
         trace = view.trace
-        lines: list[Text] = []
+        lines: list[Text] = bytecode_lines(view)
         if actor is None:
             lines.append(Text("Select a task (up/down in the table, or click) to see its await chain.", style="dim"))
         else:

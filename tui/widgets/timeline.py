@@ -15,7 +15,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.render.styles import CODE_GLYPHS, CODE_STYLES, STATE_STYLES, actor_color, legend
+from tui.render.styles import ACTOR_COLORS, CODE_GLYPHS, CODE_STYLES, STATE_STYLES, actor_color, legend
 from tui.trace.model import STATE_CODES
 from tui.viewmodel import FrameView
 
@@ -23,6 +23,7 @@ LABEL_WIDTH = 16
 RUNNING = STATE_CODES["running"]
 CURSOR = Style(underline=True, bold=True)
 DIM = Style(dim=True)
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 @lru_cache(maxsize=512)
@@ -58,11 +59,14 @@ class Timeline(ScrollView, can_focus=True, inherit_bindings=False):
         self.columns: list[int] = []
         """The frame index each column shows (the last frame of its time slice)."""
         self._time_span = 0.0
+        self._core_rows = 0
 
     def show(self, view: FrameView) -> None:
         self._view = view
         self._actors = [(a.id, a.name) for a in view.actors()]
-        size = Size(self.scrollable_content_region.width, len(self._actors) + 2)
+        # With several processes, one row per core shows which process it runs.
+        self._core_rows = view.trace.core_count if len(view.world.processes) > 1 else 0
+        size = Size(self.scrollable_content_region.width, len(self._actors) + self._core_rows + 2)
         if size != self.virtual_size:
             self.virtual_size = size
         self._layout_columns()
@@ -115,7 +119,10 @@ class Timeline(ScrollView, can_focus=True, inherit_bindings=False):
         if y == 0:
             return self._axis(width, cursor)
         row = y - 1 + int(self.scroll_y)
-        if row == len(self._actors):
+        core_row = row - len(self._actors)
+        if 0 <= core_row < self._core_rows:
+            return self._core_line(view, core_row, width, cursor)
+        if row == len(self._actors) + self._core_rows:
             return self._legend(width)
         if row > len(self._actors):
             return Strip.blank(width, self.rich_style)
@@ -134,21 +141,45 @@ class Timeline(ScrollView, can_focus=True, inherit_bindings=False):
             run_start = column
         return Strip(segments).crop_extend(0, width, self.rich_style)
 
+    def _core_line(self, view: FrameView, core: int, width: int, cursor: int | None) -> Strip:
+        """`cpu0  00111122` : which process (by number) runs on this core, bold where it ran."""
+        trace = view.trace
+        segments = [Segment(f"{'cpu' + str(core):<{LABEL_WIDTH}}", DIM)]
+        previous = -1
+        for column, index in enumerate(self.columns):
+            ran = any(
+                trace.cores[i] == core for i in range(max(previous + 1, index if not self.by_time else 0), index + 1)
+            )
+            previous = index
+            owner = trace.core_owner(core, index)
+            glyph = _BASE36[owner % 36] if owner >= 0 else "."
+            style = Style(color=ACTOR_COLORS[owner % len(ACTOR_COLORS)], bold=ran, dim=not ran) if owner >= 0 else DIM
+            if column == cursor:
+                style = style + CURSOR
+            segments.append(Segment(glyph, style))
+        return Strip(segments).crop_extend(0, width, self.rich_style)
+
     def _row_codes(self, view: FrameView, actor_id: str) -> list[int]:
         """The state code of one actor in each column (RUNNING where it ran)."""
         trace = view.trace
         slot = trace._actor_slot.get(actor_id)
         column_actor = trace.actor_index
-        codes: list[int] = []
-        previous = -1
-        for index in self.columns:
-            if self.by_time:
-                # A time slice shows running if the actor ran in one of the frames new to it.
-                ran = slot is not None and any(column_actor[i] == slot for i in range(previous + 1, index + 1))
-            else:
-                ran = slot is not None and column_actor[index] == slot
-            codes.append(RUNNING if ran else trace.state_code(actor_id, index))
-            previous = max(previous, index)
+        if not self.by_time:
+            return [
+                RUNNING if slot is not None and column_actor[index] == slot else trace.state_code(actor_id, index)
+                for index in self.columns
+            ]
+        codes = [trace.state_code(actor_id, index) for index in self.columns]
+        # By time, a column is a slice of virtual time: it shows running wherever one of
+        # the actor's steps overlaps it (a 5 ms slice of CPU covers several columns).
+        span = self._time_span / max(1, len(self.columns))
+        if span > 0:
+            for index in trace.frames_of(actor_id):
+                start, end = trace.times[index], trace.ends[index]
+                first = int(start / span)
+                last = max(first, int((end - 1e-12) / span))
+                for column in range(first, min(last, len(codes) - 1) + 1):
+                    codes[column] = RUNNING
         return codes
 
     def _axis(self, width: int, cursor: int | None) -> Strip:
