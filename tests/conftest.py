@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,9 +15,14 @@ from tui.trace.model import Trace, load_lines
 SCENARIOS = bundled_dir()
 
 
-def record(path: str | Path, *, seed: int = 0, max_frames: int = 100_000, step_timeout: float = 10.0) -> Trace:
-    """Record a program through the real recording process and return its folded trace."""
-    options = RecordOptions(seed=seed, max_frames=max_frames, step_timeout=step_timeout)
+def record(
+    path: str | Path, *, seed: int = 0, max_frames: int = 100_000, step_timeout: float = 10.0, **settings: Any
+) -> Trace:
+    """Record a program through the real recording process and return its folded trace.
+
+    Other keyword arguments are settings (`switch_interval=`, `cores=`...), see tui.engine.settings.
+    """
+    options = RecordOptions(seed=seed, max_frames=max_frames, step_timeout=step_timeout, **settings)
     return load_lines(Recording(str(path), options).lines())
 
 

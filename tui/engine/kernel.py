@@ -123,6 +123,7 @@ class SimThread:
         "slice_start",
         "state",
         "stop",
+        "stop_at",
         "tid",
         "timed_out",
         "traced",
@@ -150,6 +151,8 @@ class SimThread:
         self.why: list[Any] = ["new"]
         self.stop: str | None = None
         """Why the last slice ended, when it was not blocking: "preempted", "paused", "yield"."""
+        self.stop_at: Any = None
+        """The frame a preempted thread stopped in (for showing the instruction it stopped before)."""
         self.failed: str | None = None
         self.traced = False
 
@@ -219,6 +222,8 @@ class Kernel:
         self.by_ident: dict[int, SimThread] = {}
         self._timed: list[tuple[float, int, SimThread]] = []
         self._callbacks: list[tuple[float, int, Callable[[], None]]] = []
+        self._callback_at: float | None = None
+        """While a kernel callback runs: its time (what it wakes cannot run before then)."""
         self._seq = 0
         self._core_free = [0.0] * cores
         self._core_holder: list[Lane | None] = [None] * cores
@@ -309,7 +314,7 @@ class Kernel:
             if ticks >= limit:
                 spent = ticks
                 ticks = 0
-                kernel._interval_elapsed(spent)
+                kernel._interval_elapsed(spent, frame)
             return count
 
         user_files: dict[str, bool] = {}
@@ -374,10 +379,15 @@ class Kernel:
         me.cpu += seconds
         me.slice_cpu += seconds
 
-    def _interval_elapsed(self, ticks: int) -> None:
-        """A switch interval of CPU work is done: drop the GIL if someone wants it."""
+    def _interval_elapsed(self, ticks: int, frame: Any) -> None:
+        """A switch interval of CPU work is done: drop the GIL if someone wants it.
+
+        `frame` is about to execute its instruction at `f_lasti`: a switch here
+        lands between the previous instruction and that one.
+        """
         self._charge(ticks)
         me = self.current
+        me.stop_at = frame
         lane = me.lane
         if lane.runnable:
             me.stop = "preempted"  # another thread of this process wants the GIL
@@ -388,14 +398,14 @@ class Kernel:
         else:
             return
         me.state = RUNNABLE
-        me.why = {"preempted": ["gil"], "descheduled": ["core"]}.get(me.stop, ["resume"])
+        next_why = {"preempted": ["gil"], "descheduled": ["core"]}.get(me.stop, ["resume"])
         if me.stop == "descheduled":
             lane.runnable.append(me)
             self._release_core(lane)
             self._needs_core(lane)
         else:
             self._make_runnable(me)
-        self._hand_on(me)
+        self._hand_on(me, next_why)
 
     def _earliest_other_event(self, lane: Lane) -> float:
         earliest = float("inf")
@@ -437,8 +447,10 @@ class Kernel:
         thread.wake_seq = 0
         thread.why = ["wake", via or "?", by or (self.recorder.current if self.recorder else self.current.tid)]
         lane = thread.lane
-        if lane is not self.current.lane and lane.time < self.clock.now:
-            lane.time = self.clock.now  # woken by another process: not before that happened
+        if (lane is not self.current.lane or self._callback_at is not None) and lane.time < self.clock.now:
+            # Woken by another process, or by a kernel callback (a network delivery):
+            # not before that happened, even when the waker's lane is its own.
+            lane.time = self.clock.now
         self._make_runnable(thread)
 
     def yield_now(self) -> None:
@@ -448,10 +460,9 @@ class Kernel:
         if not me.lane.runnable:
             return
         me.state = RUNNABLE
-        me.why = ["yield"]
         me.stop = "yield"
         self._make_runnable(me)
-        self._hand_on(me)
+        self._hand_on(me, ["yield"])
 
     def sleep(self, seconds: float) -> None:
         if seconds <= 0:
@@ -482,8 +493,19 @@ class Kernel:
             timed_at = timed[0][0] if timed else float("inf")
             callback_at = self._callbacks[0][0] if self._callbacks else float("inf")
             if callback_at <= timed_at and callback_at < best_time and callback_at != float("inf"):
-                _when, _seq, callback = heapq.heappop(self._callbacks)
-                callback()
+                when, _seq, callback = heapq.heappop(self._callbacks)
+                # The callback happens at its own time: whatever it reads or schedules
+                # sees `when`, and a thread it wakes (wake() above) resumes no earlier,
+                # even the loop thread that is handing on right now. Without this an
+                # idle loop woken by a delivery would run at the time it went idle.
+                now = self.clock.now
+                self.clock.now = when
+                self._callback_at = when
+                try:
+                    callback()
+                finally:
+                    self._callback_at = None
+                    self.clock.now = now
                 continue
             if timed_at < best_time:
                 when, _seq, thread = heapq.heappop(timed)
@@ -500,8 +522,13 @@ class Kernel:
                 raise AssertionError("on_deadlock must not return")
             return best.runnable.popleft()
 
-    def _hand_on(self, me: SimThread) -> None:
-        """Give the baton to the next thread and park until it comes back."""
+    def _hand_on(self, me: SimThread, next_why: list[Any] | None = None) -> None:
+        """Give the baton to the next thread and park until it comes back.
+
+        `next_why` is why `me` will be running again, for a thread that stays
+        runnable (preempted, yielding); it is set only once this slice's frame
+        has been written, which happens at the switch.
+        """
         lane = me.lane
         lane.time = self.clock.now
         if me.state in (BLOCKED, DONE) and not lane.runnable:
@@ -515,6 +542,8 @@ class Kernel:
             me.stop = None
             return
         self._switch(me, nxt)
+        if next_why is not None:
+            me.why = next_why
         if me.state != DONE:
             me.park.acquire()
             self.trace_current_thread()

@@ -345,10 +345,21 @@ class SimEventLoop(base_events.BaseEventLoop):
     def _unsupported(self, what: str) -> Any:
         raise UnsupportedInSimulation(what, "real sockets, pipes, signals and subprocesses are outside virtual time")
 
+    # In the recording process the network is simulated (tui.engine.simnet);
+    # a loop used on its own has no network at all.
+
     async def create_connection(self, *args: Any, **kwargs: Any) -> Any:
+        from tui.engine import simnet, simstreams
+
+        if simnet.in_simulation(self):
+            return await simstreams.create_connection(self, *args, **kwargs)
         return self._unsupported("loop.create_connection() (real network I/O)")
 
     async def create_server(self, *args: Any, **kwargs: Any) -> Any:
+        from tui.engine import simnet, simstreams
+
+        if simnet.in_simulation(self):
+            return await simstreams.create_server(self, *args, **kwargs)
         return self._unsupported("loop.create_server() (real network I/O)")
 
     async def create_unix_connection(self, *args: Any, **kwargs: Any) -> Any:
@@ -376,9 +387,17 @@ class SimEventLoop(base_events.BaseEventLoop):
         return self._unsupported("subprocesses (asyncio.create_subprocess_shell)")
 
     async def getaddrinfo(self, *args: Any, **kwargs: Any) -> Any:
+        from tui.engine import simnet, simstreams
+
+        if simnet.in_simulation(self):
+            return await simstreams.getaddrinfo(*args, **kwargs)
         return self._unsupported("loop.getaddrinfo() (real DNS lookups)")
 
     async def getnameinfo(self, *args: Any, **kwargs: Any) -> Any:
+        from tui.engine import simnet, simstreams
+
+        if simnet.in_simulation(self):
+            return await simstreams.getnameinfo(*args, **kwargs)
         return self._unsupported("loop.getnameinfo() (real DNS lookups)")
 
     async def sock_recv(self, *args: Any) -> Any:

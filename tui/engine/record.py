@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import _thread
 import argparse
+import ast
 import asyncio
 import io
 import json
@@ -21,7 +22,7 @@ import threading
 import types
 from typing import Any, NoReturn
 
-from tui.engine import probes, settings, simprocess, simthreads, threadprobes, vtime
+from tui.engine import probes, settings, simnet, simprocess, simthreads, threadprobes, vtime
 from tui.engine.clock import VirtualClock
 from tui.engine.deadlock import deadlock_report
 from tui.engine.kernel import Kernel
@@ -33,6 +34,23 @@ from tui.engine.sites import Sites
 MAX_SUMMARY_OUTPUT = 1024 * 1024
 
 _real_exit = os._exit
+
+
+_CONCURRENCY_MODULES = ("threading", "multiprocessing", "concurrent")
+
+
+def uses_threads_or_processes(source: str) -> bool:
+    """Does the program import threading, multiprocessing or concurrent.futures itself?"""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import) and any(a.name.split(".")[0] in _CONCURRENCY_MODULES for a in node.names):
+            return True
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in _CONCURRENCY_MODULES:
+            return True
+    return False
 
 
 class FrameWriter:
@@ -278,6 +296,7 @@ class Session:
         threadprobes.install(rec, kernel)
         module = types.ModuleType("__main__")
         simprocess.install(kernel, module.__dict__)
+        simnet.install(kernel, latency=opts.latency, bandwidth=opts.bandwidth)
         self._route_event_loops(kernel, rec)
         os._exit = self.on_exit_call  # type: ignore[assignment]
         sys.stdout = CapturedStream(rec.write_out, "<stdout>")
@@ -289,6 +308,10 @@ class Session:
         sys.modules["__main__"] = module
         sys.argv = [self.path]
         sys.path[0] = os.path.dirname(self.path)
+        if uses_threads_or_processes(self.source):
+            # Count CPU from the first line, so that a serial run before the
+            # threads or processes start is timed on the same scale.
+            kernel.start_counting()
         try:
             exec(code, module.__dict__)
             self._shutdown_threads()

@@ -227,9 +227,7 @@ def queue_state(q: queue.Queue[Any]) -> dict[str, Any]:
 
 
 def executor_state(executor: Any) -> dict[str, Any]:
-    threads = sorted(
-        (_owner_tid(t.ident) or "?" for t in list(executor._threads)), key=lambda tid: int(tid[2:] or 0)
-    )
+    threads = sorted((_owner_tid(t.ident) or "?" for t in list(executor._threads)), key=lambda tid: int(tid[2:] or 0))
     return {
         "max_workers": executor._max_workers,
         "workers": threads,
