@@ -162,11 +162,6 @@ def test_exit_codes_liveness_join_and_terminate_follow_multiprocessing(record_so
     assert process_definitions(trace)["sleeper"]["proc"] == "P5"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a failing child's traceback on stderr shows the engine's own frames "
-    "(tui/engine/simprocess.py, _bootstrap/run) where CPython shows multiprocessing/process.py",
-)
 def test_a_failing_childs_traceback_shows_no_engine_frames(record_source) -> None:
     trace = record_source(
         """
@@ -281,12 +276,6 @@ def test_childrens_random_draws_leave_the_parents_stream_alone(record_source) ->
     assert values(trace, "parent") == random.Random(42).random()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="CPython's random module reseeds in every forked child (random.py: "
-    "os.register_at_fork(after_in_child=_inst.seed)), so two children draw different numbers; the "
-    "simulation copies the parent's random state into each child, so both draw the same number.",
-)
 def test_children_draw_different_random_numbers_as_after_fork_in_cpython(record_source) -> None:
     trace = record_source(RANDOM_AFTER_FORK)
     again = record_source(RANDOM_AFTER_FORK)
@@ -525,12 +514,6 @@ def test_cpu_bound_processes_run_side_by_side_on_the_default_four_cores(record_s
     assert together == 4
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the cores limit is not enforced in virtual time: Kernel._interval_elapsed ('descheduled') releases "
-    "the core before the lane's clock is moved to clock.now, so _core_free records the slice's start and the "
-    "next queued process runs over the same interval; with cores=2 (or 1) all four processes still overlap.",
-)
 @pytest.mark.parametrize("cores", [2, 1])
 def test_fewer_cores_make_cpu_bound_processes_wait_their_turn(record_source, cores: int) -> None:
     trace = record_source(PARALLEL, cores=cores)
@@ -540,12 +523,6 @@ def test_fewer_cores_make_cpu_bound_processes_wait_their_turn(record_source, cor
     assert four == pytest.approx(one + (4 // cores - 1) * job, rel=0.2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="processes interact out of virtual-time order: the first Pool worker runs 14 ms of CPU in one "
-    "slice (past the 5 ms pause rule) and takes a second task at t=0.020 before a worker that asked at "
-    "t=0.014 is simulated, so that worker finds the queue empty and one of four workers gets no task.",
-)
 def test_four_short_pool_tasks_go_to_four_workers(record_source) -> None:
     trace = record_source(
         """
@@ -611,12 +588,6 @@ def test_frames_define_processes_their_threads_and_their_exits(record_source) ->
     assert after.actors[threads["helper [Process-1]"]["thread"]].proc == "P1"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a frame's `core` is read after the switch: a process whose thread blocked or ended has already "
-    "released its core (so its frames carry none), and a process given a new core shows that one instead "
-    "of the core the slice ran on.",
-)
 def test_every_cpu_slice_of_a_process_says_which_core_it_ran_on(record_source) -> None:
     trace = record_source(PARALLEL)
     cores = trace.header["settings"]["cores"]
@@ -631,12 +602,6 @@ def test_every_cpu_slice_of_a_process_says_which_core_it_ran_on(record_source) -
         assert all(end <= start + 1e-9 for (_, end), (start, _) in pairwise(spans))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="process names do not follow CPython's one counter per program: every Pool numbers its workers "
-    "from ForkPoolWorker-1 again (two processes end up with the same name), and ProcessPoolExecutor's "
-    "workers are called SpawnProcess-N where CPython 3.11 on Linux (fork) says ForkProcess-N.",
-)
 def test_process_names_are_unique_and_named_as_cpython_names_them(record_source) -> None:
     trace = record_source(
         """

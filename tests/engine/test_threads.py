@@ -624,12 +624,6 @@ def test_event_semaphore_condition_and_barrier_states_follow_the_program(record_
     assert float(printed(trace)[0].split()[1]) == pytest.approx(0.1 + 2 * 1 + 0.2 + 0.5 + 0.1, abs=1e-3)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="threading.RLock() is never recorded: threadprobes registers a primitive only when the frame "
-    "calling its __init__ is user code, but threading.RLock is a factory function in threading.py, so the "
-    "maker frame is threading's and the user's RLock stays anonymous (a waiter only says 'waits for an RLock').",
-)
 def test_an_rlock_is_a_resource_with_its_owner_and_count(record_source) -> None:
     trace = record_source(
         """
@@ -703,12 +697,6 @@ def test_locks_taken_in_opposite_order_are_reported_as_a_deadlock(record_source)
     assert "auditor waits for checking (Lock#1) held by teller" in report["text"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the last thread to block before a deadlock gets no frame: Session.on_deadlock only calls "
-    "flush_pending(), so the blocked slice of kernel.current is never written (auditor still shows "
-    "'sleep' at the last frame, and a thread with pending output/definitions is shown 'running').",
-)
 def test_the_last_frame_of_a_thread_deadlock_shows_both_threads_blocked(record_source) -> None:
     trace = record_source(OPPOSITE_ORDER)
     assert trace.summary["outcome"] == "deadlock"
@@ -802,12 +790,6 @@ def test_a_thread_joining_itself_raises_runtime_error_as_in_cpython(record_sourc
 # -- every slice is a frame ---------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a slice is written only when the baton passes to another thread: when the thread that blocks "
-    "is itself the next to run (a lone worker sleeping again while MainThread waits in join), "
-    "Kernel._hand_on returns without _switch and the slice between the sleeps never becomes a frame.",
-)
 def test_each_sleep_of_a_lone_worker_is_its_own_frame(record_source) -> None:
     trace = record_source(
         """
@@ -830,11 +812,6 @@ def test_each_sleep_of_a_lone_worker_is_its_own_frame(record_source) -> None:
     assert round(frames[1]["t"], 3) == 1.0 and frames[1]["why"][0] == "timer"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="MainThread's last slice (after its final join returned) has no frame when it printed "
-    "nothing, so the last frame of a completed program still shows MainThread blocked in join().",
-)
 def test_a_completed_program_leaves_no_thread_blocked_at_its_last_frame(record_source) -> None:
     trace = record_source(
         """
@@ -850,12 +827,6 @@ def test_a_completed_program_leaves_no_thread_blocked_at_its_last_frame(record_s
     assert [(a.name, a.state) for a in world.threads() if a.state in ("blocked", "sleep", "wait")] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="time.perf_counter()/monotonic() return clock.now without settling the bytecodes counted since "
-    "the last switch interval, so in a thread that never blocks the clock only moves in switch-interval "
-    "steps (and the summary's virtual_time drops the last partial interval).",
-)
 def test_perf_counter_counts_the_cpu_spent_so_far(record_source) -> None:
     trace = record_source(
         """

@@ -86,6 +86,13 @@ def deadlock_report(recorder: Recorder, kernel: Kernel | None) -> dict[str, Any]
         where = f" (at {wait['at']})" if wait["at"] else ""
         lines.append(f"  {wait['name']} {wait['wait']}{where}")
     if cycle:
-        named = [recorder.name_of(x) if i % 2 == 0 else recorder.shown(x) for i, x in enumerate(cycle)]
+        named = []
+        for position, item in enumerate(cycle):
+            if position % 2 == 0:
+                named.append(recorder.name_of(item))
+            elif position + 1 < len(cycle) and cycle[position + 1] == item:
+                named.append("join")  # waiting for a thread to end: the resource is the thread itself
+            else:
+                named.append(recorder.shown(item))
         lines.append("  cycle: " + " -> ".join(named))
     return {"waits": found, "cycle": cycle, "text": "\n".join(lines)}

@@ -304,7 +304,11 @@ class Kernel:
         if self.tracing:
             return
         self.tracing = True
-        limit = max(1, round(self.switch_interval / self.tick_cost))
+        # Check in every `quantum` of CPU: often enough to keep processes in step
+        # with each other (within a millisecond), while GIL switches still come
+        # every switch interval.
+        quantum = min(self.switch_interval, 0.001)
+        limit = max(1, round(quantum / self.tick_cost))
         kernel = self
         ticks = 0
 
@@ -387,18 +391,21 @@ class Kernel:
         """
         self._charge(ticks)
         me = self.current
-        me.stop_at = frame
         lane = me.lane
-        if lane.runnable:
+        full_interval = me.slice_cpu >= self.switch_interval - 1e-12
+        if lane.runnable and full_interval:
             me.stop = "preempted"  # another thread of this process wants the GIL
-        elif self._core_queue and self.clock.now - lane.core_since >= self.switch_interval:
+        elif self._core_queue and self.clock.now - lane.core_since >= self.switch_interval - 1e-12:
             me.stop = "descheduled"  # another process waits for a core: the OS time-slices
-        elif self._earliest_other_event(lane) < self.clock.now - self.switch_interval:
-            me.stop = "paused"  # another process fell behind in virtual time: let it catch up
+        elif self._earliest_other_event(lane) < self.clock.now:
+            me.stop = "paused"  # another process is behind in virtual time: it acts first
         else:
             return
+        me.stop_at = frame
         me.state = RUNNABLE
+        self._end_slice(me)
         next_why = {"preempted": ["gil"], "descheduled": ["core"]}.get(me.stop, ["resume"])
+        lane.time = self.clock.now
         if me.stop == "descheduled":
             lane.runnable.append(me)
             self._release_core(lane)
@@ -406,6 +413,16 @@ class Kernel:
         else:
             self._make_runnable(me)
         self._hand_on(me, next_why)
+
+    def _end_slice(self, me: SimThread) -> None:
+        """Write the frame of a thread's slice as it ends, while it still holds its core.
+
+        A thread inside an event loop step is written at the switch instead (as
+        part of its step), and only if another thread really gets to run.
+        """
+        rec = self.recorder
+        if rec is not None and me.loop_depth == 0:
+            rec.thread_slice_ended(self, me)
 
     def _earliest_other_event(self, lane: Lane) -> float:
         earliest = float("inf")
@@ -434,6 +451,7 @@ class Kernel:
             heapq.heappush(self._timed, (deadline, self._seq, me))
         else:
             me.wake_seq = 0
+        self._end_slice(me)
         self._hand_on(me)
         me.blocked_on = None
         return not me.timed_out
@@ -461,6 +479,7 @@ class Kernel:
             return
         me.state = RUNNABLE
         me.stop = "yield"
+        self._end_slice(me)
         self._make_runnable(me)
         self._hand_on(me, ["yield"])
 
@@ -555,9 +574,7 @@ class Kernel:
         rec = self.recorder
         if rec is not None:
             me.actor = rec.current
-            if me.loop_depth == 0:
-                rec.thread_slice_ended(self, me)
-            else:
+            if me.loop_depth:
                 rec.step_interrupted(self, me)
             rec.current = nxt.actor
         old_lane, new_lane = me.lane, nxt.lane
@@ -625,6 +642,7 @@ class Kernel:
         thread.state = DONE
         lane = thread.lane
         if lane is not self.main.lane and all(t.state == DONE for t in lane.threads):
+            # The process ends with its last thread: the exit goes into that thread's frame.
             lane.time = self.clock.now
             lane.alive = False
             if lane.exitcode is None:
@@ -633,7 +651,16 @@ class Kernel:
                 lane.sentinel.release()
             if self.recorder is not None:
                 self.recorder.process_exited(lane)
+        self._end_slice(thread)
         self._hand_on(thread)
+
+    def finish_main(self, failed: str | None = None) -> None:
+        """The program's last line ran: the main thread's final slice becomes a frame."""
+        self.settle()
+        main = self.current
+        main.state = DONE
+        main.failed = failed
+        self._end_slice(main)
 
     def terminate_lane(self, lane: Lane, exitcode: int) -> None:
         """Process.terminate(): its threads never run again; whoever joins it is released."""

@@ -137,6 +137,8 @@ class Session:
         """Write the summary line and leave the process at once (other threads stay parked)."""
         if not self._ending.acquire(blocking=False):
             _thread.exit()  # another thread is already ending the run
+        if self.kernel is not None:
+            self.kernel.settle()  # the CPU of the last partial interval counts too
         rec = self.recorder
         summary: dict[str, Any] = {
             "format": FORMAT_NAME,
@@ -295,7 +297,7 @@ class Session:
         probes.install(rec)
         threadprobes.install(rec, kernel)
         module = types.ModuleType("__main__")
-        simprocess.install(kernel, module.__dict__)
+        simprocess.install(kernel, module.__dict__, seed=self.seed)
         simnet.install(kernel, latency=opts.latency, bandwidth=opts.bandwidth)
         self._route_event_loops(kernel, rec)
         os._exit = self.on_exit_call  # type: ignore[assignment]
@@ -325,9 +327,9 @@ class Session:
                 self._shutdown_threads()
             except BaseException:  # the program is already failing; report its own error
                 pass
-            rec.flush_pending(kernel.current.tid)
+            kernel.finish_main(failed=f"{type(exc).__name__}: {exc}")
             self.finish("exception", report=rec.format_exception(exc))
-        rec.flush_pending(kernel.current.tid)
+        kernel.finish_main()
         self.finish("completed")
 
     def _route_event_loops(self, kernel: Kernel, rec: Recorder) -> None:
@@ -355,7 +357,7 @@ class Session:
 
     def _exited(self, exc: SystemExit) -> NoReturn:
         assert self.recorder is not None and self.kernel is not None
-        self.recorder.flush_pending(self.kernel.current.tid)
+        self.kernel.finish_main()
         code = exc.code
         if code is None or code == 0:
             self.finish("completed", exit_code=0)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import io
 import itertools
+import os
 import pickle
 import queue
 import sys
@@ -37,12 +38,15 @@ from tui.engine.errors import UnsupportedInSimulation
 from tui.engine.kernel import MAIN_PID, Kernel, Lane
 from tui.engine.simthreads import SimLock
 
+_ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
+
 FORK_COST = 0.001
 """Virtual CPU seconds the parent spends in start() (fork and bookkeeping)."""
 START_DELAY = 0.010
 """Virtual seconds from start() until the child runs its target."""
 
 _kernel: Kernel | None = None
+_seed = 0
 _pids = itertools.count(MAIN_PID + 1)
 _process_numbers = itertools.count(1)
 
@@ -175,13 +179,11 @@ class SimProcess:
     ) -> None:
         if group is not None:
             raise ValueError("group argument must be None for now")
-        number = next(_process_numbers)
         parent = current_process()
-        prefix = "" if parent is MAIN_PROCESS else f"{parent.name}:"
         self._target = target
         self._args = tuple(args)
         self._kwargs = dict(kwargs or {})
-        self._name = name or f"{prefix}Process-{number}"
+        self._name = name or _next_name("Process")
         self._daemon = bool(daemon) if daemon is not None else bool(getattr(parent, "daemon", False))
         self._lane: Lane | None = None
         self._parent_pid = getattr(parent, "pid", MAIN_PID)
@@ -245,7 +247,9 @@ class SimProcess:
         lane.namespace = namespace
         import random
 
-        lane.random_state = random.getstate()
+        # CPython reseeds `random` in every forked child (os.register_at_fork);
+        # here the new seed comes from the recording's seed and the child's pid.
+        lane.random_state = random.Random(f"{_seed}:{lane.pid}").getstate()
         child = copy.copy(self)
         child.__dict__ = {key: _copy_value(value, memo) for key, value in self.__dict__.items()}
         child._lane = lane
@@ -283,6 +287,13 @@ class SimProcess:
         return f"<{type(self).__name__} name={self._name!r} pid={self.pid} {state}{daemon}>"
 
 
+def _next_name(kind: str) -> str:
+    """`Process-3`, `ForkPoolWorker-4`: one counter for every process, as in CPython."""
+    parent = current_process()
+    prefix = "" if parent is MAIN_PROCESS else f"{parent.name}:"
+    return f"{prefix}{kind}-{next(_process_numbers)}"
+
+
 def _bootstrap(child: SimProcess) -> None:
     """The child process's main thread: run, then report an exit code as multiprocessing does."""
     lane = _k().lane
@@ -294,10 +305,12 @@ def _bootstrap(child: SimProcess) -> None:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         if not isinstance(exc.code, int) and exc.code is not None:
             print(exc.code, file=sys.stderr)
-    except BaseException:
+    except BaseException as exc:
         code = 1
         print(f"Process {child.name}:", file=sys.stderr)
-        traceback.print_exc(file=sys.stderr)
+        te = traceback.TracebackException.from_exception(exc)
+        te.stack = traceback.StackSummary.from_list([f for f in te.stack if not f.filename.startswith(_ENGINE_DIR)])
+        print("".join(te.format()), end="", file=sys.stderr)
     lane.exitcode = code
 
 
@@ -647,11 +660,11 @@ class SimPool:
         self._job_numbers = itertools.count()
         self._closed = False
         self._pool = []
-        for number in range(1, count + 1):
+        for _ in range(count):
             worker = SimProcess(
                 target=_pool_worker,
                 args=(self._tasks, self._results, initializer, tuple(initargs)),
-                name=f"ForkPoolWorker-{number}",
+                name=_next_name("ForkPoolWorker"),
                 daemon=True,
             )
             worker.start()
@@ -802,7 +815,7 @@ class SimProcessPoolExecutor(_Shared):
             worker = SimProcess(
                 target=_pool_worker,
                 args=(self._tasks, self._results, self._initializer, self._initargs),
-                name=f"SpawnProcess-{len(self._processes) + 1}",
+                name=_next_name("ForkProcess"),
             )
             worker.start()
             self._processes.append(worker)
@@ -919,10 +932,11 @@ SIMULATED: dict[str, Any] = {
 }
 
 
-def install(kernel: Kernel, main_namespace: dict[str, Any]) -> None:
+def install(kernel: Kernel, main_namespace: dict[str, Any], seed: int = 0) -> None:
     """Route multiprocessing, ProcessPoolExecutor and os's process calls to the simulation."""
-    global _kernel
+    global _kernel, _seed
     _kernel = kernel
+    _seed = seed
     kernel.main.lane.namespace = main_namespace
     import concurrent.futures
     import concurrent.futures.process

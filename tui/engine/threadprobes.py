@@ -54,7 +54,10 @@ def _maker() -> FrameType:
     A Lock made inside threading (a Condition's waiter, an Event's lock) has a
     threading frame here, so it stays internal.
     """
-    return sys._getframe(2)
+    frame = sys._getframe(2)
+    if frame.f_code.co_name == "RLock" and frame.f_globals.get("__name__") == "threading":
+        frame = frame.f_back or frame  # threading.RLock() is a factory: its caller made the lock
+    return frame
 
 
 def _wrap_init(cls: type, kind: str) -> None:
@@ -156,7 +159,7 @@ def install(recorder: Recorder, kernel: Kernel) -> None:
     _wrap_init(threading.Barrier, "Barrier")
     _wrap_init(queue.Queue, "Queue")
     _install_semaphore_holders()
-    _wrap_touching(threading._PyRLock, ("acquire", "release", "__exit__"))  # type: ignore[attr-defined]
+    _wrap_touching(threading._PyRLock, ("acquire", "release", "__enter__", "__exit__"))  # type: ignore[attr-defined]
     _wrap_touching(threading.Condition, ("wait", "notify", "notify_all", "__exit__", "__enter__"))
     _wrap_touching(threading.Event, ("set", "clear", "wait"))
     _wrap_touching(threading.Barrier, ("wait", "reset", "abort"))

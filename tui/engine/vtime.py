@@ -22,16 +22,22 @@ real_sleep = time.sleep
 def install(clock: VirtualClock, kernel: Kernel, seed: int) -> None:
     """Make every clock the program can read follow `clock`, and its randomness follow `seed`."""
 
+    settle = kernel.settle  # CPU spent since the last check counts too
+
     def monotonic() -> float:
+        settle()
         return clock.now
 
     def monotonic_ns() -> int:
+        settle()
         return round(clock.now * 1e9)
 
     def wall() -> float:
+        settle()
         return EPOCH + clock.now
 
     def wall_ns() -> int:
+        settle()
         return round((EPOCH + clock.now) * 1e9)
 
     def sleep(seconds: float) -> None:

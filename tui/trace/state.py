@@ -271,6 +271,13 @@ class World:
             process = self.processes.get(proc)
             if process is not None:
                 process.exitcode = code
+                # A terminated process's threads never report again: they end with it.
+                for other in list(self.actors.values()):
+                    if other.proc == proc and not other.ended and other.id != frame["a"]:
+                        ended = self._actor(other.id)
+                        if ended is not None:
+                            ended.state = "done"
+                            ended.since = index
         if kind == "task" or kind == "thread":
             self.running = actor_id
             actor = self._actor(actor_id)
