@@ -660,6 +660,8 @@ class Kernel:
         main = self.current
         main.state = DONE
         main.failed = failed
+        if main.why[0] != "new":
+            main.why = ["run"]
         self._end_slice(main)
 
     def terminate_lane(self, lane: Lane, exitcode: int) -> None:

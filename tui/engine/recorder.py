@@ -53,6 +53,17 @@ _INTERNAL_FUTURES = {
 }
 _LABEL_WORDS = dict(_INTERNAL_FUTURES.values()) | {"future": "waits for a future"}
 
+
+def label_internal_futures(labels: dict[str, tuple[str, str]]) -> None:
+    """Name futures made inside a library: {qualname of the maker: (label, words)}.
+
+    Simulated I/O (stream readers, servers) uses this so a task waiting on one
+    reads "waits for data from the network" rather than "waits for a future".
+    """
+    _INTERNAL_FUTURES.update(labels)
+    _LABEL_WORDS.update(dict(labels.values()))
+
+
 _PRIMITIVES = (
     asyncio.Lock,
     asyncio.Event,

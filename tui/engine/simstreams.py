@@ -468,16 +468,7 @@ STREAM_WAITS = {
 
 
 def label_stream_waits() -> None:
-    """Teach the recorder the words for STREAM_WAITS.
+    """Teach the recorder the words for STREAM_WAITS."""
+    from tui.engine.recorder import label_internal_futures
 
-    The recorder keeps such labels in its `_INTERNAL_FUTURES` table (keyed by
-    the qualified name of the function that made the future); it has no
-    public way to add to it yet, so the table is extended in place.
-    """
-    from tui.engine import recorder
-
-    table = getattr(recorder, "_INTERNAL_FUTURES", None)
-    words = getattr(recorder, "_LABEL_WORDS", None)
-    if isinstance(table, dict) and isinstance(words, dict):
-        table.update(STREAM_WAITS)
-        words.update(dict(STREAM_WAITS.values()))
+    label_internal_futures(STREAM_WAITS)

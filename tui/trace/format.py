@@ -82,8 +82,15 @@ RESOURCE_STATES = {
     "Barrier": ("parties", "count", "state"),
     "Queue": ("size", "maxsize", "items", "unfinished"),
     "Future": ("state", "result", "error"),
+    "RLock": ("locked", "owner", "count"),
+    "Executor": ("max_workers", "workers", "queued", "shutdown"),
+    "Socket": ("state", "local", "peer", "buffered", "eof", "backlog"),
 }
 """The fields a resource's state carries, per kind (PriorityQueue/LifoQueue as Queue).
+
+A definition's `api` says whose primitive it is: absent for asyncio, "threading"
+(threading and queue), "concurrent.futures", "socket"; Lock, Event, Semaphore and
+the rest have the same state fields whichever API made them.
 
 Waiters are not stored with resources: a task's own frame says what it waits
 on, so a viewer lists the waiters of a resource from the tasks' states.

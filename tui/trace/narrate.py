@@ -159,6 +159,9 @@ def narrate(frame: dict[str, Any], world: World) -> str:
     if known is not None and known.internal:
         name = f"{name} (asyncio's own {known.coro})"
     if frame.get("why") == ["run"]:
+        if frame.get("st") in ("done", "failed"):
+            ending = "finished" if frame.get("st") == "done" else f"failed with {frame.get('error')}"
+            return f"{name} ran the rest of the program and {ending}."
         if frame.get("st") == "loop":
             return f"{name} ran the program's own code and now starts an event loop{_woken_by_this_step(frame, world)}."
         return f"{name} ran the program's own code (outside any event loop step){_woken_by_this_step(frame, world)}."

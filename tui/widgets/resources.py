@@ -52,6 +52,18 @@ def describe(resource: Resource, world: World) -> Text:
             text.append(f", {state['unfinished']} not done", style="dim")
     elif kind == "Barrier":
         text.append(f"{state.get('state', '?')}, {state.get('count', 0)}/{state.get('parties', '?')} arrived")
+    elif kind == "Socket":
+        text.append(str(state.get("state", "?")), style="cyan")
+        if state.get("local"):
+            text.append(f" {state['local']}")
+        if state.get("peer"):
+            text.append(f" <-> {state['peer']}")
+        if state.get("buffered"):
+            text.append(f", {state['buffered']} bytes received, unread", style="yellow")
+        if state.get("eof"):
+            text.append(", peer closed", style="dim")
+        if "backlog" in state:
+            text.append(f", {state['backlog']} connections waiting to be accepted", style="dim")
     elif kind == "Executor":
         text.append(f"{len(state.get('workers', []))}/{state.get('max_workers')} worker threads")
         text.append(f", {state.get('queued', 0)} work items queued", style="cyan")
