@@ -207,6 +207,8 @@ class Recorder:
         self._futs: dict[Any, tuple[str, Any, float | None]] = {}
         """Waiter futures -> (resource id or label, resource object, sleep deadline)."""
         self._fut_ids: dict[Any, str] = {}
+        self._rare = True
+        """Some delta other than the ready queue is waiting for the next frame."""
         self._renames: dict[str, str] = {}
         self._apis: dict[str, str] = {}
         self._exits: dict[str, int | None] = {}
@@ -270,6 +272,7 @@ class Recorder:
         else:
             definition["internal"] = True
         self._new.append(definition)
+        self._rare = True
         return info
 
     def task_renamed(self, task: Any) -> None:
@@ -284,6 +287,7 @@ class Recorder:
             definition["name"] = name
         else:
             self._renames[info.tid] = name
+            self._rare = True
 
     def task_created(self, task: Any, creator: FrameType) -> None:
         """loop.create_task() returned: the name is final now, and we know who asked for it.
@@ -336,7 +340,9 @@ class Recorder:
         self._names[rid] = definition["name"]
         self._defs[rid] = definition
         self._new.append(definition)
+        self._rare = True
         self._dirty[rid] = obj
+        self._rare = True
         if attrs is not None:
             self._adopt_parts(obj, definition["name"])
         return rid
@@ -440,15 +446,18 @@ class Recorder:
         timer._task = None
         timer._why = ("timer", when, owner)
         self._timers_add.append('[%d,%r,"%s",%s]' % (hid, when, owner, _dumps(label)))
+        self._rare = True
 
     def timer_fired(self, timer: Any) -> None:
         self._fired.append(timer._hid)
+        self._rare = True
 
     def handle_cancelled(self, handle: Any) -> None:
         # A handle that already ran changes nothing when cancelled (asyncio.sleep
         # cancels its timer after it fired); only a pending one leaves the queue.
         if handle._hid > 0:
             self._cancelled.append(handle._hid)
+            self._rare = True
 
     def make_future(self, loop: Any, creator: FrameType) -> Any:
         """A future for loop.create_future(); a user's own futures become probed resources."""
@@ -492,6 +501,7 @@ class Recorder:
         rid = self.rid_of(obj)
         if rid is not None:
             self._dirty[rid] = obj
+            self._rare = True
 
     def run_until_complete_started(self, loop: Any, future: Any) -> bool:
         """True for the first run_until_complete() of a loop: asyncio.run's main."""
@@ -512,12 +522,14 @@ class Recorder:
 
     def write_out(self, text: str) -> None:
         self._out.append(text)
+        self._rare = True
         if self.stdout_size < MAX_OUT_IN_TRACE:
             self.stdout_total.append(text)
         self.stdout_size += len(text)
 
     def write_err(self, text: str) -> None:
         self._err.append(text)
+        self._rare = True
         if self.stderr_size < MAX_OUT_IN_TRACE:
             self.stderr_total.append(text)
         self.stderr_size += len(text)
@@ -536,16 +548,16 @@ class Recorder:
         self.running_since = started
         hid = handle._hid
         handle._hid = -hid  # marks it as run: cancelling it now changes nothing
-        self._interrupted = False
-        self._resume = None
         try:
             handle._run()
         finally:
             self.running = None
             self.current = outer
-            resume = self._resume
-            self._resume = None
-            self._interrupted = False
+            resume = None
+            if self._interrupted:
+                resume = self._resume
+                self._resume = None
+                self._interrupted = False
             if task is not None:
                 self._end_task_step(hid, handle, task, started, resume)
             else:
@@ -588,6 +600,7 @@ class Recorder:
                 woke_from = self._futs.pop(why[1], None)
                 if woke_from is not None and woke_from[1] is not None:
                     self._dirty[woke_from[0]] = self._resources.get(woke_from[0], woke_from[1])
+                    self._rare = True
                 self._waiter_tid.pop(why[1], None)
                 self._roles.pop(why[1], None)
         parts = [head]
@@ -624,6 +637,7 @@ class Recorder:
         kind = self._kinds.get(ref, "")
         words = waits.wait_words(kind, self.shown(ref), obj, fw, self.name_of, self._waiter_tid)
         self._dirty[ref] = self._resources.get(ref, obj)
+        self._rare = True
         role = waits.role_of(kind, obj, fw)
         if role is not None:
             return ',"st":"wait","on":"%s","role":"%s","wait":%s' % (ref, role, _dumps(words))
@@ -757,12 +771,26 @@ class Recorder:
         now = self.clock.now
         if now != started:
             parts.append(',"d":%r' % (now - started))
-        if self._fired:
-            parts.append(',"fired":' + _ints(self._fired))
-            self._fired = []
         if self._ready_add:
             parts.append(',"ready":[' + ",".join(self._ready_add) + "]")
             self._ready_add = []
+        if self._rare:
+            # Everything but the ready queue is rare on the hot path: one test for all of it.
+            self._rare = False
+            self._rare_deltas(parts)
+        if self.sites.pending:
+            parts.append(',"sites":' + _dumps(self.sites.pending))
+            self.sites.pending = {}
+        parts.append("}")
+        self.emit("".join(parts))
+        self.frames += 1
+        if self.frames >= self.max_frames:
+            self.stop("frame-limit", f"stopped after {self.frames} frames (the frame limit)")
+
+    def _rare_deltas(self, parts: list[str]) -> None:
+        if self._fired:
+            parts.append(',"fired":' + _ints(self._fired))
+            self._fired = []
         if self._timers_add:
             parts.append(',"timers":[' + ",".join(self._timers_add) + "]")
             self._timers_add = []
@@ -789,17 +817,9 @@ class Recorder:
         if self._err:
             parts.append(',"err":' + _dumps(self._take_output(self._err)))
             self._err = []
-        if self.sites.pending:
-            parts.append(',"sites":' + _dumps(self.sites.pending))
-            self.sites.pending = {}
         if self._header is not None:
             parts.append(',"trace":' + _dumps(self._header))
             self._header = None
-        parts.append("}")
-        self.emit("".join(parts))
-        self.frames += 1
-        if self.frames >= self.max_frames:
-            self.stop("frame-limit", f"stopped after {self.frames} frames (the frame limit)")
 
     def stop(self, outcome: str, detail: str) -> None:
         """End the recording: hand over to on_stop, or raise into the program."""
@@ -849,6 +869,7 @@ class Recorder:
         lane = thread.lane
         definition["proc"] = lane.pid_label
         self._new.append(definition)
+        self._rare = True
 
     def process_created(self, lane: Any) -> None:
         """A simulated process (lane) appears: its pid, name and parent."""
@@ -858,9 +879,11 @@ class Recorder:
             definition["parent"] = lane.parent.pid_label
             definition["by"] = self.current
         self._new.append(definition)
+        self._rare = True
 
     def process_exited(self, lane: Any) -> None:
         self._exits[lane.pid_label] = lane.exitcode
+        self._rare = True
 
     def thread_slice_ended(self, kernel: Any, thread: Any) -> None:
         """A thread stops running (blocked, yielded or ended): one frame for its slice."""
@@ -921,6 +944,7 @@ class Recorder:
                 self._main_defined = True
                 self._names["Th1"] = "MainThread"
                 self._new.insert(0, {"thread": "Th1", "name": "MainThread"})
+                self._rare = True
             self.flush_pending("Th1", state="loop")
             return
         thread = kernel.current
