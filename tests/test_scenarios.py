@@ -47,6 +47,8 @@ REQUIRED_LESSONS = [
     "17_threads_vs_processes.py",
     "18_lost_update.py",
     "19_thread_deadlock.py",
+    "20_echo_server.py",
+    "21_threaded_downloads.py",
 ]
 EXPECTED_FILES = sorted(p.name for p in SCENARIOS.glob("*.py"))
 EXPECTED_OUTCOME = {"11_deadlock.py": "deadlock", "19_thread_deadlock.py": "deadlock"}

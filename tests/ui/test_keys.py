@@ -149,9 +149,11 @@ async def test_b_sets_breakpoints_that_stop_auto_run(make_app) -> None:
         await pilot.press("b")
         assert isinstance(app.screen, BreakScreen)
         app.screen.query_one("#kind-done").value = True
+        await pilot.pause()
         await pilot.click("#done")
+        await pilot.pause()
         assert app.main.breakpoints.kinds == {"done"}
-        for _ in range(8):
+        for _ in range(3):
             await pilot.press("plus")
         await pilot.press("r")
         for _ in range(100):
@@ -170,7 +172,9 @@ async def test_a_line_breakpoint_stops_where_a_task_reaches_that_line(make_app) 
         await pilot.press("b")
         screen = app.screen
         screen.query_one("#lines").value = "42"
+        await pilot.pause()
         await pilot.click("#done")
+        await pilot.pause()
         assert app.main.breakpoints.lines == {42}
         for _ in range(8):
             await pilot.press("plus")

@@ -30,7 +30,7 @@ def frame_line(trace: Trace, index: int) -> Text:
     actor = frame.get("a", "")
     who = world.name(actor) if actor != "cb" else "loop"
     line = Text()
-    line.append(f"{index:>6} ", style="dim")
+    line.append(f"{index + 1:>6} ", style="dim")  # frames count from 1 on screen, as in the app
     line.append(f"t={frame['t']:.3f}s ", style="cyan")
     line.append(f"{who:<14.14} ", style="bold")
     line.append(narrate(frame, world))
