@@ -71,8 +71,9 @@ def _wrap_init(cls: type, kind: str | None = None) -> None:
     cls.__init__ = __init__  # type: ignore[misc]
 
 
-def _wrap_touching(cls: type, names: Iterable[str]) -> None:
-    """After each call of these methods, mark the object as changed."""
+def wrap_touching(cls: type, names: Iterable[str], touch: Callable[[Any], None] | None = None) -> None:
+    """After each call of these methods, tell `touch` (by default: the recorder) the object changed."""
+    notify = touch or _touch
     for name in names:
         original = cls.__dict__[name]
         if asyncio.iscoroutinefunction(original):
@@ -81,7 +82,7 @@ def _wrap_touching(cls: type, names: Iterable[str]) -> None:
                 try:
                     return await __original(self, *args, **kwargs)
                 finally:
-                    _touch(self)
+                    notify(self)
 
         else:
 
@@ -89,7 +90,7 @@ def _wrap_touching(cls: type, names: Iterable[str]) -> None:
                 try:
                     return __original(self, *args, **kwargs)
                 finally:
-                    _touch(self)
+                    notify(self)
 
         wrapper.__name__ = original.__name__
         wrapper.__qualname__ = original.__qualname__
@@ -154,10 +155,10 @@ def install(recorder: Recorder) -> None:
         _wrap_init(cls)
     _install_lock_probes()
     _install_semaphore_probes()
-    _wrap_touching(locks.Event, ("set", "clear", "wait"))
-    _wrap_touching(locks.Condition, ("wait", "notify", "notify_all"))
-    _wrap_touching(locks.Barrier, ("wait", "reset", "abort"))
-    _wrap_touching(queues.Queue, ("put", "get", "put_nowait", "get_nowait", "task_done", "join"))
+    wrap_touching(locks.Event, ("set", "clear", "wait"))
+    wrap_touching(locks.Condition, ("wait", "notify", "notify_all"))
+    wrap_touching(locks.Barrier, ("wait", "reset", "abort"))
+    wrap_touching(queues.Queue, ("put", "get", "put_nowait", "get_nowait", "task_done", "join"))
 
 
 def uninstall() -> None:

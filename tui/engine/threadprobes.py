@@ -73,19 +73,7 @@ def _wrap_init(cls: type, kind: str) -> None:
 
 
 def _wrap_touching(cls: type, names: tuple[str, ...]) -> None:
-    for name in names:
-        original = cls.__dict__[name]
-
-        def wrapper(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
-            try:
-                return __original(self, *args, **kwargs)
-            finally:
-                _touch(self)
-
-        wrapper.__name__ = original.__name__
-        wrapper.__qualname__ = original.__qualname__
-        wrapper.__wrapped__ = original  # type: ignore[attr-defined]
-        setattr(cls, name, wrapper)
+    probes.wrap_touching(cls, names, _touch)
 
 
 def _install_semaphore_holders() -> None:
