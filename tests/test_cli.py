@@ -139,3 +139,11 @@ def test_a_reader_that_goes_away_does_not_cause_a_traceback(tmp_path: Path) -> N
     done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60)
     assert json.loads(done.stdout)["i"] == 0
     assert "Traceback" not in done.stderr
+
+
+def test_arguments_after_double_dash_reach_the_program_untouched(tmp_path: Path) -> None:
+    program = write(tmp_path, "argv.py", "import sys\nprint(sys.argv[1:])\n")
+    done = concur("trace", program, "--json", "--seed", "2", "--", "a", "--seed", "3")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout.splitlines()[-1])["summary"]
+    assert summary["stdout"] == "['a', '--seed', '3']\n"

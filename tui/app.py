@@ -33,4 +33,6 @@ class ConcurApp(App[int]):
 
 
 def run_app(path: Path, options: RecordOptions) -> int:
-    return ConcurApp(path, options).run() or 0
+    app = ConcurApp(path, options)
+    app.run()
+    return app.return_code or 0

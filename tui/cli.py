@@ -46,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="concur-tui",
         description="Record an ordinary concurrent Python program in virtual time and step through its scheduling.",
+        epilog=(
+            "The app: concur-tui [FILE] [options] [-- ARGS]  (no FILE: the default lesson; "
+            "options as for trace; ARGS become the program's sys.argv[1:]). "
+            "Run `concur-tui trace --help` for the options."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"concur-tui {__version__}")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -79,8 +84,8 @@ def _scenario_path(given: str | None) -> str:
     return str(path)
 
 
-def _options(args: argparse.Namespace) -> RecordOptions:
-    return settings.from_arguments(args)
+def _options(args: argparse.Namespace, program_args: list[str] | None = None) -> RecordOptions:
+    return settings.from_arguments(args, program_args or [])
 
 
 def _one_line_problem(summary: dict[str, Any]) -> str:
@@ -111,8 +116,11 @@ def run_trace_json(path: str, options: RecordOptions) -> int:
 def run_trace_text(path: str, options: RecordOptions) -> int:
     from tui.render.listing import print_listing
 
-    summary = print_listing(Recording(path, options))
+    recording = Recording(path, options)
+    summary = print_listing(recording, stop_before_error=True)
     outcome = summary.get("outcome", "crashed")
+    if outcome == "error":  # the file could not be read or compiled: one line on stderr
+        print(f"concur-tui: error: {_one_line_problem(summary)}", file=sys.stderr)
     return EXIT_BY_OUTCOME.get(outcome, EXIT_RAISED)
 
 
@@ -140,6 +148,10 @@ def run_app(path: str, options: RecordOptions) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    program_args: list[str] = []
+    if "--" in argv:  # everything after `--` is the program's own sys.argv[1:]
+        split = argv.index("--")
+        argv, program_args = argv[:split], argv[split + 1 :]
     try:
         if argv and argv[0] in ("trace", "list", "screenshots", "-h", "--help", "--version"):
             args = build_parser().parse_args(argv)
@@ -153,10 +165,10 @@ def main(argv: list[str] | None = None) -> int:
                 return EXIT_OK
             path = _scenario_path(args.file)
             if args.json:
-                return run_trace_json(path, _options(args))
-            return run_trace_text(path, _options(args))
+                return run_trace_json(path, _options(args, program_args))
+            return run_trace_text(path, _options(args, program_args))
         args = _app_parser().parse_args(argv)
-        return run_app(_scenario_path(args.file), _options(args))
+        return run_app(_scenario_path(args.file), _options(args, program_args))
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE

@@ -142,6 +142,18 @@ async def test_brackets_step_through_the_selected_tasks_frames(make_app) -> None
         assert app.main.cursor == first
 
 
+async def run_until_stopped(pilot, app) -> None:
+    """Start auto-run with r, then drive its ticks by hand so the test never races a timer."""
+    app.main.speed_index = 0  # 1 frame per second: the real timer stays out of the way
+    await pilot.press("r")
+    assert app.main.running
+    for _ in range(len(app.main.trace)):
+        if not app.main.running:
+            break
+        app.main._advance()
+    await pilot.pause()
+
+
 async def test_b_sets_breakpoints_that_stop_auto_run(make_app) -> None:
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
@@ -153,13 +165,7 @@ async def test_b_sets_breakpoints_that_stop_auto_run(make_app) -> None:
         await pilot.click("#done")
         await pilot.pause()
         assert app.main.breakpoints.kinds == {"done"}
-        for _ in range(3):
-            await pilot.press("plus")
-        await pilot.press("r")
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if not app.main.running:
-                break
+        await run_until_stopped(pilot, app)
         stopped = app.main.trace.frame(app.main.cursor)
         assert stopped["st"] == "done"  # the first task to finish
         assert all(app.main.trace.frame(i).get("st") != "done" for i in range(app.main.cursor))
@@ -176,13 +182,7 @@ async def test_a_line_breakpoint_stops_where_a_task_reaches_that_line(make_app) 
         await pilot.click("#done")
         await pilot.pause()
         assert app.main.breakpoints.lines == {42}
-        for _ in range(8):
-            await pilot.press("plus")
-        await pilot.press("r")
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if not app.main.running:
-                break
+        await run_until_stopped(pilot, app)
         trace = app.main.trace
         site = trace.site(trace.frame(app.main.cursor)["at"][-1])
         assert site is not None and site[1] == 42

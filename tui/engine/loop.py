@@ -86,6 +86,11 @@ class RecordedTask(asyncio.Task):  # type: ignore[type-arg]
             rec.task_renamed(self)
 
 
+# asyncio names the class in messages ("Task exception was never retrieved",
+# "<Task finished ...>"): the learner should read asyncio's own words.
+RecordedTask.__name__ = RecordedTask.__qualname__ = "Task"
+
+
 class StandaloneIdler:
     """Idling for a loop used on its own, outside the recording process.
 

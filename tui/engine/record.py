@@ -22,7 +22,7 @@ import threading
 import types
 from typing import Any, NoReturn
 
-from tui.engine import probes, settings, simnet, simprocess, simthreads, threadprobes, vtime
+from tui.engine import probes, settings, simnet, simprocess, simthreads, threadprobes, unsupported, vtime
 from tui.engine.clock import VirtualClock
 from tui.engine.deadlock import deadlock_report
 from tui.engine.kernel import Kernel
@@ -298,6 +298,7 @@ class Session:
         threadprobes.install(rec, kernel)
         module = types.ModuleType("__main__")
         simprocess.install(kernel, module.__dict__, seed=self.seed)
+        unsupported.install(kernel)
         simnet.install(kernel, latency=opts.latency, bandwidth=opts.bandwidth)
         self._route_event_loops(kernel, rec)
         os._exit = self.on_exit_call  # type: ignore[assignment]
@@ -308,7 +309,7 @@ class Session:
         module.__file__ = self.path
         module.__builtins__ = __builtins__  # type: ignore[attr-defined]
         sys.modules["__main__"] = module
-        sys.argv = [self.path]
+        sys.argv = [self.path, *self.options.program_args]
         sys.path[0] = os.path.dirname(self.path)
         if uses_threads_or_processes(self.source):
             # Count CPU from the first line, so that a serial run before the
@@ -372,8 +373,13 @@ def main(argv: list[str] | None = None) -> NoReturn:
     parser.add_argument("file")
     parser.add_argument("--out-fd", type=int, required=True)
     settings.add_arguments(parser)
+    argv = sys.argv[1:] if argv is None else argv
+    program_args: list[str] = []
+    if "--" in argv:
+        split = argv.index("--")
+        argv, program_args = argv[:split], argv[split + 1 :]
     args = parser.parse_args(argv)
-    session = Session(args.file, settings.from_arguments(args), args.out_fd)
+    session = Session(args.file, settings.from_arguments(args, program_args), args.out_fd)
     session.run()
 
 

@@ -46,6 +46,7 @@ _INTERNAL_FUTURES = {
     "wait_for": ("wait_for", "waits for the awaited job or its timeout (asyncio.wait_for)"),
     "_wait": ("wait", "waits in asyncio.wait() for its jobs"),
     "TaskGroup.__aexit__": ("TaskGroup", "waits for the tasks of its TaskGroup to finish"),
+    "_cancel_and_wait": ("cancelling", "waits for the task it cancelled to finish cancelling"),
     "BaseEventLoop.shutdown_default_executor": (
         "executor shutdown",
         "waits for the default executor's threads to finish",
@@ -83,6 +84,20 @@ _YIELD = ("yield",)
 
 # `lock = asyncio.Lock()`, `self.ready: Event = asyncio.Event()`: one target, a call on the right.
 _ASSIGNED_NAME = re.compile(r"^\s*(?:self\.)?([A-Za-z_]\w*)\s*(?::[^=]*)?=(?!=)\s*[A-Za-z_][\w.]*\(")
+
+# `b = ` right before the call: the last assignment target on the line up to the call.
+_TARGET_BEFORE = re.compile(r"(?:^|[;(,]|\s)(?:self\.)?([A-Za-z_]\w*)\s*(?::[^=;]*)?=\s*(?:await\s+)?$")
+
+
+def _call_column(frame: FrameType) -> int | None:
+    """Start column of the expression being executed in `frame` (None when unknown)."""
+    try:
+        positions = list(frame.f_code.co_positions())
+        _line, _end_line, column, _end = positions[frame.f_lasti // 2]
+    except (IndexError, ValueError):
+        return None
+    return column
+
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=repr).encode
 
@@ -124,7 +139,7 @@ def callback_label(callback: Any) -> str:
     owner = getattr(callback, "__self__", None)
     name = getattr(callback, "__name__", None) or type(callback).__name__
     if owner is not None and not isinstance(owner, type) and type(owner).__name__ != "module":
-        kind = "Future" if isinstance(owner, probes.ProbedFuture) else type(owner).__name__
+        kind = "Future" if isinstance(owner, probes.ProbedFuture) else type(owner).__name__.replace("Sim", "")
         return f"{kind}.{name}()"
     return f"{name}()"
 
@@ -209,6 +224,7 @@ class Recorder:
         self._fut_ids: dict[Any, str] = {}
         self._rare = True
         """Some delta other than the ready queue is waiting for the next frame."""
+        self._callback_label = ""
         self._renames: dict[str, str] = {}
         self._apis: dict[str, str] = {}
         self._exits: dict[str, int | None] = {}
@@ -263,7 +279,7 @@ class Recorder:
         definition: dict[str, Any] = {
             "task": tid,
             "name": info.name,
-            "coro": getattr(coro, "__qualname__", type(coro).__name__),
+            "coro": getattr(coro, "__qualname__", type(coro).__name__).replace("SimEventLoop.", "BaseEventLoop."),
             "by": self.current,
         }
         frame = getattr(coro, "cr_frame", None)
@@ -367,8 +383,14 @@ class Recorder:
             self._adopt_parts(part, part_name)
 
     def _variable_name(self, frame: FrameType) -> str | None:
+        """The name a new object is about to be assigned to, read from the source line.
+
+        The call's column (from the code's positions table) picks the right
+        target when a line makes several: `a = Lock(); b = Lock()`.
+        """
         line = linecache.getline(frame.f_code.co_filename, frame.f_lineno)
-        match = _ASSIGNED_NAME.match(line)
+        column = _call_column(frame)
+        match = _TARGET_BEFORE.search(line[:column]) if column is not None else _ASSIGNED_NAME.match(line)
         if not match:
             return None
         name = match.group(1)
@@ -413,7 +435,9 @@ class Recorder:
                     self.main_tasks.append(info.tid)
             elif args:
                 fut = args[0]
-                why = ("cancel" if fut.cancelled() else "wake", fut, self.current)
+                kind = "cancel" if fut.cancelled() else "wake"
+                # A callback (a timer, a TaskGroup's done-callback) woke it: say which.
+                why = (kind, fut, "cb", self._callback_label) if self.current == "cb" else (kind, fut, self.current)
             elif self.current == info.tid:
                 why = _YIELD
             else:
@@ -421,7 +445,11 @@ class Recorder:
             tid = handle._actor = info.tid
             handle._task = owner
             handle._why = why
-            self._ready_add.append('[%d,"%s"]' % (hid, tid))
+            if why[0] == "cancel" and type(why[1]) not in _TASK_TYPES:
+                # Its own wait was cancelled (task.cancel()), not a task it awaited ending cancelled.
+                self._ready_add.append('[%d,"%s","cancel"]' % (hid, tid))
+            else:
+                self._ready_add.append('[%d,"%s"]' % (hid, tid))
         else:
             label = handle._actor = callback_label(callback)
             handle._task = None
@@ -542,7 +570,11 @@ class Recorder:
             raise RecordingStopped(*self.stopped)
         outer = self.current
         task = handle._task
-        self.current = handle._actor if task is not None else "cb"
+        if task is not None:
+            self.current = handle._actor
+        else:
+            self.current = "cb"
+            self._callback_label = handle._actor
         started = self.clock.now
         self.running = handle
         self.running_since = started
@@ -569,9 +601,12 @@ class Recorder:
             return '["yield"]'
         if kind == "wake" or kind == "cancel":
             role = self._roles.get(why[1])
+            ref = _dumps(self.future_ref(why[1])[0])
+            if len(why) > 3:  # woken by a callback: [kind, ref, "cb", role, callback label]
+                return '["%s",%s,"cb",%s,%s]' % (kind, ref, _dumps(role), _dumps(why[3]))
             if role is not None:
-                return '["%s",%s,"%s","%s"]' % (kind, _dumps(self.future_ref(why[1])[0]), why[2], role)
-            return '["%s",%s,"%s"]' % (kind, _dumps(self.future_ref(why[1])[0]), why[2])
+                return '["%s",%s,"%s","%s"]' % (kind, ref, why[2], role)
+            return '["%s",%s,"%s"]' % (kind, ref, why[2])
         if kind == "timer":
             return '["timer",%r,"%s"]' % (why[1], why[2])
         return '["%s","%s"]' % why
@@ -635,10 +670,10 @@ class Recorder:
             return ',"st":"wait","on":%s,"wait":%s' % (_dumps(ref), _dumps(self._label_words(ref, fw)))
         self._waiter_tid[fw] = tid
         kind = self._kinds.get(ref, "")
-        words = waits.wait_words(kind, self.shown(ref), obj, fw, self.name_of, self._waiter_tid)
+        role = self._roles.get(fw) or waits.role_of(kind, obj, fw)
+        words = waits.wait_words(kind, self.shown(ref), obj, fw, self.name_of, self._waiter_tid, role)
         self._dirty[ref] = self._resources.get(ref, obj)
         self._rare = True
-        role = waits.role_of(kind, obj, fw)
         if role is not None:
             return ',"st":"wait","on":"%s","role":"%s","wait":%s' % (ref, role, _dumps(words))
         return ',"st":"wait","on":"%s","wait":%s' % (ref, _dumps(words))

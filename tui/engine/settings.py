@@ -25,13 +25,16 @@ class Settings:
     """One-way delay of the simulated network, in virtual seconds."""
     bandwidth: float = 1_000_000.0
     """Bytes per virtual second one connection of the simulated network carries."""
+    program_args: tuple[str, ...] = ()
+    """What the program finds in sys.argv[1:] (given after `--` on the command line)."""
 
     def argv(self) -> list[str]:
         """These settings as command-line options of the recording process."""
         out: list[str] = []
         for field in fields(self):
-            out += [f"--{field.name.replace('_', '-')}", str(getattr(self, field.name))]
-        return out
+            if field.name != "program_args":
+                out += [f"--{field.name.replace('_', '-')}", str(getattr(self, field.name))]
+        return [*out, "--", *self.program_args]
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -86,5 +89,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def from_arguments(args: argparse.Namespace) -> Settings:
-    return Settings(**{field.name: getattr(args, field.name) for field in fields(Settings)})
+def from_arguments(args: argparse.Namespace, program_args: list[str] | tuple[str, ...] = ()) -> Settings:
+    values = {field.name: getattr(args, field.name) for field in fields(Settings) if field.name != "program_args"}
+    return Settings(**values, program_args=tuple(program_args))

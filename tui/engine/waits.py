@@ -32,7 +32,9 @@ def lock_owner(lock: Any) -> str | None:
     return lock.__dict__.get("_cc_owner") if lock._locked else None
 
 
-def wait_words(kind: str, shown: str, obj: Any, fut: Any, name_of: Any, waiter_of: Any = None) -> str:
+def wait_words(
+    kind: str, shown: str, obj: Any, fut: Any, name_of: Any, waiter_of: Any = None, role: str | None = None
+) -> str:
     """A sentence fragment: "waits for lock (Lock#1) held by worker-1, 2nd in line"."""
     if kind in LOCKS:
         lock = obj if kind == "Lock" else obj._lock
@@ -53,6 +55,8 @@ def wait_words(kind: str, shown: str, obj: Any, fut: Any, name_of: Any, waiter_o
     if kind == "Event":
         return f"waits for {shown} to be set"
     if kind in QUEUES:
+        if role == "join":
+            return f"waits in join() until all {obj._unfinished_tasks} unfinished items of {shown} are done"
         if any(g is fut for g in obj._getters):
             return f"waits for an item from {shown} (empty){place_in_line(obj._getters, fut)}"
         return f"waits for room in {shown} (full, {obj.qsize()}/{obj.maxsize}){place_in_line(obj._putters, fut)}"

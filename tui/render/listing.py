@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from tui.recording import Recording
+from tui.render.styles import shorten
 from tui.trace.model import Trace, TraceFormatError
 from tui.trace.narrate import narrate
 
@@ -31,9 +32,9 @@ def frame_line(trace: Trace, index: int) -> Text:
     who = world.name(actor) if actor != "cb" else "loop"
     line = Text()
     line.append(f"{index + 1:>6} ", style="dim")  # frames count from 1 on screen, as in the app
-    line.append(f"t={frame['t']:.3f}s ", style="cyan")
-    line.append(f"{who:<14.14} ", style="bold")
-    line.append(narrate(frame, world))
+    line.append(f"t={frame['t']:8.3f}s ", style="cyan")
+    line.append(f"{shorten(who, 16):<16} ", style="bold")
+    line.append(narrate(frame, world, trace.state_at(index - 1) if index else None))
     return line
 
 
@@ -55,6 +56,8 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
     if summary.get("error"):
         console.print(Text(str(summary["error"]), style="red"))
     report = summary.get("report") or {}
+    if summary.get("error") and report.get("text") == summary.get("error"):
+        report = {key: value for key, value in report.items() if key != "text"}  # said once is enough
     if report.get("traceback"):
         console.print(Text(report["traceback"].rstrip("\n"), style="red"))
     elif report.get("message"):
@@ -63,8 +66,14 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
         console.print(Text(str(report["text"]), style="red" if outcome != "frame-limit" else "yellow"))
 
 
-def print_listing(recording: Recording, console: Console | None = None) -> dict[str, Any]:
-    """Stream the recording's frames as readable lines; returns the summary."""
+def print_listing(
+    recording: Recording, console: Console | None = None, *, stop_before_error: bool = False
+) -> dict[str, Any]:
+    """Stream the recording's frames as readable lines; returns the summary.
+
+    With `stop_before_error`, a program that could not even be compiled prints
+    nothing here: the caller reports it on stderr.
+    """
     console = console or Console(soft_wrap=True, highlight=False)
     trace = Trace()
     for line in recording.lines():
@@ -78,5 +87,6 @@ def print_listing(recording: Recording, console: Console | None = None) -> dict[
             console.print(frame_line(trace, index))
             _print_output(console, trace.frame(index))
     summary = trace.summary or {"outcome": "crashed"}
-    print_summary(console, summary)
+    if not (stop_before_error and summary.get("outcome") == "error"):
+        print_summary(console, summary)
     return summary

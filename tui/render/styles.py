@@ -68,6 +68,14 @@ CODE_GLYPHS = {code: STATE_GLYPHS.get(name, "?") for name, code in STATE_CODES.i
 CODE_STYLES = {code: STATE_STYLES.get(name, Style()) for name, code in STATE_CODES.items()}
 
 
+def shorten(name: str, width: int) -> str:
+    """Fit a name in `width` keeping both ends: `ThreadPool~0_2`, so siblings stay distinct."""
+    if len(name) <= width:
+        return name
+    head = (width - 1) // 2
+    return name[:head] + "~" + name[-(width - 1 - head) :]
+
+
 def actor_color(actor_id: str) -> str:
     """A stable colour per actor: tasks by number, threads from the end of the palette."""
     digits = "".join(ch for ch in actor_id if ch.isdigit())
@@ -85,5 +93,7 @@ def legend() -> list[tuple[str, str]]:
         ("-", "waiting"),
         ("~", "sleeping"),
         ("!", "blocked"),
+        (":", "in a loop"),
         ("x", "failed"),
+        ("@", "runaway"),
     ]

@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label
 
 KINDS = {
-    "contention": "lock contention (a task starts waiting for a lock or semaphore)",
+    "contention": "lock contention (a task starts to wait for a lock)",
     "done": "a task finishes",
     "exception": "an exception (a task or thread fails)",
     "deadlock": "deadlock (the run ends stuck)",
@@ -45,7 +45,7 @@ class BreakScreen(ModalScreen[Breakpoints | None]):
             yield Label("Stop auto-run (r) when...", id="question")
             for kind, label in KINDS.items():
                 yield Checkbox(label, value=kind in self.current.kinds, id=f"kind-{kind}")
-            yield Label("...or a task reaches one of these lines (e.g. 12, 30):")
+            yield Label("...or a task stops at one of these lines (awaits or blocks there), e.g. 12, 30:")
             yield Input(value=", ".join(map(str, sorted(self.current.lines))), id="lines")
             yield Label("", id="problem")
             yield Button("Done", id="done", variant="primary")

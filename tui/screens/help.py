@@ -26,7 +26,7 @@ KEYS = [
         [
             ("r", "run / pause (advance automatically)"),
             ("+ / -", "faster / slower"),
-            ("b", "break on: lock contention, task done, exception, deadlock, a line"),
+            ("b", "break on: lock contention, task done, exception, deadlock, a line a task stops at"),
         ],
     ),
     (
@@ -34,7 +34,7 @@ KEYS = [
         [
             ("Up / Down", "select a task (in the task table) or scroll"),
             ("Tab / Shift+Tab", "move between panels"),
-            ("1-7", "show a panel (compact layout): source, tasks, timeline, loop, resources, output, lesson"),
+            ("1-7", "show a panel (compact layout): source, tasks, loop/GIL, timeline, lesson, resources, output"),
             ("v", "timeline by frame / by virtual time"),
             ("click", "timeline: jump to that frame; task table: select"),
         ],

@@ -35,13 +35,13 @@ from tui.widgets.tasks import TaskDetail, TaskTable
 from tui.widgets.timeline import Timeline
 
 PANELS = [
-    ("source", "Source"),
-    ("tasks", "Tasks"),
-    ("loop", "Event loop / GIL"),
-    ("timeline", "Timeline"),
-    ("lesson", "Lesson"),
-    ("resources", "Resources"),
-    ("output", "Output"),
+    ("source", "Source", "Source"),
+    ("tasks", "Tasks", "Tasks"),
+    ("loop", "Event loop / GIL", "Loop"),
+    ("timeline", "Timeline", "Timeline"),
+    ("lesson", "Lesson", "Lesson"),
+    ("resources", "Resources", "Resources"),
+    ("output", "Output", "Output"),
 ]
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200)
 COMPACT_WIDTH = 120
@@ -62,16 +62,16 @@ class MainScreen(Screen[None]):
         Binding("plus,equals_sign", "speed(1)", "Faster", show=False),
         Binding("minus", "speed(-1)", "Slower", show=False),
         Binding("g", "goto_frame", "Go to"),
-        Binding("t", "goto_time", "Time"),
+        Binding("t", "goto_time", "Time", show=False),
         Binding("left_square_bracket", "task_step(-1)", "Task prev", show=False),
         Binding("right_square_bracket", "task_step(1)", "Task next", show=False),
-        Binding("b", "breakpoints", "Breaks"),
+        Binding("b", "breakpoints", "Breaks", show=False),
         Binding("v", "toggle_axis", "Frames/time", show=False),
         Binding("o", "open", "Open"),
-        Binding("R", "rerecord", "Re-record"),
+        Binding("R", "rerecord", "Re-record", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
-        *(Binding(str(n), f"panel('{key}')", label, show=False) for n, (key, label) in enumerate(PANELS, 1)),
+        *(Binding(str(n), f"panel('{key}')", label, show=False) for n, (key, label, _s) in enumerate(PANELS, 1)),
     ]
 
     cursor: reactive[int] = reactive(-1, init=False)
@@ -102,7 +102,7 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
         yield NarrationView(id="narration")
-        yield Tabs(*(Tab(f"{n} {label}", id=f"tab-{key}") for n, (key, label) in enumerate(PANELS, 1)), id="tabs")
+        yield Tabs(*(Tab(f"{n}:{short}", id=f"tab-{key}") for n, (key, _l, short) in enumerate(PANELS, 1)), id="tabs")
         with Container(id="panels"):
             with Vertical(id="source-panel", classes="panel -active"):
                 yield SourceView(id="source")
@@ -122,7 +122,7 @@ class MainScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        for key, label in PANELS:
+        for key, label, _short in PANELS:
             self.query_one(f"#{key}-panel").border_title = label
         self._apply_layout()
         self.set_interval(0.05, self._ingest)
@@ -389,12 +389,13 @@ class MainScreen(Screen[None]):
 
     def action_panel(self, key: str) -> None:
         self.active_panel = key
-        for name, _label in PANELS:
+        for name, _label, _short in PANELS:
             self.query_one(f"#{name}-panel").set_class(name == key, "-active")
         tabs = self.query_one(Tabs)
         if tabs.active != f"tab-{key}":
             tabs.active = f"tab-{key}"
-        self.refresh_views()
+        # A panel that was hidden has no width yet: render it once it is laid out.
+        self.call_after_refresh(self.refresh_views)
 
     async def action_quit(self) -> None:
         self.running = False

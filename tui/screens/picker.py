@@ -22,7 +22,7 @@ class ScenarioPicker(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label("Open a scenario: pick a lesson, or type a path and press Enter", id="question")
+            yield Label("Open a lesson (Enter), or type a path below", id="question")
             options = []
             for scenario in scenarios.bundled():
                 label = Text()

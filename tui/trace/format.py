@@ -19,6 +19,9 @@ Frame fields (absent when empty):
               ["yield"]              the task yielded (await asyncio.sleep(0))
               ["wake", ref, by]      the future it awaited (ref) was completed by `by`
               ["cancel", ref, by]    the future it awaited was cancelled by `by`
+                                     (both may add the line it waited in, e.g. "get", and,
+                                     when `by` is "cb", the label of that callback:
+                                     ["cancel", ref, "cb", null, "timeout"])
               ["soon", by]           call_soon() from `by`
               ["timer", due, owner]  a timer armed by `owner`, due at `due`
               ["run"]                a thread ran code outside any loop step
@@ -49,6 +52,7 @@ Frame fields (absent when empty):
     name    the task's new name, when it changed
     fired   ids of timers moved to the ready queue before this step
     ready   [[handle id, task id or callback label], ...] appended to the ready queue
+            (a third element "cancel" marks a task woken to be cancelled)
     timers  [[handle id, due time, owner, label], ...] added to the timer heap
     cancel  handle ids cancelled (removed from the heap, or marked in the ready queue)
     new     definitions: {"task", "name", "coro", "by", "at"?, "internal"?},

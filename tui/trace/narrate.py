@@ -1,4 +1,11 @@
-"""Provides narrate(): one plain-language sentence saying what a frame did and why."""
+"""Provides narrate(): one plain-language sentence saying what a frame did and why.
+
+The sentence has three parts: why the actor could run ("wakes because lock
+(Lock#1) was released by worker-1"), what it did to the resources on the way
+("takes lock (Lock#1), waking worker-3"), and where it stopped ("now sleeps
+until t=2.000s"). It is built from the frame and the worlds before and after
+it, never from the program.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +15,36 @@ from tui.trace.state import World
 
 _WAKE_VERBS = {
     "Lock": "was released",
-    "Semaphore": "was released",
-    "BoundedSemaphore": "was released",
+    "RLock": "was released",
+    "Semaphore": "had a slot free",
+    "BoundedSemaphore": "had a slot free",
     "Event": "was set",
     "Condition": "was notified",
     "Barrier": "filled up",
     "Future": "got its result",
-    "Queue": "changed",
-    "PriorityQueue": "changed",
-    "LifoQueue": "changed",
+    "Socket": "has data",
 }
+_FUTURE_VERBS = {
+    "done": "sets the result of",
+    "cancelled": "cancels",
+    "failed": "sets an error on",
+    "running": "starts the work of",
+}
+_QUEUE_VERBS = {"put": "has room again", "get": "has an item", "join": "has all its items done"}
+_CALLBACK_CAUSES = {
+    "timeout": "the asyncio.timeout() deadline",
+    "wait_for timeout": "wait_for()'s timeout",
+    "_release_waiter()": "a timeout",
+    "TaskGroup._on_task_done()": "its TaskGroup (another task in the group failed)",
+}
+
+
+def _possessive(name: str) -> str:
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _name(world: World, actor_id: str | None) -> str:
@@ -26,77 +53,172 @@ def _name(world: World, actor_id: str | None) -> str:
     return world.name(actor_id)
 
 
-def _why_words(frame: dict[str, Any], world: World) -> str:
-    """Why the actor was ready, as a clause: "because lock (Lock#1) was released by worker-1"."""
-    why = [*(frame.get("why") or []), None, None, None]
+def _cause(world: World, why: list[Any]) -> str:
+    """Who acted: an actor, or for a callback what the callback stands for."""
+    by, label = why[2], why[4]
+    if by == "cb" and label:
+        return _CALLBACK_CAUSES.get(label) or ("a timeout" if "timeout" in label else f"the callback {label}")
+    return _name(world, by)
+
+
+def _gather_children(ref: str) -> list[str]:
+    return [part.strip() for part in ref[len("gather(") : -1].split(",") if part.strip()]
+
+
+def _task_why(frame: dict[str, Any], world: World) -> str:
+    why = [*(frame.get("why") or []), None, None, None, None]
     kind = why[0] or ""
     if kind == "new":
         return f"starts (created by {_name(world, why[1])})"
     if kind == "yield":
         return "resumes after yielding to the loop"
-    if kind == "run":
-        return "ran"
     if kind == "soon":
         return f"runs (scheduled by {_name(world, why[1])})"
-    if frame.get("k") == "thread":
-        if kind == "timer":
-            return "wakes up: its sleep or timeout is over"
-        if kind == "wake":
-            what = world.name(why[1]) if why[1] in world.resources or why[1] in world.actors else why[1]
-            return f"wakes up ({what}, signalled by {_name(world, why[2])})"
-        if kind == "gil":
-            return "gets the GIL back"
-        if kind == "core":
-            return "gets a CPU core back"
-        if kind == "resume" and not why[1]:
-            return "keeps running"
-        if kind == "yield":
-            return "runs again after yielding"
     if kind == "resume":
         what = why[1] if why[1] and why[1] != "its turn" else "the blocking call"
         return f"continues its step ({what} returned)"
-    if kind in ("wake", "cancel"):
-        ref, by, role = why[1], why[2], why[3]
-        if kind == "cancel":
-            return f"resumes with CancelledError: {_name(world, by)} cancelled it while it waited on {world.name(ref)}"
-        if ref == "sleep":
-            return "wakes up from its sleep"
-        resource = world.resources.get(ref)
-        if resource is not None:
-            verb = _WAKE_VERBS.get(resource.kind, "changed")
-            if resource.kind.endswith("Queue"):
-                verb = {"put": "had room again", "get": "got an item", "join": "had all its items processed"}.get(
-                    role or "", "changed"
-                )
-            return f"wakes up because {resource.shown} {verb} (by {_name(world, by)})"
-        if ref in world.actors:
-            return f"wakes up because task {world.name(ref)} finished"
-        if ref.startswith("gather"):
-            return "wakes up because everything it gathered has finished"
-        if ref.startswith("executor:"):
-            return f"wakes up because {ref.split(':', 1)[1]}() finished in a worker thread"
-        return f"wakes up because {ref} completed"
-    if kind == "timer":
+    ref = why[1] or "?"
+    if kind == "cancel":
+        awaited = world.actors.get(ref)
+        if awaited is not None:
+            return f"wakes because task {awaited.name} ended cancelled (awaiting it raises CancelledError here)"
+        waited = {"sleep": "slept", "TaskGroup": "waited for its task group"}.get(ref, f"waited on {world.name(ref)}")
+        return f"resumes with CancelledError: {_cause(world, why)} cancelled it while it {waited}"
+    if kind != "wake":
         return "runs"
+    if ref == "sleep":
+        return "wakes from its sleep"
+    resource = world.resources.get(ref)
+    if resource is not None:
+        if resource.kind.endswith("Queue"):
+            verb = _QUEUE_VERBS.get(why[3] or "", "changed")
+        else:
+            verb = _WAKE_VERBS.get(resource.kind, "changed")
+        return f"wakes because {resource.shown} {verb} (by {_cause(world, why)})"
+    awaited = world.actors.get(ref)
+    if awaited is not None:
+        ended = {"failed": "failed", "cancelled": "ended cancelled"}.get(awaited.state, "finished")
+        return f"wakes because task {awaited.name} {ended}"
+    if ref.startswith("gather("):
+        children = [world.actors[c] for c in _gather_children(ref) if c in world.actors]
+        failed = [c for c in children if c.state == "failed"]
+        if failed and not all(c.ended for c in children):
+            return (
+                f"wakes because {failed[0].name}, one of the tasks it gathered, failed:"
+                " gather passes the error on at once (the others keep running)"
+            )
+        return "wakes because all the tasks it gathered are done"
+    if ref == "wait_for":
+        if why[2] == "cb":
+            return "wakes because wait_for()'s timeout expired: it cancels the job"
+        return "wakes because the job it awaited with wait_for() finished"
+    if ref == "cancelling":
+        return "wakes because the task it cancelled has finished cancelling"
+    if ref == "wait":
+        return "wakes because asyncio.wait() has what it waited for"
+    if ref == "TaskGroup":
+        return "wakes because the tasks of its TaskGroup are done"
+    if ref.startswith("executor:"):
+        return f"wakes because {ref.split(':', 1)[1]}() finished in a worker thread"
+    return f"wakes because {ref} is done"
+
+
+def _thread_why(frame: dict[str, Any], world: World, before: World | None) -> str:
+    why = [*(frame.get("why") or []), None, None, None]
+    kind = why[0] or ""
+    if kind == "new":
+        return f"starts (created by {_name(world, why[1])})"
+    if kind == "timer":
+        previous = before.actors.get(frame.get("a", "")) if before is not None else None
+        if previous is not None and previous.state == "sleep":
+            return "wakes from time.sleep()"
+        return "stops waiting: its timeout is over"
+    if kind == "gil":
+        return "gets the GIL back"
+    if kind == "core":
+        return "gets a CPU core back"
+    if kind == "resume":
+        return "keeps running"
+    if kind == "yield":
+        return "runs again after yielding"
+    if kind == "wake":
+        via, by = why[1], _name(world, why[2])
+        process = world.processes.get(via or "")
+        if process is not None:
+            return f"wakes because process {process.name} (pid {process.pid}) exited"
+        if via == "Thread.start":
+            return f"goes on: its new thread {by} has started"
+        if via in world.actors:
+            return f"wakes because thread {world.name(via)} finished"
+        previous = before.actors.get(frame.get("a", "")) if before is not None else None
+        if previous is not None and previous.wait and previous.wait.startswith("waits "):
+            return f"wakes up (it {previous.wait.replace('waits', 'waited', 1)})"
+        if via in world.resources:
+            return f"wakes because {world.name(via)} changed (by {by})"
+        if via in ("executor queue", "pool queue"):
+            return f"wakes: work has arrived (from {by})"
+        return f"wakes: {via} returned (thanks to {by})"
     return "runs"
 
 
-def _after_words(frame: dict[str, Any], world: World) -> str:
-    """What the actor did by the end of its step."""
+def _effects(frame: dict[str, Any], world: World, before: World | None) -> list[str]:
+    """What the step did to resources and to other tasks, as short clauses."""
+    actor = frame.get("a")
+    done: list[str] = []
+    if before is not None:
+        for rid, state in (frame.get("set") or {}).items():
+            resource = world.resources.get(rid)
+            old = before.resources.get(rid)
+            if resource is None or old is None or resource.internal:
+                continue  # a library's own primitives (a Queue's `finished` event) are not the story
+            previous = old.state
+            shown = resource.shown
+            kind = resource.kind
+            if kind in ("Lock", "RLock"):
+                if state.get("locked") and not previous.get("locked") and state.get("owner") == actor:
+                    done.append(f"takes {shown}")
+                elif previous.get("locked") and not state.get("locked") and previous.get("owner") == actor:
+                    done.append(f"releases {shown}")
+            elif kind == "Event" and state.get("set") != previous.get("set"):
+                done.append(f"{'sets' if state.get('set') else 'clears'} {shown}")
+            elif kind in ("Semaphore", "BoundedSemaphore") and state.get("value") != previous.get("value"):
+                took = actor in state.get("holders", []) and actor not in previous.get("holders", [])
+                done.append(f"{'acquires' if took else 'releases'} {shown} (value now {state.get('value')})")
+            elif kind.endswith("Queue") and state.get("size") != previous.get("size"):
+                grew = (state.get("size") or 0) > (previous.get("size") or 0)
+                done.append(f"{'puts an item into' if grew else 'takes an item from'} {shown}")
+            elif kind == "Future" and state.get("state") != previous.get("state"):
+                verb = _FUTURE_VERBS.get(state.get("state", ""), "changes")
+                done.append(f"{verb} {shown}")
+    woken, cancelled = [], []
+    for entry in frame.get("ready", ()):
+        who = entry[1]
+        if who == actor or who not in world.actors or world.actors[who].created >= frame["i"]:
+            continue
+        (cancelled if len(entry) > 2 and entry[2] == "cancel" else woken).append(world.name(who))
+    if woken:
+        done.append(f"waking {_listed(woken)}")
+    if cancelled:
+        done.append(f"cancelling {_listed(cancelled)}")
+    return done
+
+
+def _after(frame: dict[str, Any]) -> str:
+    """Where the actor stopped."""
     state = frame.get("st")
     cpu = frame.get("cpu", 0.0)
+    spent = f"{cpu * 1000:.1f} ms of CPU"
     if state == "ready" and frame.get("k") == "thread":
         stop = frame.get("stop")
-        spent = f"{cpu * 1000:.1f} ms of CPU"
         if stop == "preempted":
-            return f"was preempted after {spent}: another thread of its process wants the GIL"
+            return f"is preempted after {spent}: another thread of its process wants the GIL"
         if stop == "descheduled":
-            return f"was descheduled after {spent}: another process is waiting for a CPU core"
+            return f"is descheduled after {spent}: another process is waiting for a CPU core"
         if stop == "paused":
             return f"has run {spent}; processes run in parallel, so the others catch up now"
-        return "gave the GIL to another thread (time.sleep(0))"
+        return "hands the GIL to another thread (time.sleep(0))"
     if state == "ready":
-        return "yielded; it goes to the back of the ready queue"
+        return "yields to the loop; it goes to the back of the ready queue"
     if state == "sleep":
         return f"now sleeps until t={frame.get('until', 0):.3f}s"
     if state == "blocked" and frame.get("k") != "thread":
@@ -104,68 +226,76 @@ def _after_words(frame: dict[str, Any], world: World) -> str:
             f"is blocked inside its step: it {frame.get('wait') or 'waits'}."
             " While it blocks, the event loop cannot run anything else, but other threads can"
         )
+    ran = f"runs {spent} and " if cpu >= 0.0005 else ""
     if state in ("wait", "blocked"):
-        ran = f"ran {cpu * 1000:.1f} ms of CPU and " if cpu >= 0.0005 else ""
         return ran + "now " + (frame.get("wait") or f"waits for {frame.get('on')}")
     if state == "done":
         result = frame.get("result")
-        ran = f" after {cpu * 1000:.1f} ms of CPU" if cpu >= 0.0005 else ""
-        return "finished" + ran + (f", returning {result}" if result not in (None, "None") else "")
+        return ran + "finishes" + (f", returning {result}" if result not in (None, "None") else "")
     if state == "failed":
-        return f"failed with {frame.get('error', 'an exception')}"
+        return ran + f"fails with {frame.get('error', 'an exception')}"
     if state == "cancelled":
-        return "was cancelled"
+        return "ends cancelled"
     if state == "runaway":
-        return "never gave control back: the recording was stopped"
-    if state == "running":
-        return "is running code outside the event loop"
-    return "ran"
+        return "never gives control back: the recording is stopped"
+    if state in ("running", "loop"):
+        return "runs code outside the event loop"
+    return "runs"
 
 
-def _woken_by_this_step(frame: dict[str, Any], world: World) -> str:
-    """ ", waking worker-2 and worker-3" for tasks this step put on the ready queue."""
-    actor = frame.get("a")
-    woken = [
-        world.name(who)
-        for _hid, who in frame.get("ready", ())
-        if who != actor and who in world.actors and world.actors[who].created < frame["i"]
-    ]
-    if not woken:
-        return ""
-    listed = woken[0] if len(woken) == 1 else ", ".join(woken[:-1]) + " and " + woken[-1]
-    return f", waking {listed}"
+def _joined(parts: list[str], last: str) -> str:
+    if not parts:
+        return last
+    return ", ".join(parts) + ", and " + last
 
 
-def narrate(frame: dict[str, Any], world: World) -> str:
-    """The sentence for `frame`, given the world after it."""
+def _main_thread_frame(frame: dict[str, Any], world: World, name: str, effects: list[str]) -> str:
+    state = frame.get("st")
+    new_tasks = [d for d in frame.get("new", ()) if "task" in d]
+    if state == "loop" and new_tasks and all(d.get("internal") for d in new_tasks):
+        coro = new_tasks[0].get("coro", "").split(".")[-1]
+        return f"asyncio.run() cleans up: it runs loop.{coro}() on the loop."
+    tail = f", {_listed(effects)}" if effects else ""
+    if state in ("blocked", "sleep", "wait"):
+        return f"{name} runs the program's own code{tail} and {_after(frame)}."
+    if state in ("done", "failed"):
+        ending = "finishes" if state == "done" else f"fails with {frame.get('error')}"
+        return f"{name} runs the rest of the program{tail} and {ending}."
+    if state == "loop":
+        return f"{name} runs the program's own code{tail} and starts an event loop."
+    if not world.tasks():
+        return f"{name} runs the program's own code{tail}."
+    return f"{name} runs the program's own code outside the event loop{tail}."
+
+
+def narrate(frame: dict[str, Any], world: World, before: World | None = None) -> str:
+    """The sentence for `frame`, given the world after it (and before it, for what changed)."""
     kind = frame.get("k")
-    actor = frame.get("a")
+    effects = _effects(frame, world, before)
     if kind == "timer":
         why = frame.get("why") or ["timer", frame.get("t", 0.0), None]
         due, owner = why[1], why[2] if len(why) > 2 else None
         label = frame.get("n", "timer")
-        whose = f"{_name(world, owner)}'s" if owner and owner != "cb" else "A"
-        sentence = f"{whose} {label} timer fired at t={frame['t']:.3f}s{_woken_by_this_step(frame, world)}"
+        whose = f"{_possessive(_name(world, owner))}" if owner and owner != "cb" else "A"
+        sentence = f"{whose} {label} timer fires at t={frame['t']:.3f}s"
         late = frame["t"] - due
         if late > 1e-9:
             sentence += f", {late:.3f}s late: the loop was busy when it came due"
-        return sentence + "."
+        return sentence + (f", {_listed(effects)}" if effects else "") + "."
     if kind == "cb":
         why = frame.get("why") or []
-        by = f", scheduled by {_name(world, why[1])}" if len(why) > 1 else ""
-        return f"The loop ran the callback {frame.get('n', '?')}{by}{_woken_by_this_step(frame, world)}."
+        by = f" (scheduled by {_name(world, why[1])})" if len(why) > 1 else ""
+        did = f", {_listed(effects)}" if effects else ""
+        return f"The loop runs the callback {frame.get('n', '?')}{by}{did}."
+    actor = frame.get("a")
     name = _name(world, actor)
     known = world.actors.get(actor or "")
     if known is not None and known.internal:
         name = f"{name} (asyncio's own {known.coro})"
     if frame.get("why") == ["run"]:
-        if frame.get("st") in ("done", "failed"):
-            ending = "finished" if frame.get("st") == "done" else f"failed with {frame.get('error')}"
-            return f"{name} ran the rest of the program and {ending}."
-        if frame.get("st") == "loop":
-            return f"{name} ran the program's own code and now starts an event loop{_woken_by_this_step(frame, world)}."
-        return f"{name} ran the program's own code (outside any event loop step){_woken_by_this_step(frame, world)}."
-    sentence = f"{name} {_why_words(frame, world)} and {_after_words(frame, world)}{_woken_by_this_step(frame, world)}"
+        return _main_thread_frame(frame, world, name, effects)
+    why = _thread_why(frame, world, before) if kind == "thread" else _task_why(frame, world)
+    sentence = f"{name} {why}, {_joined(effects, _after(frame))}" if effects else f"{name} {why} and {_after(frame)}"
     blocked = frame.get("d", 0.0)
     if blocked >= 0.001 and kind == "task" and frame.get("st") != "blocked":
         sentence += (

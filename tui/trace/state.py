@@ -287,7 +287,7 @@ class World:
         else:
             self.running = frame.get("n", actor_id)
 
-        for hid, who in frame.get("ready", ()):
+        for hid, who, *_cancel in frame.get("ready", ()):
             self.ready.append([hid, who, False])
             if who != actor_id:
                 woken = self._actor(who)

@@ -12,6 +12,8 @@ from tui.widgets.lineview import LineView
 def next_step(view: FrameView) -> str:
     """What the loop does after this frame, in words."""
     world = view.world
+    if view.count == 0:
+        return "nothing was recorded"
     if not world.tasks():
         return "no asyncio event loop in this program (see processes and GILs below)"
     live = [entry for entry in world.ready if not entry[2]]

@@ -21,7 +21,8 @@ def narration_text(view: FrameView) -> Text:
             text.append("Recording... the first frames appear as soon as they are made.", style="dim")
         return text
     text.append(f"#{view.index + 1} ", style="bold")
-    text.append(narrate(view.frame, view.world))
+    before = view.trace.state_at(view.index - 1) if view.index > 0 else None
+    text.append(narrate(view.frame, view.world, before))
     if view.at_end and view.outcome not in (None, "completed"):
         text.append(f"  Run ended: {view.outcome} (see the Lesson / outcome panel).", style="bold red")
     return text

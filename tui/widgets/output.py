@@ -47,4 +47,5 @@ class OutputView(LineView):
         current = count > 0 and self._line_frames[count - 1] == view.index
         self.set_rows(count, row, 120, key=(self._trace_id, count, current))
         if count:
-            self.scroll_to_row(count - 1)
+            # After the new height is laid out, or the scroll is clamped to the old one.
+            self.call_after_refresh(self.scroll_to_row, count - 1)

@@ -28,7 +28,7 @@ def status_text(view: FrameView, *, running: bool = False, speed: float = 0) -> 
     if view.streaming and outcome is None:
         text.append(" (streaming)", style="yellow")
     if running:
-        text.append(f" | running {speed:g} frames/s", style="bold green")
+        text.append(f" | running {speed:g} frame{'s' if speed != 1 else ''}/s", style="bold green")
     return text
 
 

@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.events import Click
 from textual.message import Message
 
-from tui.render.styles import STATE_GLYPHS, STATE_STYLES, actor_color
+from tui.render.styles import STATE_GLYPHS, STATE_STYLES, actor_color, shorten
 from tui.trace.state import Actor
 from tui.viewmodel import FrameView
 from tui.widgets.lineview import LineView
@@ -29,10 +29,15 @@ STATE_WORDS = {
 }
 
 
-def state_cell(actor: Actor, running: bool) -> Text:
-    """`# running`, `- waiting`...: a glyph and a word, so colour is never needed."""
-    state = "running" if running and not actor.ended else actor.state
-    return Text(f"{STATE_GLYPHS.get(state, '?')} {STATE_WORDS.get(state, state):<9}", style=STATE_STYLES.get(state))
+TABLE_GLYPHS = {**STATE_GLYPHS, "done": "+", "cancelled": "/"}
+"""In the table an ended actor keeps a glyph; the timeline leaves its lane blank instead."""
+
+
+def state_cell(actor: Actor) -> Text:
+    """`- waiting`, `~ sleeping`...: a glyph and a word, so colour is never needed."""
+    state = actor.state
+    word = STATE_WORDS.get(state, state)
+    return Text(f"{TABLE_GLYPHS.get(state, '?')} {word:<10}", style=STATE_STYLES.get(state))
 
 
 def detail_of(actor: Actor) -> str:
@@ -83,7 +88,7 @@ class TaskTable(LineView):
         trace = view.trace
         scenario = trace.header.get("file")
         width = self.scrollable_content_region.width or 80
-        detail_width = max(10, width - 48)
+        detail_width = max(10, width - 49)
 
         def place(actor_at: list[int]) -> str:
             """`line 40` in the scenario itself, `file:line` elsewhere."""
@@ -98,10 +103,10 @@ class TaskTable(LineView):
             is_running = actor.id == running
             text = Text()
             text.append(">" if is_running else " ", style="bold")
-            name = actor.name if len(actor.name) <= 16 else actor.name[:15] + "~"
+            name = shorten(actor.name, 16)
             style = actor_color(actor.id) + (" dim" if actor.internal or actor.ended else "")
             text.append(f"{name:<16} ", style=style)
-            text.append_text(state_cell(actor, is_running))
+            text.append_text(state_cell(actor))
             detail = detail_of(actor)
             if len(detail) > detail_width:
                 detail = detail[: detail_width - 3] + "..."
@@ -186,7 +191,9 @@ class TaskDetail(LineView):
             if not actor.at:
                 lines.append(Text("  (not suspended in the program's own code)", style="dim"))
             history = [i for i in trace.frames_of(actor.id) if i <= view.index]
-            lines.append(Text(f"History ({len(history)} frames so far):", style="bold"))
+            lines.append(
+                Text(f"History ({len(history)} frame{'s' if len(history) != 1 else ''} so far):", style="bold")
+            )
             for index in history[-200:]:
                 frame = trace.frame(index)
                 where = trace.where(frame.get("at", []))

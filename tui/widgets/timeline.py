@@ -15,7 +15,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.render.styles import ACTOR_COLORS, CODE_GLYPHS, CODE_STYLES, STATE_STYLES, actor_color, legend
+from tui.render.styles import ACTOR_COLORS, CODE_GLYPHS, CODE_STYLES, STATE_STYLES, actor_color, legend, shorten
 from tui.trace.model import STATE_CODES
 from tui.viewmodel import FrameView
 
@@ -129,7 +129,8 @@ class Timeline(ScrollView, can_focus=True, inherit_bindings=False):
         actor_id, name = self._actors[row]
         codes = self._row_codes(view, actor_id)
         color = actor_color(actor_id)
-        segments = [Segment(f"{name[: LABEL_WIDTH - 1]:<{LABEL_WIDTH}}", _style_for(RUNNING, color, False, label=True))]
+        label = shorten(name, LABEL_WIDTH - 1)
+        segments = [Segment(f"{label:<{LABEL_WIDTH}}", _style_for(RUNNING, color, False, label=True))]
         # Runs of equal cells become one segment: a row is a handful of segments, not 100.
         run_start = 0
         for column in range(1, len(codes) + 1):
@@ -205,8 +206,8 @@ class Timeline(ScrollView, can_focus=True, inherit_bindings=False):
         return Strip(segments).crop_extend(0, width, self.rich_style)
 
     def _legend(self, width: int) -> Strip:
-        segments = [Segment(" " * LABEL_WIDTH)]
-        names = {"running": "running", "ready": "ready", "waiting": "wait", "sleeping": "sleep", "blocked": "blocked"}
+        segments = [Segment(" " * LABEL_WIDTH, DIM)]
+        names = {"waiting": "wait", "sleeping": "sleep", "in a loop": "loop"}
         for glyph, state in legend():
             style = STATE_STYLES.get(names.get(state, state), Style())
             segments.append(Segment(glyph, style))
