@@ -7,8 +7,9 @@ the event loop until it is done; inside, `await brew(...)` runs that
 coroutine to its end before the next line.
 
 Step through and notice three things. Task-1 is the only task: awaiting a
-coroutine runs it inside the awaiting task and starts nothing new. Tea (1 s) and coffee (2 s) are awaited one after the
-other, so their waits add up and the clock ends at t=3 s. And the cocoa
+coroutine runs it inside the awaiting task and starts nothing new. Tea
+(1 s) and coffee (2 s) are awaited one after the other, so their waits add
+up and the clock ends at t=3 s. And the cocoa
 coroutine is made but never awaited: "start cocoa" is never printed, and
 Python complains on stderr that it "was never awaited" when it is thrown
 away.

@@ -9,8 +9,10 @@ changes the state under the same lock and calls `notify(n)` or
 Watch three diners wait on the condition for food. At t=1 s the kitchen
 puts out one plate and calls `notify(1)`: only the first diner in line
 wakes. At t=2 s it puts out two plates and calls `notify_all()`: both
-remaining diners wake. A woken diner must get the lock back before its
-`wait()` returns, so they leave the waiting room one at a time.
+remaining diners wake. But a woken diner must get the lock back before its
+`wait()` returns, and the kitchen keeps it for another half second: bob
+and cy queue for the lock, and leave the waiting room one at a time once
+the kitchen lets go at t=2.5 s.
 """
 
 import asyncio
@@ -29,7 +31,7 @@ async def diner(name, cond, plates):
         while not plates:
             await cond.wait()
         plate = plates.pop(0)
-    print(f"{name} eats {plate} at t={elapsed():.0f}s")
+    print(f"{name} eats {plate} at t={elapsed():.1f}s")
     return plate
 
 
@@ -41,7 +43,8 @@ async def kitchen(cond, plates):
     await asyncio.sleep(1)
     async with cond:
         plates.extend(["pasta", "pie"])
-        cond.notify_all()  # wake everyone still waiting
+        cond.notify_all()  # wake everyone still waiting...
+        await asyncio.sleep(0.5)  # ...but keep the lock: they must queue for it
 
 
 async def main():

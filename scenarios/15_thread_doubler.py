@@ -6,8 +6,10 @@ see and change the same global counter, and `threading.current_thread()`
 tells them apart by name.
 
 Only one thread runs Python code at a time (the GIL). Here each thread's
-work is tiny, so each one finishes before the next even starts; watch the
-MainThread block in start() until the new thread is up, then in join().
+work is tiny, so each one finishes before the next even starts: watch the
+MainThread block in start() until the new thread is up, and find that by
+the time it calls join() every thread is already done, so join() returns
+at once.
 """
 
 import os

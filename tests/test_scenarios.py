@@ -348,9 +348,15 @@ def test_07_notify_one_wakes_one_notify_all_wakes_the_rest(traces: dict[str, Tra
     woken = [(f["t"], f["a"]) for f in trace.frames() if f.get("why", [])[:3] == ["wake", cond, kitchen]]
     assert woken == [(1, diners[0]), (2, diners[1]), (2, diners[2])]  # notify(1), then notify_all()
     assert [a.id for a in trace.state_at(first_notify + 1).waiters(cond, "notify")] == diners[1:]
-    eaten = [(m[1], m[2], float(m[3])) for m in lines_matching(trace, r"(\w+) eats (\w+) at t=(\d+)s")]
-    assert eaten == [("ann", "soup", 1), ("bob", "pasta", 2), ("cy", "pie", 2)]
-    assert trace.summary["virtual_time"] == pytest.approx(2, abs=1e-3)  # plus a few microseconds of CPU
+    # Woken by notify_all(), bob and cy queue for the lock the kitchen still holds.
+    lock = resource_id(trace, "Lock", "cond.lock")
+    queued = [(f["a"], f["on"], f["t"]) for f in trace.frames() if f.get("st") == "wait" and f.get("on") == lock]
+    assert queued == [(diners[1], lock, 2), (diners[2], lock, 2)]
+    released = [(f["a"], f["why"][2]) for f in trace.frames() if f.get("why", [])[:2] == ["wake", lock]]
+    assert released == [(diners[1], kitchen), (diners[2], diners[1])]  # one at a time
+    eaten = [(m[1], m[2], float(m[3])) for m in lines_matching(trace, r"(\w+) eats (\w+) at t=([\d.]+)s")]
+    assert eaten == [("ann", "soup", 1), ("bob", "pasta", 2.5), ("cy", "pie", 2.5)]
+    assert trace.summary["virtual_time"] == pytest.approx(2.5, abs=1e-3)  # plus a few microseconds of CPU
 
 
 def test_08_bounded_queue_applies_back_pressure(traces: dict[str, Trace]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import selectors
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from tui.engine.settings import Settings
+from tui.trace.format import FORMAT_NAME, FORMAT_VERSION
 
 STALL_GRACE = 5.0
 """Seconds past the step timeout before a silent recording process is killed."""
@@ -110,7 +112,7 @@ class Recording:
             self.frames_seen -= 1
             self.summary = json.loads(last_line)["summary"]
         elif not self._cancelled:
-            yield self._crashed_summary(diagnostics).encode() + b"\n"
+            yield self._crashed_summary(diagnostics, last_line).encode() + b"\n"
 
     def _reap(self) -> None:
         process = self.process
@@ -141,14 +143,39 @@ class Recording:
         self.summary = json.loads(line)["summary"]
         return line
 
-    def _crashed_summary(self, diagnostics: Any) -> str:
+    def _crashed_summary(self, diagnostics: Any, last_line: bytes) -> str:
         process = self.process
         code = process.wait() if process is not None else None
         diagnostics.seek(0)
-        tail = diagnostics.read()[-2000:].decode("utf-8", "replace").strip()
-        last = tail.splitlines()[-1] if tail else ""
-        how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit status {code}"
-        text = f"the recording process died ({how})" + (f": {last}" if last else "")
-        line = summary_line("crashed", frames=self.frames_seen, error=text, report={"text": text, "log": tail})
+        log = diagnostics.read()[-4000:].decode("utf-8", "replace").strip()
+        text = crash_message(code, log, os.path.abspath(self.path))
+        fields: dict[str, Any] = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "scenario": self.path}
+        fields["seed"] = self.options.seed
+        try:
+            fields["virtual_time"] = float(json.loads(last_line)["t"])
+        except (ValueError, KeyError, TypeError):
+            pass
+        line = summary_line(
+            "crashed", frames=self.frames_seen, error=text, **fields, report={"text": text, "log": log[-2000:]}
+        )
         self.summary = json.loads(line)["summary"]
         return line
+
+
+_FATAL = re.compile(r"^Fatal Python error: (.+)$", re.MULTILINE)
+_STACK_LINE = re.compile(r'^\s*File "(.+)", line (\d+) in ', re.MULTILINE)
+
+
+def crash_message(code: int | None, log: str, program: str) -> str:
+    """One line on how the recording process died, from its exit status and faulthandler's last words."""
+    how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit status {code}"
+    fatal = _FATAL.search(log)
+    if fatal is None:
+        last = log.splitlines()[-1].strip() if log else ""
+        return f"the recording process died ({how})" + (f": {last}" if last else "")
+    where = next(
+        (f"{os.path.basename(path)}:{line}" for path, line in _STACK_LINE.findall(log) if path == program), None
+    )
+    at = f" at {where}" if where else ""
+    lost = "the step that crashed is missing from the trace"
+    return f"the program crashed the interpreter{at}: {fatal.group(1)} ({how}); {lost}"

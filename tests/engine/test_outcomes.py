@@ -190,6 +190,31 @@ def test_os_exit_keeps_the_frames_and_says_where_it_was_called(record_source) ->
     assert trace.output[0][2] == "bye\n"
 
 
+def test_a_segfault_keeps_the_frames_before_it_and_names_the_line(record_source) -> None:
+    trace = record_source(
+        """
+        import asyncio
+        import ctypes
+
+        async def main():
+            for i in range(3):
+                print(i)
+                await asyncio.sleep(1)
+            ctypes.string_at(0)
+
+        asyncio.run(main())
+        """,
+        name="crashes.py",
+    )
+    assert trace.summary["outcome"] == "crashed"
+    error = trace.summary["error"]
+    assert error.startswith("the program crashed the interpreter at crashes.py:9: Segmentation fault")
+    assert "\n" not in error
+    assert [text for _, _, text in trace.output] == ["0\n", "1\n", "2\n"]
+    assert trace.summary["virtual_time"] == 3.0
+    assert trace.summary["frames"] == len(trace)
+
+
 def test_megabytes_of_output_are_bounded_and_the_run_still_completes(record_source) -> None:
     trace = record_source(
         """

@@ -636,6 +636,31 @@ def test_bandwidth_limits_one_connection_however_it_is_written(record_source) ->
 # -- determinism and the kernel ----------------------------------------------------------------------
 
 
+def test_connections_made_at_the_same_instant_complete_in_the_order_they_were_made(record_source) -> None:
+    # Five handshakes are due at exactly t=2 x latency. asyncio's timer heap alone
+    # would pop equal times in no particular order; the network keeps send order.
+    trace = record_source(
+        """
+        import asyncio
+
+        async def client(name):
+            reader, writer = await asyncio.open_connection("127.0.0.1", 8888)
+            print(name)
+            writer.close()
+
+        async def main():
+            server = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", 8888)
+            async with server:
+                await asyncio.gather(*(client(n) for n in "abcde"))
+
+        asyncio.run(main())
+        """
+    )
+    assert completed(trace)["stdout"].split() == list("abcde")
+    handshakes = [f for f in trace.frames() if f.get("n") == "Socket.handshake_done()"]
+    assert len(handshakes) == 5 and {f["t"] for f in handshakes} == {RTT}
+
+
 def test_recording_a_networked_program_twice_gives_identical_traces(record_source) -> None:
     first = record_source(ECHO)
     again = record_source(ECHO)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -199,6 +200,8 @@ async def test_v_switches_the_timeline_between_frames_and_time(make_app) -> None
         await pilot.press("v")
         assert timeline.by_time
         assert timeline.columns != columns_by_frame
+        axis = timeline.render_line(0).text
+        assert axis.startswith("time ->") and re.search(r"\|[1-9.][\d.]*m?s ", axis), axis
         await pilot.press("v")
         assert not timeline.by_time
 

@@ -50,9 +50,21 @@ class _RecordedHandle(events.Handle):
 
 
 class _RecordedTimerHandle(events.TimerHandle):
-    """A TimerHandle that carries what the recorder needs to name its firing."""
+    """A TimerHandle that carries what the recorder needs to name its firing.
 
-    __slots__ = ("_actor", "_hid", "_task", "_why")
+    `_order` breaks ties between timers due at the same instant: 0 for the
+    program's own timers, which then compare exactly as in CPython (by time
+    alone), and a rising number for simulated network deliveries, so packets
+    due together arrive in the order they were sent, as on a real wire.
+    """
+
+    __slots__ = ("_actor", "_hid", "_order", "_task", "_why")
+
+    def __lt__(self, other: object) -> bool:
+        if isinstance(other, _RecordedTimerHandle):
+            when, other_when = self._when, other._when
+            return when < other_when or (when == other_when and self._order < other._order)
+        return super().__lt__(other)
 
     def cancel(self) -> None:
         if not self._cancelled:
@@ -174,6 +186,12 @@ class SimEventLoop(base_events.BaseEventLoop):
         return handle
 
     def call_at(self, when: float, callback: Callable[..., Any], *args: Any, context: Any = None) -> events.TimerHandle:
+        return self.call_at_in_order(when, 0, callback, *args, context=context)
+
+    def call_at_in_order(
+        self, when: float, order: int, callback: Callable[..., Any], *args: Any, context: Any = None
+    ) -> events.TimerHandle:
+        """call_at(), with `order` deciding between timers due at the same time (see _RecordedTimerHandle)."""
         rec = self._rec
         if rec is None:
             return super().call_at(when, callback, *args, context=context)
@@ -184,6 +202,7 @@ class SimEventLoop(base_events.BaseEventLoop):
             self._check_thread()
             self._check_callback(callback, "call_at")
         timer = _RecordedTimerHandle(when, callback, args, self, context)
+        timer._order = order
         if timer._source_traceback:
             del timer._source_traceback[-1]
         heapq.heappush(self._scheduled, timer)

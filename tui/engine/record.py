@@ -13,6 +13,7 @@ import _thread
 import argparse
 import ast
 import asyncio
+import faulthandler
 import io
 import json
 import os
@@ -56,18 +57,26 @@ def uses_threads_or_processes(source: str) -> bool:
 class FrameWriter:
     """Buffers JSON lines and writes them to the pipe in large, timely chunks."""
 
+    WRITE_THROUGH_LINES = 4096
+    """The first lines go out one by one: a short program that crashes the
+    interpreter (a segfault in C code) still leaves every frame behind."""
+
     def __init__(self, fd: int) -> None:
         self.fd = fd
         self._chunks: list[str] = []
         self._lock = _thread.allocate_lock()
         self._last_flush = vtime.real_monotonic()
+        self._write_through = self.WRITE_THROUGH_LINES
 
     def write(self, line: str) -> None:
         chunks = self._chunks
         chunks.append(line)
-        # Check the size and the wall clock only every 256 lines: cheap, and
-        # still a flush at least every ~50 ms while frames keep coming.
-        if not len(chunks) & 255 and (len(chunks) > 600 or vtime.real_monotonic() - self._last_flush > 0.05):
+        if self._write_through:
+            self._write_through -= 1
+            self.flush()
+        # Check the size and the wall clock only every 64 lines: cheap, and
+        # still a flush at least every ~20 ms while frames keep coming.
+        elif not len(chunks) & 63 and (len(chunks) > 600 or vtime.real_monotonic() - self._last_flush > 0.02):
             self.flush()
 
     def flush(self) -> None:
@@ -276,6 +285,9 @@ class Session:
 
     def run(self) -> NoReturn:
         code = self.load()
+        # Last words if C code crashes the interpreter: the viewer reads them
+        # from our stderr to say where the program was.
+        faulthandler.enable(file=sys.__stderr__, all_threads=False)
         opts = self.options
         self.kernel = kernel = Kernel(
             self.clock,

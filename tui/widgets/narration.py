@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.console import Console
 from rich.text import Text
 from textual.widgets import Static
 
@@ -28,8 +29,36 @@ def narration_text(view: FrameView) -> Text:
     return text
 
 
+def fit_lines(text: Text, width: int, lines: int, console: Console) -> Text:
+    """`text` wrapped to `width`, cut to `lines` lines with an ellipsis if it is longer."""
+    if width <= 1:
+        return text
+    wrapped = text.wrap(console, width)
+    if len(wrapped) <= lines:
+        return text
+    kept = list(wrapped)[:lines]
+    last = kept[-1]
+    last.rstrip()
+    last.truncate(width - 1)
+    last.append("…")
+    return Text("\n").join(kept)
+
+
 class NarrationView(Static):
-    """One plain-language sentence per frame."""
+    """One plain-language sentence per frame, cut with "…" if it outgrows the panel."""
+
+    _text: Text | None = None
 
     def show(self, view: FrameView) -> None:
-        self.update(narration_text(view), layout=False)
+        self._text = narration_text(view)
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        if self._text is None:
+            return
+        region = self.content_region
+        lines = max(1, region.height) if region.height else 2
+        self.update(fit_lines(self._text, region.width, lines, self.app.console), layout=False)

@@ -16,6 +16,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.render.styles import ACTOR_COLORS, CODE_GLYPHS, CODE_STYLES, STATE_STYLES, actor_color, legend, shorten
+from tui.render.ticks import time_ticks
 from tui.trace.model import STATE_CODES
 from tui.viewmodel import FrameView
 
@@ -189,10 +190,8 @@ class Timeline(ScrollView, can_focus=True, inherit_bindings=False):
         label = "time ->" if self.by_time else "frame ->"
         cells = [" "] * len(self.columns)
         if self.by_time:
-            end = self._time_span
-            for column in range(0, len(self.columns), 10):
-                tick = f"|{end * column / len(self.columns):.2g}"
-                cells[column : column + len(tick)] = list(tick)[: len(cells) - column]
+            for column, text in time_ticks(self._time_span, len(self.columns)):
+                cells[column : column + len(text) + 1] = ["|", *text]
         else:
             for column, index in enumerate(self.columns):
                 if (index + 1) % 10 == 0:

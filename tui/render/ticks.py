@@ -1,0 +1,47 @@
+"""Provides time_ticks: round-number labels for a time axis a few characters wide."""
+
+from __future__ import annotations
+
+import math
+
+_STEPS = (1, 2, 5)
+
+
+def _tick_step(end: float, columns: int, min_gap: int) -> float:
+    """The smallest 1, 2 or 5 times a power of ten that leaves `min_gap` columns between ticks."""
+    wanted = end * min_gap / columns
+    power = 10.0 ** math.floor(math.log10(wanted))
+    for factor in (*_STEPS, 10):
+        if factor * power >= wanted:
+            return factor * power
+    return 10 * power  # unreachable: factor 10 always qualifies
+
+
+def _label(value: float, step: float) -> str:
+    """`value` in the unit that suits the step: 0.5s, 50ms, 20µs."""
+    scale, unit = (1.0, "s") if step >= 0.1 else (1e3, "ms") if step >= 1e-4 else (1e6, "µs")
+    decimals = max(0, -math.floor(math.log10(step * scale) + 1e-9))
+    return f"{value * scale:.{decimals}f}{unit}"
+
+
+def time_ticks(end: float, columns: int, min_gap: int = 9) -> list[tuple[int, str]]:
+    """(column, label) for round times from 0 to `end` seconds spread over `columns` cells.
+
+    Column c covers the times just after c/columns of `end`, so a tick at time
+    t goes in column floor(t / end * columns). Labels are at least `min_gap`
+    columns apart, so they never run into each other, and a label that would
+    not fit before the right edge is left out.
+    """
+    if end <= 0 or columns <= 0:
+        return [(0, "0s")] if columns > 0 else []
+    step = _tick_step(end, columns, min_gap)
+    ticks = []
+    count = 0
+    while count * step <= end * (1 + 1e-9):
+        value = count * step
+        column = int(value / end * columns + 1e-9)
+        label = _label(value, step)
+        if column + len(label) < columns:
+            ticks.append((column, label))
+        count += 1
+    return ticks
