@@ -206,6 +206,20 @@ async def test_v_switches_the_timeline_between_frames_and_time(make_app) -> None
         assert not timeline.by_time
 
 
+async def test_the_timeline_cursor_never_leaves_half_a_tick_label(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_recorded(pilot, app)
+        timeline = app.main.query_one(Timeline)
+        for _ in range(9):
+            await pilot.press("right")
+        assert app.main.cursor == 9  # frame 10: where the "|10" tick starts
+        axis = timeline.render_line(0).text
+        column = axis.index("v")
+        assert axis[column : column + 3] == "v  ", axis
+        assert "|20" in axis
+
+
 async def test_o_opens_another_bundled_scenario(make_app) -> None:
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:

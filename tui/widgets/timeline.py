@@ -190,13 +190,13 @@ class Timeline(ScrollView, can_focus=True, inherit_bindings=False):
         label = "time ->" if self.by_time else "frame ->"
         cells = [" "] * len(self.columns)
         if self.by_time:
-            for column, text in time_ticks(self._time_span, len(self.columns)):
-                cells[column : column + len(text) + 1] = ["|", *text]
+            ticks = [(column, "|" + text) for column, text in time_ticks(self._time_span, len(self.columns))]
         else:
-            for column, index in enumerate(self.columns):
-                if (index + 1) % 10 == 0:
-                    tick = f"|{index + 1}"
-                    cells[column : column + len(tick)] = list(tick)[: len(cells) - column]
+            ticks = [(column, f"|{index + 1}") for column, index in enumerate(self.columns) if (index + 1) % 10 == 0]
+        for column, tick in ticks:
+            if cursor is not None and column <= cursor < column + len(tick):
+                continue  # the cursor's "v" would leave half a number behind
+            cells[column : column + len(tick)] = list(tick)[: len(cells) - column]
         segments = [Segment(f"{label:<{LABEL_WIDTH}}", Style(dim=True))]
         for column, cell in enumerate(cells):
             segments.append(
