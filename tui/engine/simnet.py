@@ -58,10 +58,10 @@ FIRST_EPHEMERAL_PORT = 50000
 FIRST_FD = 1000
 """Fake file descriptor numbers start high, well clear of the process's real ones."""
 EPSILON = 1e-9
+"""A delivery due within this much of now counts as arrived (the loop's clock resolution)."""
 
 _delivery_order = itertools.count(1)
 """Send order of every delivery, so that packets due at the same instant arrive in it."""
-"""A delivery due within this much of now counts as arrived (the loop's clock resolution)."""
 
 ECONNREFUSED, ECONNRESET, EADDRINUSE = 111, 104, 98
 

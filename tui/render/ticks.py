@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import math
 
-_STEPS = (1, 2, 5)
-
 
 def _tick_step(end: float, columns: int, min_gap: int) -> float:
     """The smallest 1, 2 or 5 times a power of ten that leaves `min_gap` columns between ticks."""
     wanted = end * min_gap / columns
     power = 10.0 ** math.floor(math.log10(wanted))
-    for factor in (*_STEPS, 10):
+    for factor in (1, 2, 5):
         if factor * power >= wanted:
             return factor * power
-    return 10 * power  # unreachable: factor 10 always qualifies
+    return 10 * power
 
 
 def _label(value: float, step: float) -> str:

@@ -60,5 +60,4 @@ class NarrationView(Static):
         if self._text is None:
             return
         region = self.content_region
-        lines = max(1, region.height) if region.height else 2
-        self.update(fit_lines(self._text, region.width, lines, self.app.console), layout=False)
+        self.update(fit_lines(self._text, region.width, region.height or 2, self.app.console), layout=False)
