@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -38,6 +41,32 @@ def record_source(tmp_path: Path):
     return _record
 
 
+def run_with_python(path: str | Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run a program as `python FILE` under this very CPython: the oracle a recording is compared with."""
+    return subprocess.run(
+        [sys.executable, str(path), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=Path(path).parent,
+        env=dict(os.environ, PYTHONHASHSEED="0"),
+    )
+
+
+@pytest.fixture
+def python_output(tmp_path: Path):
+    """python_output(code) runs `code` with plain `python` (this CPython) and returns its stdout lines."""
+
+    def _run(source: str, name: str = "plain.py") -> list[str]:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(source), encoding="utf-8")
+        done = run_with_python(path)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout.splitlines()
+
+    return _run
+
+
 def run_recorded(main, *, max_frames: int = 100_000):
     """Run `main()` on a SimEventLoop in this process with an in-memory recorder.
 
@@ -60,3 +89,51 @@ def run_recorded(main, *, max_frames: int = 100_000):
     finally:
         loop.close()
     return result, [json.loads(line) for line in lines]
+
+
+def instructions_run(function, *args) -> int:
+    """How many bytecode instructions `function(*args)` runs in its own frame, on this CPython.
+
+    The oracle for the CPU cost model (each instruction of the program's code
+    costs the same), counted the plainest way each version offers: one event
+    per instruction. Instruction counts differ between versions (3.13 fuses
+    some instructions), so tests ask this rather than hard-coding them.
+    """
+    import sys
+
+    code = function.__code__
+    count = 0
+    monitoring = getattr(sys, "monitoring", None)
+    if monitoring is None:  # 3.11: sys.settrace opcode events
+
+        def trace(frame, event, arg):
+            nonlocal count
+            if frame.f_code is not code:
+                return None
+            frame.f_trace_opcodes = True
+            frame.f_trace_lines = False
+            if event == "opcode":
+                count += 1
+            return trace
+
+        sys.settrace(trace)
+        try:
+            function(*args)
+        finally:
+            sys.settrace(None)
+        return count
+    tool = next(t for t in range(6) if monitoring.get_tool(t) is None)
+    monitoring.use_tool_id(tool, "tests")
+
+    def instruction(code_object, offset):
+        nonlocal count
+        count += 1
+
+    monitoring.register_callback(tool, monitoring.events.INSTRUCTION, instruction)
+    monitoring.set_local_events(tool, code, monitoring.events.INSTRUCTION)
+    try:
+        function(*args)
+    finally:
+        monitoring.set_local_events(tool, code, 0)
+        monitoring.free_tool_id(tool)
+    return count

@@ -11,7 +11,7 @@ from itertools import pairwise
 from typing import Any
 
 import pytest
-from conftest import record
+from conftest import instructions_run, record
 
 from tui.trace.model import Trace
 
@@ -847,5 +847,12 @@ def test_perf_counter_counts_the_cpu_spent_so_far(record_source) -> None:
         """
     )
     small, large = (float(x) for x in printed(trace)[0].split())
-    assert small == pytest.approx(15_000 * 9 * 5e-8, rel=0.1)
+
+    def crunch(n):
+        total = 0
+        for i in range(n):
+            total += i % 7
+        return total
+
+    assert small == pytest.approx(instructions_run(crunch, 15_000) * 5e-8, rel=0.01)
     assert large == pytest.approx(2 * small, rel=0.05)

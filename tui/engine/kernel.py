@@ -38,7 +38,9 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from tui.engine import cpython
 from tui.engine.clock import VirtualClock
+from tui.engine.cpu import BytecodeCounter
 from tui.engine.sites import is_user_file
 
 # The real primitives, captured before the recording process patches threading.
@@ -111,6 +113,7 @@ class SimThread:
     __slots__ = (
         "actor",
         "blocked_on",
+        "counter_state",
         "cpu",
         "failed",
         "ident",
@@ -155,6 +158,8 @@ class SimThread:
         """The frame a preempted thread stopped in (for showing the instruction it stopped before)."""
         self.failed: str | None = None
         self.traced = False
+        self.counter_state: Any = None
+        """The bytecode counter's own record of this thread while another runs."""
 
     def __repr__(self) -> str:
         return f"<SimThread {self.tid} {self.name} {self.state}>"
@@ -232,8 +237,9 @@ class Kernel:
         self.recorder: Any = None
         self.switches = 0
         self.tracing = False
+        self.counter: BytecodeCounter | None = None
+        """Counts the program's bytecode once a thread or process starts (see start_counting)."""
         self._take_ticks: Callable[[], int] = lambda: 0
-        self._tracer: Any = None
         main_lane = self.new_lane("MainProcess", MAIN_PID, None)
         main = self._new_thread("MainThread", main_lane)
         main.ident = real_get_ident()
@@ -309,43 +315,21 @@ class Kernel:
         # every switch interval.
         quantum = min(self.switch_interval, 0.001)
         limit = max(1, round(quantum / self.tick_cost))
-        kernel = self
-        ticks = 0
-
-        def count(frame: Any, event: str, arg: Any) -> Any:
-            nonlocal ticks
-            ticks += 1
-            if ticks >= limit:
-                spent = ticks
-                ticks = 0
-                kernel._interval_elapsed(spent, frame)
-            return count
-
         user_files: dict[str, bool] = {}
 
-        def enter(frame: Any, event: str, arg: Any) -> Any:
-            # Only the program's own code is counted (and can be interrupted):
-            # the standard library's Python code runs free, like C code does,
-            # and the engine's bookkeeping stays atomic.
-            filename = frame.f_code.co_filename
+        def is_counted(code: Any) -> bool:
+            # Only the program's own code is counted (and can be interrupted): the
+            # standard library's Python code runs free, like C code does, and the
+            # engine's bookkeeping stays atomic.
+            filename = code.co_filename
             mine = user_files.get(filename)
             if mine is None:
                 mine = user_files[filename] = is_user_file(filename)
-            if not mine:
-                return None
-            frame.f_trace_lines = False
-            frame.f_trace_opcodes = True
-            return count
+            return mine
 
-        self._is_counted = lambda filename: user_files.get(filename) or is_user_file(filename)
-
-        def take() -> int:
-            nonlocal ticks
-            spent, ticks = ticks, 0
-            return spent
-
-        self._take_ticks = take
-        self._tracer = (enter, count)
+        self.counter = cpython.running.bytecode_counter(is_counted)
+        self.counter.start(limit, self._interval_elapsed)
+        self._take_ticks = self.counter.take
         self.trace_current_thread()
 
     def trace_current_thread(self) -> None:
@@ -354,15 +338,7 @@ class Kernel:
         if not self.tracing or me.traced:
             return
         me.traced = True
-        enter, count = self._tracer
-        sys.settrace(enter)
-        frame = sys._getframe(1)
-        while frame is not None:
-            if self._is_counted(frame.f_code.co_filename):
-                frame.f_trace = count
-                frame.f_trace_lines = False
-                frame.f_trace_opcodes = True
-            frame = frame.f_back
+        self.counter.thread_started(sys._getframe(1))
 
     def charge(self, seconds: float) -> None:
         """Spend `seconds` of CPU in the running thread (e.g. the cost of fork())."""
@@ -577,6 +553,8 @@ class Kernel:
             if me.loop_depth:
                 rec.step_interrupted(self, me)
             rec.current = nxt.actor
+        if self.counter is not None:
+            self.counter.thread_switched(me, nxt)
         old_lane, new_lane = me.lane, nxt.lane
         if new_lane is not old_lane:
             # Each process has its own copy of the random module's state, as after fork().
@@ -620,7 +598,8 @@ class Kernel:
                 thread.failed = f"{type(exc).__name__}: {exc}"
                 print(f"Exception in thread {thread.name}: {exc!r}", file=sys.stderr)
             finally:
-                sys.settrace(None)
+                if self.counter is not None:
+                    self.counter.thread_ended()
                 self._exit(thread)
 
         thread.why = ["new", self.recorder.current if self.recorder is not None else self.current.tid]

@@ -256,6 +256,10 @@ class SimEventLoop(base_events.BaseEventLoop):
     def _process_events(self, event_list: Any) -> None:
         """No selector: simulated I/O arrives as ordinary callbacks."""
 
+    def _stop_serving(self, sock: Any) -> None:
+        """Server.close() stops listening through its loop; a simulated server socket just closes."""
+        sock.close()
+
     def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
         idler = self._idler
         if not isinstance(idler, StandaloneIdler):
@@ -272,9 +276,9 @@ class SimEventLoop(base_events.BaseEventLoop):
         fut.add_done_callback(_landed)
         return fut
 
-    async def shutdown_default_executor(self) -> None:
+    async def shutdown_default_executor(self, *args: Any, **kwargs: Any) -> None:
         if not isinstance(self._idler, StandaloneIdler):
-            await super().shutdown_default_executor()
+            await super().shutdown_default_executor(*args, **kwargs)
             return
         # With real threads, a helper thread would wake the loop from outside
         # the virtual clock; joining the idle pool directly is equivalent.

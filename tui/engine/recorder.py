@@ -25,7 +25,7 @@ from collections.abc import Callable
 from types import CoroutineType, FrameType, GeneratorType
 from typing import Any
 
-from tui.engine import probes, threadprobes, waits
+from tui.engine import cpython, probes, threadprobes, waits
 from tui.engine.clock import VirtualClock
 from tui.engine.loop import RecordedTask
 from tui.engine.sites import Sites
@@ -87,6 +87,24 @@ _ASSIGNED_NAME = re.compile(r"^\s*(?:self\.)?([A-Za-z_]\w*)\s*(?::[^=]*)?=(?!=)\
 
 # `b = ` right before the call: the last assignment target on the line up to the call.
 _TARGET_BEFORE = re.compile(r"(?:^|[;(,]|\s)(?:self\.)?([A-Za-z_]\w*)\s*(?::[^=;]*)?=\s*(?:await\s+)?$")
+
+
+def _armed_by_wait_for() -> bool:
+    """Is the asyncio.timeout() whose timer is being armed the one inside asyncio.wait_for()?
+
+    Since 3.12 wait_for() is built on asyncio.timeout(); its timer is still
+    wait_for's timeout to the learner, as it was on 3.11.
+    """
+    if not cpython.running.wait_for_uses_timeout:
+        return False
+    frame = sys._getframe(2)
+    for _ in range(6):  # call_at <- reschedule <- __aenter__ <- wait_for
+        if frame is None:
+            return False
+        if frame.f_code.co_name == "wait_for" and frame.f_globals.get("__name__") == "asyncio.tasks":
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _call_column(frame: FrameType) -> int | None:
@@ -159,8 +177,9 @@ def bytecode_at(frame: FrameType) -> dict[str, Any]:
         by_line = _line_instructions[code] = {}
         line = code.co_firstlineno
         for instruction in dis.get_instructions(code):
-            if instruction.starts_line is not None:
-                line = instruction.starts_line
+            starts = cpython.running.instruction_line(instruction)
+            if starts is not None:
+                line = starts
             if instruction.opname in ("CACHE", "RESUME"):
                 continue
             by_line.setdefault(line, []).append([instruction.offset, instruction.opname, instruction.argrepr])
@@ -465,7 +484,7 @@ class Recorder:
             label = "sleep"
             self._futs[args[0]] = ("sleep", None, when)
         elif getattr(callback, "__func__", None) is _ON_TIMEOUT:
-            label = "timeout"
+            label = "wait_for timeout" if _armed_by_wait_for() else "timeout"
         elif callback is _RELEASE_WAITER:
             label = "wait_for timeout"
         else:

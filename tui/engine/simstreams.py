@@ -11,11 +11,13 @@ a connection costs, how deliveries arrive) is described in
 
 from __future__ import annotations
 
+import itertools
 import socket as _socket
 from asyncio import base_events, transports
 from collections.abc import Callable
 from typing import Any
 
+from tui.engine import cpython
 from tui.engine.errors import UnsupportedInSimulation
 from tui.engine.simnet import Listener, LoopOwner, Packet, Socket, network, reset, show
 
@@ -50,6 +52,9 @@ class ServerSocket:
         return self
 
 
+_transport_numbers = itertools.count(1)
+
+
 class _SimTransport(transports.Transport):
     """asyncio's socket transport, over a simulated connection.
 
@@ -62,6 +67,7 @@ class _SimTransport(transports.Transport):
 
     def __init__(self, loop: Any, sock: Socket, protocol: Any, waiter: Any = None, server: Any = None) -> None:
         super().__init__(extra={"peername": sock.remote, "sockname": sock.local, "socket": _TransportSocketView(sock)})
+        self._number = next(_transport_numbers)
         self._loop = loop
         self._sock = sock
         self._protocol = protocol
@@ -77,9 +83,14 @@ class _SimTransport(transports.Transport):
         self._high_water = 64 * 1024
         self._low_water = 16 * 1024
         if server is not None:
-            server._attach()
+            cpython.running.server_attach(server, self)
         sock.consumer = self
         loop.call_soon(self.connection_made, waiter)
+
+    def __hash__(self) -> int:
+        # Creation order, not address: a Server keeps its transports in a WeakSet
+        # (3.13) and close_clients() walks it in set order.
+        return self._number
 
     def connection_made(self, waiter: Any) -> None:
         """The loop tells the protocol (as CPython's transport does), then reads what has arrived."""
@@ -267,7 +278,7 @@ class _SimTransport(transports.Transport):
             self._sock.release()
             server = self._server
             if server is not None:
-                server._detach()
+                cpython.running.server_detach(server, self)
                 self._server = None
 
     # -- the rest of the Transport API -----------------------------------------------------
@@ -322,20 +333,6 @@ class SimServer(base_events.Server):
         self._serving = True
         for sock in self._sockets:
             sock.listen(self._backlog)
-
-    def close(self) -> None:
-        sockets = self._sockets
-        if sockets is None:
-            return
-        self._sockets = None
-        for sock in sockets:
-            sock.close()
-        self._serving = False
-        if self._serving_forever_fut is not None and not self._serving_forever_fut.done():
-            self._serving_forever_fut.cancel()
-            self._serving_forever_fut = None
-        if self._active_count == 0:
-            self._wakeup()
 
     def __deepcopy__(self, memo: dict[int, Any]) -> SimServer:
         return self

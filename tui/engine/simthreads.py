@@ -17,7 +17,7 @@ import threading
 from collections import deque
 from typing import Any
 
-from tui.engine import threadprobes
+from tui.engine import cpython, threadprobes
 from tui.engine.kernel import BLOCKED, Blocker, Kernel
 
 _kernel: Kernel | None = None
@@ -215,17 +215,94 @@ class SimLock(Blocker):
         return [self._owner.tid] if self._owner is not None else []
 
 
-def _set_sentinel() -> SimLock:
-    """Thread.join() waits on this lock; the kernel releases it when the thread ends."""
+def set_sentinel() -> SimLock:
+    """_thread._set_sentinel (3.11, 3.12): Thread.join() waits on this lock; the kernel releases
+    it when the thread ends."""
     lock = SimLock()
     assert _kernel is not None
     _kernel.current.sentinel = lock
     return lock
 
 
-def _start_new_thread(function: Any, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> int:
+def start_new_thread(function: Any, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> int:
+    """_thread.start_new_thread: a real thread that runs only when the kernel says so."""
     assert _kernel is not None
     return _kernel.start_thread(function, args, kwargs)
+
+
+class SimThreadHandle:
+    """_thread._ThreadHandle (3.13+): what Thread.join() and is_alive() ask about a thread.
+
+    It is done once the thread's function has returned; the kernel releases
+    its lock then, as it releases a 3.11 thread's sentinel.
+    """
+
+    def __init__(self) -> None:
+        self._done = SimLock()
+        self._done.acquire()
+        self.ident: int | None = None
+
+    def is_done(self) -> bool:
+        return not self._done.locked()
+
+    def _set_done(self) -> None:
+        if self._done.locked():
+            self._done.release()
+
+    def join(self, timeout: float | None = None) -> None:
+        assert _kernel is not None
+        me = _kernel.current
+        if self.ident == me.ident and not self.is_done():
+            raise RuntimeError("Cannot join current thread")
+        if self.is_done():
+            return
+        # Thread.join() makes a negative timeout 0; None waits for as long as it takes.
+        if self._done.acquire(timeout=-1 if timeout is None else max(timeout, 0)):
+            self._done.release()
+
+    def __repr__(self) -> str:
+        return f"<_thread._ThreadHandle object: ident={self.ident}>"
+
+
+_joinable: list[SimThreadHandle] = []
+"""Handles of non-daemon threads, joined at interpreter shutdown (3.13+)."""
+
+
+def start_joinable_thread(function: Any, handle: SimThreadHandle | None = None, daemon: bool = True) -> SimThreadHandle:
+    """_thread.start_joinable_thread (3.13+)."""
+    assert _kernel is not None
+    handle = handle if handle is not None else SimThreadHandle()
+    ident = _kernel.start_thread(function, (), None)
+    handle.ident = ident
+    thread = _kernel.thread_of_ident(ident)
+    assert thread is not None
+    thread.sentinel = handle._done
+    if not daemon:
+        _joinable.append(handle)
+    return handle
+
+
+def make_thread_handle(ident: int) -> SimThreadHandle:
+    """_thread._make_thread_handle (3.13+): a handle for a thread that is already running."""
+    handle = SimThreadHandle()
+    handle.ident = ident
+    return handle
+
+
+def shutdown_joinable_threads() -> None:
+    """_thread._shutdown (3.13+): join every non-daemon thread the program started."""
+    assert _kernel is not None
+    me = _kernel.current.ident
+    while _joinable:
+        handle = _joinable.pop(0)
+        if handle.ident != me:
+            handle.join()
+
+
+def main_thread_ident() -> int:
+    """_thread._get_main_thread_ident (3.13+)."""
+    assert _kernel is not None
+    return _kernel.main.ident
 
 
 def hash_by_creation(cls: type) -> None:
@@ -257,8 +334,7 @@ def install(kernel: Kernel) -> None:
     threading._allocate_lock = SimLock  # type: ignore[attr-defined]
     threading.Lock = SimLock  # type: ignore[assignment, misc]
     threading._CRLock = None  # type: ignore[attr-defined]
-    threading._start_new_thread = _start_new_thread  # type: ignore[attr-defined]
-    threading._set_sentinel = _set_sentinel  # type: ignore[attr-defined]
+    cpython.running.patch_thread_start(threading, sys.modules[__name__])
     queue.SimpleQueue = queue._PySimpleQueue  # type: ignore[assignment, misc, attr-defined]
     import concurrent.futures.thread as cf_thread
 

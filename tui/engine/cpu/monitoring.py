@@ -1,0 +1,369 @@
+"""Provides MonitoringCounter: the program's instructions counted through sys.monitoring (PEP 669).
+
+An event per instruction costs a Python call per instruction. This counter
+listens instead for the events that end a straight run of code: jumps and
+branches, returns and yields, exceptions. Between two of them a frame ran
+straight ahead, and its CodeMap turns that stretch into a count. Only when
+the end of a quantum could fall inside the run about to start does it turn on
+INSTRUCTION events, for that code object alone, so the quantum still ends on
+the exact instruction where it ran out, as with one event per instruction.
+
+Events name a code object and an offset, not a frame, so the counter keeps a
+shadow stack of the program's frames per simulated thread: pushed at
+PY_START/PY_RESUME/PY_THROW, popped at PY_RETURN/PY_YIELD/PY_UNWIND. The
+handlers below are the hottest code of a CPU-bound recording; they keep the
+running frame's tables in closure cells rather than on an object.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from types import CodeType, FrameType
+from typing import Any
+
+from tui.engine.cpu.codemap import SENT, CodeMap
+
+_TOOL_NAME = "concur-tui"
+_PREFERRED_TOOL_IDS = (2, 3, 4, 5, 1, 0)  # PROFILER_ID first: what a CPU accountant is
+_UNSEEN: Any = object()
+_CALLER_SEARCH = 16
+"""How far out from a new frame its caller is looked for (library frames may sit between)."""
+
+
+class MonitoringCounter:
+    """Counts instructions of code `is_counted` accepts; calls `on_quantum` every `limit` of them."""
+
+    def __init__(self, is_counted: Callable[[CodeType], bool]) -> None:
+        self._is_counted = is_counted
+        self._tool: int | None = None
+        self._take: Callable[[], int] = lambda: 0
+        self._save: Callable[[], Any] = lambda: None
+        self._load: Callable[[Any], None] = lambda state: None
+        self._seed: Callable[[FrameType | None], None] = lambda frame: None
+
+    # -- the kernel's side --------------------------------------------------------------
+
+    def take(self) -> int:
+        """Instructions counted since the last take() (or quantum), the running frame's included."""
+        return self._take()
+
+    def thread_started(self, frame: FrameType | None) -> None:
+        """The running thread begins to be counted; `frame` and its callers are already running."""
+        self._seed(frame)
+
+    def thread_switched(self, old: Any, new: Any) -> None:
+        """The baton passes from thread `old` to `new`: each keeps its own shadow stack."""
+        old.counter_state = self._save()
+        self._load(new.counter_state)
+
+    def thread_ended(self) -> None:
+        """Nothing to undo per thread: events are per interpreter."""
+
+    def stop(self) -> None:
+        tool = self._tool
+        if tool is None:
+            return
+        sys.monitoring.set_events(tool, 0)
+        sys.monitoring.free_tool_id(tool)
+        self._tool = None
+
+    # -- counting ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _claim_tool_id() -> int:
+        for tool in _PREFERRED_TOOL_IDS:
+            if sys.monitoring.get_tool(tool) is None:
+                sys.monitoring.use_tool_id(tool, _TOOL_NAME)
+                return tool
+        raise RuntimeError("every sys.monitoring tool id is taken; concur-tui cannot count CPU work")
+
+    def start(self, limit: int, on_quantum: Callable[[int, FrameType], None]) -> None:
+        """Begin counting in every thread; `on_quantum(ticks, frame)` may switch threads."""
+        monitoring = sys.monitoring
+        events = monitoring.events
+        disable = monitoring.DISABLE
+        tool = self._tool = self._claim_tool_id()
+        set_local_events = monitoring.set_local_events
+        is_counted = self._is_counted
+        coarse_events = events.JUMP | events.BRANCH | events.PY_RETURN | events.PY_YIELD
+        fine_events = coarse_events | events.INSTRUCTION
+        getframe = sys._getframe
+
+        maps: dict[CodeType, CodeMap | None] = {}
+        fine: set[CodeType] = set()
+        """Code objects with INSTRUCTION events on, because a quantum ends soon."""
+
+        # Instructions counted since the last take(), in every thread (only one runs).
+        ticks = 0
+        # The running thread's innermost frame of the program: its code (None
+        # outside the program's code), where it has been counted up to, and its
+        # CodeMap's tables. Invariant: only this frame runs ahead of its count;
+        # each frame in `below` was counted through the call it is in when the
+        # frame above it started.
+        code_: CodeType | None = None
+        pos = 0
+        cmap: CodeMap | None = None
+        prefix: list[int] = []
+        clean: list[int] = []
+        run: list[int] = []
+        start: list[int] = []
+        after: list[int] = []
+        below: list[tuple[CodeType, int, CodeMap]] = []
+
+        def map_of(code: CodeType) -> CodeMap | None:
+            known = maps.get(code, _UNSEEN)
+            if known is _UNSEEN:
+                known = maps[code] = CodeMap(code) if is_counted(code) else None
+                if known is not None:
+                    set_local_events(tool, code, coarse_events)
+            return known  # type: ignore[no-any-return]
+
+        def enter(code: CodeType | None, new_pos: int, new_map: CodeMap | None) -> None:
+            nonlocal code_, pos, cmap, prefix, clean, run, start, after
+            code_, pos, cmap = code, new_pos, new_map
+            if new_map is not None:
+                prefix, clean, run, start, after = new_map.tables
+
+        def push(code: CodeType, code_map: CodeMap, new_pos: int) -> None:
+            if code_ is not None:
+                below.append((code_, pos, cmap))  # type: ignore[arg-type]
+            enter(code, new_pos, code_map)
+            if ticks + code_map.remaining(new_pos) >= limit:
+                go_fine(code)
+
+        def pop() -> None:
+            if below:
+                enter(*below.pop())
+                recheck()
+            else:
+                enter(None, 0, None)
+
+        def go_fine(code: CodeType) -> None:
+            if code not in fine:
+                fine.add(code)
+                set_local_events(tool, code, fine_events)
+
+        def back_to_coarse() -> None:
+            for code in fine:
+                set_local_events(tool, code, coarse_events)
+            fine.clear()
+
+        def recheck() -> None:
+            """Per-instruction events if the run the running frame is in could end the quantum."""
+            if cmap is not None and ticks + cmap.remaining(pos) >= limit:
+                go_fine(code_)  # type: ignore[arg-type]
+
+        def quantum(frame: FrameType) -> None:
+            nonlocal ticks
+            spent, ticks = ticks, 0
+            back_to_coarse()
+            on_quantum(spent, frame)  # may hand the baton on: the thread state is swapped meanwhile
+            recheck()
+
+        def resync(code: CodeType) -> bool:
+            """An event of a frame that is not the running one: one under it whose callees unwound unseen."""
+            for depth in range(len(below) - 1, -1, -1):
+                if below[depth][0] is code:
+                    enter(*below[depth])
+                    del below[depth:]
+                    return True
+            return False
+
+        def catch_up(frame: FrameType | None) -> None:
+            """Count the running frame through the instruction it is executing (a call, usually)."""
+            nonlocal ticks, pos
+            for _ in range(_CALLER_SEARCH):
+                if frame is None:
+                    return
+                if frame.f_code is code_:
+                    assert cmap is not None
+                    lasti = start[frame.f_lasti >> 1]  # f_lasti can point into its caches
+                    ticks += cmap.span(pos, lasti)
+                    # After a call: the next instruction. After a SEND still running:
+                    # where it goes on (its yield, or out of its loop) is told later.
+                    pos = after[lasti >> 1]
+                    return
+                frame = frame.f_back
+
+        # -- the handlers ----------------------------------------------------------------
+
+        def on_start(code: CodeType, offset: int) -> Any:
+            nonlocal ticks, pos, code_, cmap, prefix, clean, run, start, after
+            code_map = maps.get(code, _UNSEEN)
+            if code_map is _UNSEEN:
+                code_map = map_of(code)
+            if code_map is None:
+                return disable  # not the program's code: never tell us about it again
+            if code_ is not None:
+                # Count the caller through its call (catch_up(), inlined for the common
+                # case). Frame 2: asking for the new frame itself would build its frame
+                # object on every call; the caller's lives on.
+                try:
+                    caller = getframe(2)
+                except ValueError:
+                    caller = None
+                if caller is not None and caller.f_code is code_:
+                    lasti = start[caller.f_lasti >> 1]
+                    here = pos
+                    if here <= lasti <= clean[here >> 1]:
+                        ticks += prefix[(lasti >> 1) + 1] - prefix[here >> 1]
+                    else:
+                        ticks += cmap.span(here, lasti)  # type: ignore[union-attr]
+                    pos = after[lasti >> 1]
+                else:
+                    catch_up(caller)
+                below.append((code_, pos, cmap))  # type: ignore[arg-type]
+            code_, pos, cmap = code, offset, code_map
+            prefix, clean, run, start, after = code_map.tables
+            if ticks + run[offset >> 1] >= limit:
+                if ticks >= limit:
+                    quantum(getframe(1))
+                else:
+                    go_fine(code)
+            return None
+
+        def on_throw(code: CodeType, offset: int, exc: BaseException) -> None:
+            code_map = maps.get(code)
+            if code_map is not None:
+                # The yield it resumes at ran already (3.13 names the RESUME after it).
+                push(code, code_map, code_map.after[code_map.start[offset >> 1] >> 1])
+
+        def on_leave(code: CodeType, offset: int, value: object) -> None:
+            nonlocal ticks, pos, code_, cmap, prefix, clean, run, start, after
+            if code is not code_ and not resync(code):
+                return
+            here = pos
+            if here <= offset <= clean[here >> 1]:
+                ticks += prefix[(offset >> 1) + 1] - prefix[here >> 1]
+            else:
+                ticks += cmap.span(here, offset)  # type: ignore[union-attr]
+            if below:  # pop(), inlined
+                code_, pos, cmap = below.pop()
+                prefix, clean, run, start, after = cmap.tables
+                if ticks + (run[pos >> 1] if pos < SENT else cmap.remaining(pos)) >= limit:
+                    go_fine(code_)
+            else:
+                code_, cmap = None, None
+            if ticks >= limit:
+                quantum(getframe(1))
+
+        def on_jump(code: CodeType, source: int, target: int) -> None:
+            nonlocal ticks, pos
+            if code is not code_ and not resync(code):
+                code_map = maps.get(code)
+                if code_map is not None:
+                    push(code, code_map, target)  # a frame we never saw start: count from here
+                return
+            here = pos
+            if here <= source <= clean[here >> 1]:
+                ticks += prefix[(source >> 1) + 1] - prefix[here >> 1]
+            else:
+                ticks += cmap.span(here, source)  # type: ignore[union-attr]
+            pos = target
+            if ticks + run[target >> 1] >= limit:
+                if ticks >= limit:
+                    quantum(getframe(1))
+                else:
+                    go_fine(code)
+
+        def on_instruction(code: CodeType, offset: int) -> None:
+            nonlocal ticks, pos
+            if code is not code_ and not resync(code):
+                code_map = maps.get(code)
+                if code_map is None:
+                    return
+                push(code, code_map, offset)
+            assert cmap is not None
+            ticks += 1 if pos == offset else cmap.span(pos, offset)
+            pos = after[offset >> 1]
+            if ticks >= limit:
+                quantum(getframe(1))
+
+        def on_raise(code: CodeType, offset: int, exc: BaseException) -> None:
+            nonlocal ticks, pos
+            if code is not code_ and not resync(code):
+                return
+            if pos >= SENT:
+                return  # the SEND that raised (or took its iterator's StopIteration) was counted already
+            assert cmap is not None
+            offset = start[offset >> 1]  # the offset can name a cache entry of the instruction
+            if offset < pos:
+                # Behind where the frame stands: for an exception out of a callee, 3.13 can
+                # name an instruction before the call, while the frame's f_lasti names the
+                # call. (On a RERAISE, 3.12's f_lasti is stale, but its offset is right.)
+                offset = start[getframe(1).f_lasti >> 1]
+            ticks += cmap.span(pos, offset)
+            pos = after[offset >> 1]
+
+        def on_handled(code: CodeType, offset: int, exc: BaseException) -> None:
+            nonlocal pos
+            if code is not code_ and not resync(code):
+                return
+            pos = offset  # the handler's first instruction
+            recheck()
+
+        def on_unwind(code: CodeType, offset: int, exc: BaseException) -> None:
+            if code is code_:
+                pop()  # its instructions were counted at the RAISE that came first
+
+        # -- the kernel's side -------------------------------------------------------------
+
+        def take() -> int:
+            nonlocal ticks
+            if code_ is not None:
+                catch_up(getframe(1))
+            spent, ticks = ticks, 0
+            if fine:
+                back_to_coarse()
+                recheck()
+            return spent
+
+        def save() -> Any:
+            state = (code_, pos, cmap, below[:])
+            below.clear()
+            enter(None, 0, None)
+            return state
+
+        def load(state: Any) -> None:
+            if state is None:
+                return  # a thread that never ran program code: nothing on its stack yet
+            code, new_pos, code_map, saved = state
+            below[:] = saved
+            enter(code, new_pos, code_map)
+
+        def seed(frame: FrameType | None) -> None:
+            """Frames already running when counting starts: count each from its next instruction."""
+            running: list[FrameType] = []
+            while frame is not None:
+                running.append(frame)
+                frame = frame.f_back
+            for old in reversed(running):
+                code_map = map_of(old.f_code)
+                if code_map is not None:
+                    push(old.f_code, code_map, code_map.after[code_map.start[old.f_lasti >> 1] >> 1])
+
+        self._take, self._save, self._load, self._seed = take, save, load, seed
+        register = monitoring.register_callback
+        register(tool, events.PY_START, on_start)
+        register(tool, events.PY_RESUME, on_start)
+        register(tool, events.PY_THROW, on_throw)
+        register(tool, events.PY_RETURN, on_leave)
+        register(tool, events.PY_YIELD, on_leave)
+        register(tool, events.JUMP, on_jump)
+        register(tool, events.BRANCH, on_jump)
+        register(tool, events.INSTRUCTION, on_instruction)
+        register(tool, events.RAISE, on_raise)
+        register(tool, events.RERAISE, on_raise)
+        register(tool, events.EXCEPTION_HANDLED, on_handled)
+        register(tool, events.PY_UNWIND, on_unwind)
+        monitoring.set_events(
+            tool,
+            events.PY_START
+            | events.PY_RESUME
+            | events.PY_THROW
+            | events.RAISE
+            | events.RERAISE
+            | events.EXCEPTION_HANDLED
+            | events.PY_UNWIND,
+        )

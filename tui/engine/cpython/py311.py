@@ -1,0 +1,51 @@
+"""Provides CPython311: the internals of CPython 3.11 the engine relies on (the baseline)."""
+
+from __future__ import annotations
+
+import dis
+from collections.abc import Callable
+from types import CodeType, ModuleType
+from typing import Any
+
+from tui.engine.cpu import BytecodeCounter
+from tui.engine.cpu.settrace import SettraceCounter
+
+
+class CPython311:
+    """CPython 3.11. Later versions subclass this and override what changed."""
+
+    version = (3, 11)
+
+    eager_tasks = False
+    """Whether asyncio can start a task eagerly, inside its creator's step (3.12+)."""
+
+    queue_shutdown = False
+    """Whether asyncio.Queue and queue.Queue have shutdown() (3.13+)."""
+
+    wait_for_uses_timeout = False
+    """Whether asyncio.wait_for is built on asyncio.timeout() (3.12+), rather than its own timer."""
+
+    def bytecode_counter(self, is_counted: Callable[[CodeType], bool]) -> BytecodeCounter:
+        """3.11 counts instructions with sys.settrace opcode events."""
+        return SettraceCounter(is_counted)
+
+    def patch_thread_start(self, threading: ModuleType, sim: Any) -> None:
+        """Route how `threading` starts and joins threads to the simulated `_thread` in `sim`.
+
+        3.11 starts a thread with `_thread.start_new_thread`, and the new thread
+        makes its own "tstate lock" (`_thread._set_sentinel`), which join() and
+        interpreter shutdown acquire.
+        """
+        threading._start_new_thread = sim.start_new_thread  # type: ignore[attr-defined]
+        threading._set_sentinel = sim.set_sentinel  # type: ignore[attr-defined]
+
+    def server_attach(self, server: Any, transport: Any) -> None:
+        """A connection of an asyncio Server begins; the server counts it (wait_closed waits for 0)."""
+        server._attach()
+
+    def server_detach(self, server: Any, transport: Any) -> None:
+        server._detach()
+
+    def instruction_line(self, instruction: dis.Instruction) -> int | None:
+        """The source line an instruction starts, or None if it continues one."""
+        return instruction.starts_line  # type: ignore[return-value]

@@ -1,0 +1,41 @@
+"""Provides CPython313: what CPython 3.13 changed in the internals the engine relies on."""
+
+from __future__ import annotations
+
+import dis
+from types import ModuleType
+from typing import Any
+
+from tui.engine.cpython.py312 import CPython312
+
+
+class CPython313(CPython312):
+    """CPython 3.13."""
+
+    version = (3, 13)
+
+    queue_shutdown = True
+    """gh-96471: asyncio.Queue.shutdown() and QueueShutDown; queue.Queue.shutdown() and queue.ShutDown."""
+
+    def patch_thread_start(self, threading: ModuleType, sim: Any) -> None:
+        """gh-114271: threads are started by `_thread.start_joinable_thread` and joined through a
+        `_thread._ThreadHandle`; interpreter shutdown joins them in `_thread._shutdown()`."""
+        threading._start_joinable_thread = sim.start_joinable_thread  # type: ignore[attr-defined]
+        threading._ThreadHandle = sim.SimThreadHandle  # type: ignore[attr-defined]
+        threading._make_thread_handle = sim.make_thread_handle  # type: ignore[attr-defined]
+        threading._thread_shutdown = sim.shutdown_joinable_threads  # type: ignore[attr-defined]
+        threading._get_main_thread_ident = sim.main_thread_ident  # type: ignore[attr-defined]
+        # The main thread's handle was made at import, a real one: it must be ours.
+        main = threading._main_thread  # type: ignore[attr-defined]
+        main._handle = sim.make_thread_handle(main.ident)
+
+    def server_attach(self, server: Any, transport: Any) -> None:
+        """gh-113538: a Server keeps its connections' transports (for close_clients/abort_clients)."""
+        server._attach(transport)
+
+    def server_detach(self, server: Any, transport: Any) -> None:
+        server._detach(transport)
+
+    def instruction_line(self, instruction: dis.Instruction) -> int | None:
+        """gh-107932: `Instruction.starts_line` became a bool; the line is `line_number`."""
+        return instruction.line_number if instruction.starts_line else None  # type: ignore[attr-defined]
