@@ -1,9 +1,12 @@
 """CPython's own asyncio tests pass unchanged when their loop is ours.
 
-These are IsolatedAsyncioTestCase suites (locks, queues, task groups,
-timeouts, wait_for). They run twice: with SimEventLoop as the default loop
-in a plain interpreter, and inside the recording process, where every
-primitive is probed and every step recorded.
+The suites of the running CPython (futures, tasks, eager task factory,
+locks, queues, task groups, timeouts, wait_for, PEP 492, runners: each
+version's own copy, so each version is judged by its own tests). They run
+twice: with SimEventLoop as the default loop in a plain interpreter, and
+inside the recording process, where every primitive is probed and every
+step recorded; there, the few tests that need a subprocess, a signal or wall
+time passing by itself are left out (NOT_RECORDED in the data file says why).
 """
 
 from __future__ import annotations
@@ -47,13 +50,19 @@ def test_cpython_asyncio_suites_pass_on_the_standalone_loop() -> None:
     assert "failures=0 errors=0" in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]
     ran = int(done.stdout.split("ran=")[1].split()[0])
     loops = int(done.stdout.split("sim_loops=")[1].split()[0])
-    assert ran >= 150
-    assert loops >= ran  # every test ran on a SimEventLoop, none on the stock loop
+    assert ran >= 1000
+    # Every test that asks asyncio for a loop gets a SimEventLoop (hundreds of
+    # them); the rest drive asyncio's own test loop or a mock, by design.
+    assert loops >= 400
 
 
 @pytest.mark.slow
 def test_cpython_asyncio_suites_pass_inside_the_recording_process() -> None:
-    trace = record(SUITES, max_frames=5_000_000)
-    assert trace.summary["outcome"] == "completed", trace.summary.get("report")
+    # A long stretch of tests that use asyncio's own test loop records no frame:
+    # give the "step" of running them more wall time than a program's.
+    trace = record(SUITES, max_frames=5_000_000, step_timeout=300, program_args=("--recorded",))
+    assert trace.summary["outcome"] == "completed", trace.summary.get("report") or trace.summary["stdout"][-3000:]
     assert "failures=0 errors=0" in trace.summary["stdout"]
-    assert len(trace) > 1000
+    ran = int(trace.summary["stdout"].split("ran=")[1].split()[0])
+    assert ran >= 1000
+    assert len(trace) > 20_000

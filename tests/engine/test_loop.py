@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import threading
 import time
 
 import pytest
@@ -189,8 +190,66 @@ def test_a_standalone_loop_reports_a_deadlock_instead_of_hanging() -> None:
     async def main() -> None:
         await asyncio.Event().wait()
 
+    # Another live thread could still wake the loop, so it would wait for it.
+    assert threading.active_count() == 1, threading.enumerate()
+
     with pytest.raises(DeadlockError, match="deadlock"):
         run(main)
+
+
+def test_call_soon_threadsafe_from_a_plain_thread_wakes_an_idle_loop() -> None:
+    loop = tui.engine.new_event_loop()
+    try:
+        fut = loop.create_future()
+
+        def worker() -> None:
+            time.sleep(0.1)  # real time: the loop is idle, waiting in what would be select()
+            loop.call_soon_threadsafe(fut.set_result, 42)
+
+        thread = threading.Thread(target=worker)
+        thread.start()
+        assert loop.run_until_complete(asyncio.wait_for(fut, timeout=None)) == 42
+        thread.join()
+        assert loop.time() == 0  # no timer: the virtual clock never moved
+    finally:
+        loop.close()
+
+
+def test_run_coroutine_threadsafe_from_a_plain_thread_runs_and_returns_its_result() -> None:
+    loop = tui.engine.new_event_loop()
+    results: list[object] = []
+
+    async def job() -> str:
+        await asyncio.sleep(5)
+        return f"done at t={asyncio.get_running_loop().time():g}"
+
+    def submitter() -> None:
+        time.sleep(0.05)
+        results.append(asyncio.run_coroutine_threadsafe(job(), loop).result(timeout=10))
+        loop.call_soon_threadsafe(loop.stop)
+
+    thread = threading.Thread(target=submitter)
+    thread.start()
+    try:
+        loop.run_forever()
+    finally:
+        thread.join()
+        loop.close()
+    assert results == ["done at t=5"]
+
+
+def test_a_loop_nobody_is_left_to_wake_reports_a_deadlock_once_its_threads_ended() -> None:
+    assert threading.active_count() == 1, threading.enumerate()
+    loop = tui.engine.new_event_loop()
+    thread = threading.Thread(target=time.sleep, args=(0.1,))
+    thread.start()
+    try:
+        with pytest.raises(DeadlockError, match="deadlock"):
+            loop.run_until_complete(loop.create_future())
+        assert not thread.is_alive()  # it waited for the thread that could have woken it
+    finally:
+        thread.join()
+        loop.close()
 
 
 @pytest.mark.parametrize(

@@ -106,11 +106,23 @@ RecordedTask.__name__ = RecordedTask.__qualname__ = "Task"
 class StandaloneIdler:
     """Idling for a loop used on its own, outside the recording process.
 
-    Threads here are real, so while run_in_executor work is in flight the loop
-    waits for it in wall time before letting the virtual clock jump: work in a
-    thread costs no virtual time, but its result still arrives before a timer
-    that is due later.
+    Threads here are real, so the loop cannot know what they will do; where
+    CPython's loop would block in select(), this one:
+
+    - with a timer pending, jumps the virtual clock to it, but first gives
+      run_in_executor work in flight up to GRACE seconds of wall time to land:
+      work in a thread costs no virtual time, so a quick job's result still
+      arrives before a later timer (a job that waits on the loop itself, as
+      run_coroutine_threadsafe() from a worker does, lets time go on);
+    - with no timer at all, waits in wall time for another thread to call
+      call_soon_threadsafe(), as CPython would, and reports a deadlock instead
+      only once no other thread is left alive that could.
     """
+
+    POLL = 0.05
+    """Wall seconds between checks that some other thread could still wake the loop."""
+    GRACE = 0.25
+    """Wall seconds executor work in flight may take before the clock jumps to the next timer."""
 
     def __init__(self) -> None:
         self.in_flight = 0
@@ -118,20 +130,30 @@ class StandaloneIdler:
         self._woken = False
 
     def idle(self, loop: SimEventLoop, deadline: float | None) -> None:
+        waited = 0.0
         with self._cond:
-            while self.in_flight and not self._woken:
-                self._cond.wait()
+            while not self._woken:
+                if deadline is not None and (not self.in_flight or waited >= self.GRACE):
+                    break
+                if deadline is None and not self.in_flight and not _another_thread_alive():
+                    raise DeadlockError(describe_stuck_tasks(loop))
+                self._cond.wait(self.POLL)
+                waited += self.POLL
             if self._woken:
                 self._woken = False
                 return
-        if deadline is None:
-            raise DeadlockError(describe_stuck_tasks(loop))
+        assert deadline is not None
         loop._clock.advance_to(deadline)
 
     def wakeup(self, loop: SimEventLoop) -> None:
         with self._cond:
             self._woken = True
             self._cond.notify_all()
+
+
+def _another_thread_alive() -> bool:
+    me = threading.current_thread()
+    return any(thread is not me and thread.is_alive() for thread in threading.enumerate())
 
 
 def describe_stuck_tasks(loop: asyncio.AbstractEventLoop) -> str:
@@ -367,6 +389,11 @@ class SimEventLoop(base_events.BaseEventLoop):
                 base_events.logger.warning("Executing %s took %.3f seconds", base_events._format_handle(handle), dt)
         finally:
             self._current_handle = None
+            # A failed task's traceback keeps this frame (as the f_back of its
+            # coroutine's frame): holding the handle here would keep the task
+            # alive past its last reference, and delay "Task exception was
+            # never retrieved" to the next garbage collection.
+            handle = None  # type: ignore[assignment]
 
     # -- what the simulation does not model --------------------------------------
 

@@ -23,7 +23,7 @@ import threading
 import types
 from typing import Any, NoReturn
 
-from tui.engine import probes, settings, simnet, simprocess, simthreads, threadprobes, unsupported, vtime
+from tui.engine import cpython, probes, settings, simnet, simprocess, simthreads, threadprobes, unsupported, vtime
 from tui.engine.clock import VirtualClock
 from tui.engine.deadlock import deadlock_report
 from tui.engine.kernel import Kernel
@@ -357,8 +357,9 @@ class Session:
             loop_factory = RecordedEventLoop
 
         RecordedEventLoop.__name__ = RecordedEventLoop.__qualname__ = "SelectorEventLoop"
-        asyncio.SelectorEventLoop = RecordedEventLoop  # type: ignore[misc]
-        asyncio.unix_events.SelectorEventLoop = RecordedEventLoop  # type: ignore[attr-defined, misc]
+        for name in cpython.running.event_loop_classes:
+            setattr(asyncio, name, RecordedEventLoop)
+            setattr(asyncio.unix_events, name, RecordedEventLoop)  # type: ignore[attr-defined]
         # asyncio.set_event_loop_policy(None) falls back to this name.
         asyncio.DefaultEventLoopPolicy = RecordedEventLoopPolicy  # type: ignore[misc]
         asyncio.set_event_loop_policy(RecordedEventLoopPolicy())

@@ -89,6 +89,15 @@ _ASSIGNED_NAME = re.compile(r"^\s*(?:self\.)?([A-Za-z_]\w*)\s*(?::[^=]*)?=(?!=)\
 _TARGET_BEFORE = re.compile(r"(?:^|[;(,]|\s)(?:self\.)?([A-Za-z_]\w*)\s*(?::[^=;]*)?=\s*(?:await\s+)?$")
 
 
+_STEP_NAMES = frozenset({"__step", "__wakeup", "task_wakeup"})
+"""A task's own callbacks: the Python Task's methods, the C Task's wakeup (its step is a TaskStepMethWrapper)."""
+
+
+def _is_task_step(callback: Any) -> bool:
+    """Does this callback run a step of the task it is bound to (rather than, say, its cancel())?"""
+    return type(callback).__name__ == "TaskStepMethWrapper" or getattr(callback, "__name__", None) in _STEP_NAMES
+
+
 def _armed_by_wait_for() -> bool:
     """Is the asyncio.timeout() whose timer is being armed the one inside asyncio.wait_for()?
 
@@ -138,6 +147,15 @@ class _TaskInfo:
     def __init__(self, tid: str, name: str) -> None:
         self.tid = tid
         self.name = name
+
+
+def _attrs(obj: Any) -> dict[str, Any] | None:
+    """obj.__dict__, or None where there is none (C futures; CPython's own tests even mix
+    a subclass's __dict__ descriptor with a base instance, which raises TypeError)."""
+    try:
+        return obj.__dict__  # type: ignore[no-any-return]
+    except (AttributeError, TypeError):
+        return None
 
 
 def short_repr(value: Any, limit: int = MAX_REPR) -> str:
@@ -417,7 +435,7 @@ class Recorder:
         return name if seen == 1 else f"{name}-{seen}"
 
     def rid_of(self, obj: Any) -> str | None:
-        attrs = getattr(obj, "__dict__", None)
+        attrs = _attrs(obj)
         return attrs.get("_cc_rid") if attrs is not None else self._fut_ids.get(obj)
 
     def future_ref(self, fut: Any) -> tuple[str, Any, float | None]:
@@ -444,7 +462,7 @@ class Recorder:
         self._hid += 1
         hid = handle._hid = self._hid
         owner = getattr(callback, "__self__", None)
-        if type(owner) in _TASK_TYPES or isinstance(owner, asyncio.Task):
+        if (type(owner) in _TASK_TYPES or isinstance(owner, asyncio.Task)) and _is_task_step(callback):
             info = self._tasks.get(owner)
             if info is None:
                 info = self._register_task(owner)
@@ -515,7 +533,7 @@ class Recorder:
             return fut
         fut = futures.Future(loop=loop)
         owner = creator.f_locals.get("self")
-        attrs = getattr(owner, "__dict__", None)
+        attrs = _attrs(owner)
         rid = attrs.get("_cc_rid") if attrs else None
         if rid is None and isinstance(owner, _PRIMITIVES):
             # Without probes (a loop recorded in-process) primitives are met at their first wait.
@@ -613,6 +631,10 @@ class Recorder:
                 self._end_task_step(hid, handle, task, started, resume)
             else:
                 self._end_callback(hid, handle, started, resume)
+            # A failed task's traceback keeps this frame alive (its coroutine's frame
+            # points back here): let go of the task, as CPython's loop does, so an
+            # unreferenced failed task is collected, and reported, at once.
+            handle = task = None
 
     def _why_json(self, why: tuple[Any, ...]) -> str:
         kind = why[0]

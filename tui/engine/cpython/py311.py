@@ -25,6 +25,9 @@ class CPython311:
     wait_for_uses_timeout = False
     """Whether asyncio.wait_for is built on asyncio.timeout() (3.12+), rather than its own timer."""
 
+    event_loop_classes: tuple[str, ...] = ("SelectorEventLoop",)
+    """The names under which asyncio (and asyncio.unix_events) offers its default loop class."""
+
     def bytecode_counter(self, is_counted: Callable[[CodeType], bool]) -> BytecodeCounter:
         """3.11 counts instructions with sys.settrace opcode events."""
         return SettraceCounter(is_counted)

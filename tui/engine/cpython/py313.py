@@ -17,6 +17,9 @@ class CPython313(CPython312):
     queue_shutdown = True
     """gh-96471: asyncio.Queue.shutdown() and QueueShutDown; queue.Queue.shutdown() and queue.ShutDown."""
 
+    event_loop_classes = ("SelectorEventLoop", "EventLoop")
+    """asyncio.unix_events, 3.13: `EventLoop` names the default loop class too (for loop_factory=)."""
+
     def patch_thread_start(self, threading: ModuleType, sim: Any) -> None:
         """gh-114271: threads are started by `_thread.start_joinable_thread` and joined through a
         `_thread._ThreadHandle`; interpreter shutdown joins them in `_thread._shutdown()`."""
