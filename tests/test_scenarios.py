@@ -8,9 +8,13 @@ from its frames: times, who waited on what, who woke whom, what was printed.
 from __future__ import annotations
 
 import ast
+import asyncio
 import itertools
+import os
 import re
 import runpy
+import subprocess
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -49,6 +53,7 @@ REQUIRED_LESSONS = [
     "19_thread_deadlock.py",
     "20_echo_server.py",
     "21_threaded_downloads.py",
+    "22_eager_tasks.py",
 ]
 EXPECTED_FILES = sorted(p.name for p in SCENARIOS.glob("*.py"))
 EXPECTED_OUTCOME = {"11_deadlock.py": "deadlock", "19_thread_deadlock.py": "deadlock"}
@@ -194,6 +199,82 @@ def test_threads_interleave_the_same_way_every_time(traces: dict[str, Trace]) ->
         again = record(SCENARIOS / name)
         assert [again.line(i) for i in range(len(again))] == [first.line(i) for i in range(len(first))]
         assert again.summary == first.summary
+
+
+# -- the same output as `python FILE` -------------------------------------------------------
+
+# What these print under CPython does not depend on chance: a recording prints the same.
+SAME_OUTPUT_AS_CPYTHON = [
+    *(f for f in EXPECTED_FILES if f < "14"),  # asyncio: times come from sleeps, not from the machine
+    "19_thread_deadlock.py",
+    "22_eager_tasks.py",
+]
+# These print pids, ports, wall times or a race's result, which differ from run to run
+# under CPython itself: the same lines, with the numbers in them masked, in any order.
+SAME_LINES_BUT_NUMBERS = [
+    "14_process_doubler.py",
+    "16_pool_map.py",
+    "17_threads_vs_processes.py",
+    "18_lost_update.py",
+    "20_echo_server.py",
+    "21_threaded_downloads.py",
+]
+# 15 prints from five threads at once: under CPython two lines can run into one.
+
+
+def plain_python_stdout(name: str) -> str:
+    """What `python -u FILE` prints on this CPython (a deadlocked lesson: until it is stopped)."""
+    command = [sys.executable, "-u", str(SCENARIOS / name)]
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    try:
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=5 if "deadlock" in name else 120, env=env
+        )
+    except subprocess.TimeoutExpired as stopped:
+        output = stopped.stdout or b""
+        return output.decode() if isinstance(output, bytes) else output
+    return done.stdout
+
+
+def masked(text: str) -> list[str]:
+    """The lines, each number (1,234 or 0.005 too) shown as N, in sorted order."""
+    return sorted(re.sub(r"\d[\d,.]*", "N", line) for line in text.splitlines())
+
+
+def masked_words(text: str) -> list[str]:
+    """Words and numbers (as N), whatever separates them: lines printed at once can merge."""
+    return [re.sub(r"\d[\d,.]*", "N", word) for word in re.findall(r"[A-Za-z_]+|\d[\d,.]*", text)]
+
+
+@pytest.fixture(scope="module")
+def plain_outputs() -> dict[str, str]:
+    names = SAME_OUTPUT_AS_CPYTHON + SAME_LINES_BUT_NUMBERS
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(zip(names, pool.map(plain_python_stdout, names), strict=True))
+
+
+@pytest.mark.parametrize("name", SAME_OUTPUT_AS_CPYTHON)
+def test_lesson_prints_exactly_what_cpython_prints(name: str, traces, plain_outputs) -> None:
+    if name != "19_thread_deadlock.py":  # its threads deadlock before either prints
+        assert plain_outputs[name], "the lesson prints something under CPython"
+    assert traces[name].summary["stdout"] == plain_outputs[name]
+
+
+@pytest.mark.parametrize("name", SAME_LINES_BUT_NUMBERS)
+def test_lesson_prints_the_lines_cpython_prints(name: str, traces, plain_outputs) -> None:
+    assert plain_outputs[name], "the lesson prints something under CPython"
+    recorded = traces[name].summary["stdout"]
+    if name == "14_process_doubler.py":
+        # Five processes print at once: under CPython their lines can run into
+        # each other, so compare the words.
+        assert sorted(masked_words(recorded)) == sorted(masked_words(plain_outputs[name]))
+    else:
+        assert masked(recorded) == masked(plain_outputs[name])
+
+
+def test_every_lesson_is_compared_with_cpython() -> None:
+    compared = set(SAME_OUTPUT_AS_CPYTHON) | set(SAME_LINES_BUT_NUMBERS) | {"15_thread_doubler.py"}
+    assert compared == set(EXPECTED_FILES)
 
 
 # -- one lesson each -------------------------------------------------------------------------
@@ -485,3 +566,32 @@ def test_13_worker_threads_leave_the_loop_free(traces: dict[str, Trace]) -> None
     # Two 2 s jobs in two threads: 2 s, not 4 s.
     assert trace.summary["virtual_time"] == pytest.approx(2, abs=1e-3)  # plus a few microseconds of CPU
     assert trace.summary["result"] == "['cat.png resized', 'dog.png resized']"
+
+
+def test_22_eager_tasks_run_their_first_step_inside_create_task(traces: dict[str, Trace]) -> None:
+    trace = traces["22_eager_tasks.py"]
+    if not hasattr(asyncio, "eager_task_factory"):  # 3.11: the lesson says, in one line, what it needs
+        (line,) = [text for _, text in printed(trace)]
+        assert line.startswith("This lesson needs Python 3.12 or newer") and sys.version.split()[0] in line
+        assert trace.summary["result"] == repr("skipped: eager tasks need Python 3.12")
+        return
+    main = task_id(trace, "Task-1")
+    eager = [f for f in trace.frames() if f["k"] == "task" and f["why"][0] == "eager"]
+    assert [f["why"] for f in eager] == [["eager", main], ["eager", main]]
+    hit, miss = eager
+    assert (hit["st"], hit["result"]) == ("done", repr("cached home page"))  # over before create_task() returned
+    assert (miss["st"], miss["until"]) == ("sleep", pytest.approx(0.2))  # up to its first real wait
+    for frame in eager:
+        before, after = trace.frame(frame["i"] - 1), trace.frame(frame["i"] + 1)
+        assert (before["a"], before["st"], before["stop"]) == (main, "running", "eager")
+        assert (after["a"], after["why"]) == (main, ["resume", "eager", frame["a"]])
+        assert any(d.get("task") == frame["a"] and d.get("eager") for d in before["new"])
+    assert "fetch('home') begins" in hit["out"] and "fetch('news') begins" in miss["out"]
+    # The queued round never starts a task eagerly: its tasks wait for main to await.
+    queued = {task_id(trace, "queued home"), task_id(trace, "queued news")}
+    assert not any(f["a"] in queued and f["why"][0] == "eager" for f in trace.frames())
+    assert [text for _, text in printed(trace) if "after create_task" in text] == [
+        "  after create_task(): hit done=False, miss done=False",
+        "  after create_task(): hit done=True, miss done=False",
+    ]
+    assert trace.summary["virtual_time"] == pytest.approx(0.2)

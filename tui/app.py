@@ -24,6 +24,10 @@ class ConcurApp(App[int]):
 
     def on_mount(self) -> None:
         self.push_screen(MainScreen(self.path, self.options))
+        from tui.engine.cpython import SUPPORT_NOTE
+
+        if SUPPORT_NOTE:  # the same line the CLI printed, where the user is looking now
+            self.notify(SUPPORT_NOTE.removeprefix("concur-tui: "), severity="warning", timeout=15, markup=False)
 
     @property
     def main(self) -> MainScreen:

@@ -146,8 +146,18 @@ def run_app(path: str, options: RecordOptions) -> int:
     return start_app(Path(path), options)
 
 
+def warn_if_untested_python() -> None:
+    """One line on stderr when this CPython is not one concur-tui is tested on (it still tries)."""
+    from tui.engine import cpython
+
+    if cpython.SUPPORT_NOTE:
+        print(cpython.SUPPORT_NOTE, file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if not ({"-h", "--help", "--version"} & set(argv)):
+        warn_if_untested_python()
     program_args: list[str] = []
     if "--" in argv:  # everything after `--` is the program's own sys.argv[1:]
         split = argv.index("--")

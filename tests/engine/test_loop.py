@@ -37,7 +37,7 @@ def test_an_hour_of_sleep_costs_no_wall_time() -> None:
     assert time.monotonic() - started < 2.0
 
 
-def test_timers_fire_in_due_order_and_ties_keep_cpython_heap_order() -> None:
+def test_timers_fire_in_due_order_and_ties_in_the_order_they_were_armed() -> None:
     async def main() -> list[str]:
         loop = asyncio.get_running_loop()
         fired: list[str] = []
@@ -49,6 +49,35 @@ def test_timers_fire_in_due_order_and_ties_keep_cpython_heap_order() -> None:
         return fired
 
     assert run(main) == ["a", "a2", "b", "c", "end"]
+
+
+def test_sleeps_due_at_the_same_instant_wake_in_the_order_they_began_as_on_cpython() -> None:
+    # On CPython the clock moves between the six sleep() calls, so equal delays
+    # end in the order they started; a heap of equal virtual times would not.
+    async def main() -> list[int]:
+        woke: list[int] = []
+
+        async def sleeper(i: int) -> None:
+            await asyncio.sleep(0.02)
+            woke.append(i)
+
+        await asyncio.gather(*(sleeper(i) for i in range(6)))
+        return woke
+
+    assert run(main) == asyncio.run(main()) == list(range(6))
+
+
+def test_a_timer_armed_earlier_for_a_later_start_still_fires_first_on_a_tie() -> None:
+    async def main() -> list[str]:
+        loop = asyncio.get_running_loop()
+        fired: list[str] = []
+        loop.call_at(loop.time() + 0.2, fired.append, "armed first")
+        await asyncio.sleep(0.1)
+        loop.call_later(0.1, fired.append, "armed second")  # due at the same 0.2 here
+        await asyncio.sleep(0.2)
+        return fired
+
+    assert run(main) == ["armed first", "armed second"]
 
 
 def test_call_soon_callbacks_run_fifo_before_the_next_iterations_callbacks() -> None:

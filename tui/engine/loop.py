@@ -49,22 +49,29 @@ class _RecordedHandle(events.Handle):
         super().cancel()
 
 
-class _RecordedTimerHandle(events.TimerHandle):
-    """A TimerHandle that carries what the recorder needs to name its firing.
+class _ArmedTimerHandle(events.TimerHandle):
+    """A TimerHandle that fires after the timers armed before it, when both are due together.
 
-    `_order` breaks ties between timers due at the same instant: 0 for the
-    program's own timers, which then compare exactly as in CPython (by time
-    alone), and a rising number for simulated network deliveries, so packets
-    due together arrive in the order they were sent, as on a real wire.
+    On CPython the clock moves between two call_at() calls, so of two timers
+    with the same delay the one armed later is due a little later: they fire
+    in the order they were armed. On a virtual clock they would be due at the
+    very same instant, and the heap could pick either; `_seq` keeps CPython's
+    order (and so a packet sent before another arrives first).
     """
 
-    __slots__ = ("_actor", "_hid", "_order", "_task", "_why")
+    __slots__ = ("_seq",)
 
     def __lt__(self, other: object) -> bool:
-        if isinstance(other, _RecordedTimerHandle):
+        if isinstance(other, _ArmedTimerHandle):
             when, other_when = self._when, other._when
-            return when < other_when or (when == other_when and self._order < other._order)
+            return when < other_when or (when == other_when and self._seq < other._seq)
         return super().__lt__(other)
+
+
+class _RecordedTimerHandle(_ArmedTimerHandle):
+    """An _ArmedTimerHandle that carries what the recorder needs to name its firing."""
+
+    __slots__ = ("_actor", "_hid", "_task", "_why")
 
     def cancel(self) -> None:
         if not self._cancelled:
@@ -73,6 +80,9 @@ class _RecordedTimerHandle(events.TimerHandle):
 
 
 _task_numbers = itertools.count(1)
+_unnamed_tasks = itertools.count(1)
+_timers_armed = itertools.count(1)
+"""One sequence for every loop of the process: arming order is global, as wall time is."""
 
 
 class RecordedTask(asyncio.Task):  # type: ignore[type-arg]
@@ -81,11 +91,28 @@ class RecordedTask(asyncio.Task):  # type: ignore[type-arg]
     asyncio keeps tasks in sets (all_tasks(), TaskGroup._tasks) and cancels them
     in set order when something fails; with address-based hashes that order,
     and so the recorded trace, would change from run to run.
+
+    A task started eagerly (3.12+: `eager_start=True`, as eager_task_factory
+    asks) runs its first step inside this constructor, so the recorder is told
+    before and after it.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, coro: Any, *, loop: Any = None, name: Any = None, context: Any = None, **eager: Any) -> None:
         self._cc_number = next(_task_numbers)
-        super().__init__(*args, **kwargs)
+        if name is None:
+            # CPython's own "Task-N" for an unnamed task, counted here, so the
+            # name is known before an eager first step runs inside __init__.
+            name = f"Task-{next(_unnamed_tasks)}"
+        target = loop if loop is not None else events._get_running_loop()
+        rec = getattr(target, "_rec", None)
+        if rec is None or not eager.get("eager_start") or not target.is_running():
+            super().__init__(coro, loop=loop, name=name, context=context, **eager)
+            return
+        rec.eager_step_begins(self, coro, name)
+        try:
+            super().__init__(coro, loop=loop, name=name, context=context, **eager)
+        finally:
+            rec.eager_step_ends(self)
 
     def __hash__(self) -> int:
         return self._cc_number
@@ -208,28 +235,22 @@ class SimEventLoop(base_events.BaseEventLoop):
         return handle
 
     def call_at(self, when: float, callback: Callable[..., Any], *args: Any, context: Any = None) -> events.TimerHandle:
-        return self.call_at_in_order(when, 0, callback, *args, context=context)
-
-    def call_at_in_order(
-        self, when: float, order: int, callback: Callable[..., Any], *args: Any, context: Any = None
-    ) -> events.TimerHandle:
-        """call_at(), with `order` deciding between timers due at the same time (see _RecordedTimerHandle)."""
-        rec = self._rec
-        if rec is None:
-            return super().call_at(when, callback, *args, context=context)
+        """BaseEventLoop.call_at, with timers that keep the order they were armed in (_ArmedTimerHandle)."""
         if when is None:
             raise TypeError("when cannot be None")
         self._check_closed()
         if self._debug:
             self._check_thread()
             self._check_callback(callback, "call_at")
-        timer = _RecordedTimerHandle(when, callback, args, self, context)
-        timer._order = order
+        rec = self._rec
+        timer = (_RecordedTimerHandle if rec is not None else _ArmedTimerHandle)(when, callback, args, self, context)
+        timer._seq = next(_timers_armed)
         if timer._source_traceback:
             del timer._source_traceback[-1]
         heapq.heappush(self._scheduled, timer)
         timer._scheduled = True
-        rec.timer_scheduled(timer, callback, args)
+        if rec is not None:
+            rec.timer_scheduled(timer, callback, args)
         return timer
 
     def create_task(self, coro: Any, *, name: str | None = None, context: Any = None) -> asyncio.Task[Any]:

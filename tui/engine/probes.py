@@ -13,6 +13,8 @@ from asyncio import locks, queues
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from tui.engine import cpython
+
 if TYPE_CHECKING:
     from tui.engine.recorder import Recorder
 
@@ -159,6 +161,8 @@ def install(recorder: Recorder) -> None:
     wrap_touching(locks.Condition, ("wait", "notify", "notify_all"))
     wrap_touching(locks.Barrier, ("wait", "reset", "abort"))
     wrap_touching(queues.Queue, ("put", "get", "put_nowait", "get_nowait", "task_done", "join"))
+    if cpython.running.queue_shutdown:
+        wrap_touching(queues.Queue, ("shutdown",))
 
 
 def uninstall() -> None:
@@ -223,12 +227,15 @@ def queue_state(queue: queues.Queue[Any]) -> dict[str, Any]:
         shown = list(reversed(items))[:MAX_SHOWN_ITEMS]
     else:
         shown = [items[i] for i in range(min(len(items), MAX_SHOWN_ITEMS))]
-    return {
+    state = {
         "size": len(items),
         "maxsize": queue._maxsize,
         "items": [_short_repr(item, 40) for item in shown],
         "unfinished": queue._unfinished_tasks,
     }
+    if getattr(queue, "_is_shutdown", False):  # 3.13+: Queue.shutdown()
+        state["shutdown"] = True
+    return state
 
 
 def future_state(fut: asyncio.Future[Any]) -> dict[str, Any]:

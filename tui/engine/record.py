@@ -27,7 +27,7 @@ from tui.engine import cpython, probes, settings, simnet, simprocess, simthreads
 from tui.engine.clock import VirtualClock
 from tui.engine.deadlock import deadlock_report
 from tui.engine.kernel import Kernel
-from tui.engine.loop import SimEventLoop, SimEventLoopPolicy
+from tui.engine.loop import RecordedTask, SimEventLoop, SimEventLoopPolicy
 from tui.engine.recorder import FORMAT_NAME, FORMAT_VERSION, Recorder, RecordingStopped
 from tui.engine.settings import Settings
 from tui.engine.sites import Sites
@@ -360,6 +360,12 @@ class Session:
         for name in cpython.running.event_loop_classes:
             setattr(asyncio, name, RecordedEventLoop)
             setattr(asyncio.unix_events, name, RecordedEventLoop)  # type: ignore[attr-defined]
+        # asyncio.Task(...) and the eager task factory (3.12+) make recorded tasks too.
+        asyncio.Task = asyncio.tasks.Task = RecordedTask  # type: ignore[misc]
+        if cpython.running.eager_tasks:
+            # asyncio made its eager_task_factory from the C Task at import.
+            factory = asyncio.tasks.create_eager_task_factory(RecordedTask)  # type: ignore[attr-defined]
+            asyncio.eager_task_factory = asyncio.tasks.eager_task_factory = factory  # type: ignore[attr-defined]
         # asyncio.set_event_loop_policy(None) falls back to this name.
         asyncio.DefaultEventLoopPolicy = RecordedEventLoopPolicy  # type: ignore[misc]
         asyncio.set_event_loop_policy(RecordedEventLoopPolicy())

@@ -141,6 +141,18 @@ class RecordingStopped(BaseException):
         self.detail = detail
 
 
+class _EagerStep:
+    """Stands for the handle while a task's eager first step runs (it ran from no handle)."""
+
+    __slots__ = ("_actor", "_hid", "_task", "_why")
+
+    def __init__(self, tid: str, task: Any, creator: str) -> None:
+        self._actor = tid
+        self._task = task
+        self._why = ("eager", creator)
+        self._hid = 0
+
+
 class _TaskInfo:
     __slots__ = ("name", "tid")
 
@@ -241,6 +253,8 @@ class Recorder:
         self._interrupted = False
         self._resume: tuple[float, list[Any]] | None = None
         """When a step's thread lost the baton mid-step: when and why it got it back."""
+        self._eager_outer: list[tuple[Any, float, str, Any, bool]] = []
+        """The steps an eager first step runs inside (creator's handle, start, actor, resume, interrupted)."""
         self.main_tasks: list[str] = []
         self.main_result: str | None = None
         self._expect_main = False
@@ -307,18 +321,21 @@ class Recorder:
         except TypeError:
             return None
 
-    def _register_task(self, task: Any) -> _TaskInfo:
+    def _register_task(self, task: Any, coro: Any = None, name: str | None = None, eager: bool = False) -> _TaskInfo:
         self._task_count += 1
         tid = f"T{self._task_count}"
-        info = self._tasks[task] = _TaskInfo(tid, task.get_name())
+        info = self._tasks[task] = _TaskInfo(tid, name if name is not None else task.get_name())
         self._names[tid] = info.name
-        coro = task.get_coro()
+        if coro is None:
+            coro = task.get_coro()
         definition: dict[str, Any] = {
             "task": tid,
             "name": info.name,
             "coro": getattr(coro, "__qualname__", type(coro).__name__).replace("SimEventLoop.", "BaseEventLoop."),
             "by": self.current,
         }
+        if eager:
+            definition["eager"] = True
         frame = getattr(coro, "cr_frame", None)
         if frame is not None and self.sites.is_user(frame.f_code):
             definition["at"] = [self.sites.site(frame.f_code, frame.f_code.co_firstlineno)]
@@ -679,7 +696,10 @@ class Recorder:
                     self._rare = True
                 self._waiter_tid.pop(why[1], None)
                 self._roles.pop(why[1], None)
-        parts = [head]
+        self._finish_task_frame([head], tid, task, started)
+
+    def _finish_task_frame(self, parts: list[str], tid: str, task: Any, started: float) -> None:
+        """After a task frame's head: how the step left the task, then the step's deltas."""
         if task.done():
             parts.append(self._task_end_json(task))
             self._finished[task] = tid
@@ -794,27 +814,34 @@ class Recorder:
             )
         self._finish_frame([head], started)
 
-    def step_interrupted(self, kernel: Any, thread: Any) -> None:
-        """The loop's thread blocks inside a step and another thread gets the baton.
-
-        The step so far becomes a frame of its own, so the frames stay in the
-        order things happened: this part, the other threads, then the rest.
-        """
+    def _partial_step(self) -> dict[str, Any] | None:
+        """The head of a frame for the step running now, cut short (None outside any step)."""
         handle = self.running
         if handle is None:
-            return  # the loop is idle, not inside a step
-        started = self.running_since
+            return None  # the loop is idle, not inside a step
         task = handle._task
         frame: dict[str, Any] = {"a": handle._actor if task is not None else "cb"}
         frame["k"] = "task" if task is not None else ("timer" if handle._why[0] == "timer" else "cb")
         if self._resume is not None:
             frame["t"], frame["why"] = self._resume
         else:
-            frame["t"] = started
-            frame["h"] = -handle._hid
+            frame["t"] = self.running_since
+            if handle._hid:  # an eager first step ran from no handle
+                frame["h"] = -handle._hid
             frame["why"] = json.loads(self._why_json(handle._why))
         if task is None:
             frame["n"] = handle._actor
+        return frame
+
+    def step_interrupted(self, kernel: Any, thread: Any) -> None:
+        """The loop's thread blocks inside a step and another thread gets the baton.
+
+        The step so far becomes a frame of its own, so the frames stay in the
+        order things happened: this part, the other threads, then the rest.
+        """
+        frame = self._partial_step()
+        if frame is None:
+            return
         blocker = thread.blocked_on
         if blocker is None:
             frame["st"] = "preempted"
@@ -829,6 +856,46 @@ class Recorder:
         frame["at"] = self.sites.stack_of(self.sites.user_frame(sys._getframe(1)))
         self._interrupted = True
         self.thread_frame(frame)
+
+    # -- eager tasks (3.12+) ---------------------------------------------------------------
+
+    def eager_step_begins(self, task: Any, coro: Any, name: str) -> None:
+        """A task starts eagerly: its first step runs now, inside its creator's call.
+
+        The creator's step so far becomes a frame of its own ("st": "running",
+        "stop": "eager"); the eager step is written as the task's own frame when
+        it pauses or ends ("why": ["eager", creator]); then the creator's step
+        goes on as a frame that resumes it.
+        """
+        creator = self.current
+        info = self._register_task(task, coro, name, eager=True)
+        frame = self._partial_step()
+        if frame is not None:
+            frame.update(st="running", stop="eager")
+            frame["at"] = self.sites.stack_of(self.sites.user_frame(sys._getframe(1)))
+            self.thread_frame(frame)
+        self._eager_outer.append((self.running, self.running_since, self.current, self._resume, self._interrupted))
+        self.running = _EagerStep(info.tid, task, creator)
+        self.running_since = self.clock.now
+        self.current = info.tid
+        self._resume = None
+        self._interrupted = False
+
+    def eager_step_ends(self, task: Any) -> None:
+        step = self.running
+        started = self.running_since
+        resume = self._resume if self._interrupted else None
+        self.running, self.running_since, self.current, self._resume, self._interrupted = self._eager_outer.pop()
+        tid = step._actor
+        if resume is not None:  # a thread switch cut the eager step, which goes on here
+            head = '{"i":%d,"t":%r,"a":"%s","k":"task","why":%s' % (self.frames, resume[0], tid, _dumps(resume[1]))
+            started = resume[0]
+        else:
+            head = '{"i":%d,"t":%r,"a":"%s","k":"task","why":%s' % (self.frames, started, tid, _dumps(step._why))
+        self._finish_task_frame([head], tid, task, started)
+        # The creator's step goes on once create_task() (or Task()) returns.
+        self._interrupted = True
+        self._resume = (self.clock.now, ["resume", "eager", tid])
 
     def thread_resumed(self, thread: Any) -> None:
         if self._interrupted and self.running is not None:

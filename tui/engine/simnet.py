@@ -60,9 +60,6 @@ FIRST_FD = 1000
 EPSILON = 1e-9
 """A delivery due within this much of now counts as arrived (the loop's clock resolution)."""
 
-_delivery_order = itertools.count(1)
-"""Send order of every delivery, so that packets due at the same instant arrive in it."""
-
 ECONNREFUSED, ECONNRESET, EADDRINUSE = 111, 104, 98
 
 
@@ -109,7 +106,7 @@ class LoopOwner:
         loop = self.loop
         if loop.is_closed():
             return  # the program is done with this loop: nobody will read it
-        loop.call_at_in_order(max(when, loop.time()), next(_delivery_order), callback, *args)
+        loop.call_at(max(when, loop.time()), callback, *args)  # due together: in the order sent
         # From another thread the loop may sit idle until a later timer: let it
         # look at its timers again (what call_soon_threadsafe does too).
         loop._write_to_self()

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from tui.engine import probes, simthreads
+from tui.engine import cpython, probes, simthreads
 
 if TYPE_CHECKING:
     from tui.engine.kernel import Kernel
@@ -152,6 +152,8 @@ def install(recorder: Recorder, kernel: Kernel) -> None:
     _wrap_touching(threading.Event, ("set", "clear", "wait"))
     _wrap_touching(threading.Barrier, ("wait", "reset", "abort"))
     _wrap_touching(queue.Queue, ("put", "get", "task_done", "join"))
+    if cpython.running.queue_shutdown:
+        _wrap_touching(queue.Queue, ("shutdown",))
     _install_executor_probes()
 
 
@@ -209,12 +211,15 @@ def queue_state(q: queue.Queue[Any]) -> dict[str, Any]:
         items.sort()
     elif isinstance(q, queue.LifoQueue):
         items.reverse()
-    return {
+    state = {
         "size": len(items),
         "maxsize": q.maxsize,
         "items": [probes._short_repr(item, 40) for item in items[: probes.MAX_SHOWN_ITEMS]],
         "unfinished": q.unfinished_tasks,
     }
+    if getattr(q, "is_shutdown", False):  # 3.13+: Queue.shutdown()
+        state["shutdown"] = True
+    return state
 
 
 def executor_state(executor: Any) -> dict[str, Any]:

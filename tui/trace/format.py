@@ -27,7 +27,11 @@ Frame fields (absent when empty):
               ["run"]                a thread ran code outside any loop step
               ["gil"]                a thread got the GIL back after being preempted
               ["core"]               a process got a core back after being descheduled
-              ["resume", via, by]    the rest of a step whose thread blocked inside it (see st "blocked")
+              ["resume", via, by]    the rest of a step whose thread blocked inside it (see st "blocked"),
+                                     or, via "eager", the rest of the step that started task `by` eagerly
+              ["eager", by]          (3.12+) a task's first step, run at once inside `by`'s step
+                                     (eager_task_factory, Task(eager_start=True)); the frame before
+                                     it is `by`'s step so far, with st "running" and stop "eager"
     st      state of the actor after the step: ready | wait | sleep | done |
             failed | cancelled | blocked | running | runaway | loop (a thread
             about to run an event loop) | preempted (a step cut short by a thread switch)
@@ -43,7 +47,9 @@ Frame fields (absent when empty):
     stop    why a thread's slice ended while it could still run: "preempted" (the
             switch interval passed and another thread of its process wanted the
             GIL), "descheduled" (another process waited for a core), "paused"
-            (another process fell behind in virtual time), "yield" (time.sleep(0))
+            (another process fell behind in virtual time), "yield" (time.sleep(0));
+            for a task step cut short with st "running": "eager" (a task it created
+            runs its first step now)
     core    the simulated CPU the thread's process ran on
     op      where a preempted thread stopped: {"line", "offset", "ops": [[offset,
             opname, argrepr], ...]}: the switch fell just before the instruction at
@@ -55,7 +61,7 @@ Frame fields (absent when empty):
             (a third element "cancel" marks a task woken to be cancelled)
     timers  [[handle id, due time, owner, label], ...] added to the timer heap
     cancel  handle ids cancelled (removed from the heap, or marked in the ready queue)
-    new     definitions: {"task", "name", "coro", "by", "at"?, "internal"?},
+    new     definitions: {"task", "name", "coro", "by", "at"?, "internal"?, "eager"?},
             {"thread", "name", "by"?, "proc"}, {"proc", "name", "pid", "parent"?, "by"?},
             {"res", "kind", "name", "by", "at"?, "internal"?, "part_of"?}
     names   {task id: new name} for tasks renamed (Task.set_name) after their definition
@@ -84,7 +90,7 @@ RESOURCE_STATES = {
     "Event": ("set",),
     "Condition": ("lock", "locked", "owner"),
     "Barrier": ("parties", "count", "state"),
-    "Queue": ("size", "maxsize", "items", "unfinished"),
+    "Queue": ("size", "maxsize", "items", "unfinished", "shutdown"),
     "Future": ("state", "result", "error"),
     "RLock": ("locked", "owner", "count"),
     "Executor": ("max_workers", "workers", "queued", "shutdown"),
@@ -95,6 +101,8 @@ RESOURCE_STATES = {
 A definition's `api` says whose primitive it is: absent for asyncio, "threading"
 (threading and queue), "concurrent.futures", "socket"; Lock, Event, Semaphore and
 the rest have the same state fields whichever API made them.
+
+A queue's `shutdown` is present (true) once Queue.shutdown() was called (3.13+).
 
 Waiters are not stored with resources: a task's own frame says what it waits
 on, so a viewer lists the waiters of a resource from the tasks' states.

@@ -74,7 +74,11 @@ def _task_why(frame: dict[str, Any], world: World) -> str:
         return "resumes after yielding to the loop"
     if kind == "soon":
         return f"runs (scheduled by {_name(world, why[1])})"
+    if kind == "eager":
+        return f"starts eagerly inside {_possessive(_name(world, why[1]))} step (no trip through the ready queue)"
     if kind == "resume":
+        if why[1] == "eager":
+            return f"goes on with its step once {_name(world, why[2])}'s eager first step is over"
         what = why[1] if why[1] and why[1] != "its turn" else "the blocking call"
         return f"continues its step ({what} returned)"
     ref = why[1] or "?"
@@ -90,7 +94,9 @@ def _task_why(frame: dict[str, Any], world: World) -> str:
         return "wakes from its sleep"
     resource = world.resources.get(ref)
     if resource is not None:
-        if resource.kind.endswith("Queue"):
+        if resource.kind.endswith("Queue") and resource.state.get("shutdown"):
+            verb = "was shut down"
+        elif resource.kind.endswith("Queue"):
             verb = _QUEUE_VERBS.get(why[3] or "", "changed")
         else:
             verb = _WAKE_VERBS.get(resource.kind, "changed")
@@ -184,6 +190,8 @@ def _effects(frame: dict[str, Any], world: World, before: World | None) -> list[
             elif kind in ("Semaphore", "BoundedSemaphore") and state.get("value") != previous.get("value"):
                 took = actor in state.get("holders", []) and actor not in previous.get("holders", [])
                 done.append(f"{'acquires' if took else 'releases'} {shown} (value now {state.get('value')})")
+            elif kind.endswith("Queue") and state.get("shutdown") and not previous.get("shutdown"):
+                done.append(f"shuts down {shown}")
             elif kind.endswith("Queue") and state.get("size") != previous.get("size"):
                 grew = (state.get("size") or 0) > (previous.get("size") or 0)
                 done.append(f"{'puts an item into' if grew else 'takes an item from'} {shown}")
@@ -238,6 +246,10 @@ def _after(frame: dict[str, Any]) -> str:
         return "ends cancelled"
     if state == "runaway":
         return "never gives control back: the recording is stopped"
+    if state == "running" and frame.get("stop") == "eager":
+        started = [d["name"] for d in frame.get("new", ()) if "task" in d and d.get("eager")]
+        which = f"task {started[-1]}" if started else "a task"
+        return f"creates {which}, which starts eagerly: its first step runs right now, inside this step"
     if state in ("running", "loop"):
         return "runs code outside the event loop"
     return "runs"

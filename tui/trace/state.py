@@ -44,6 +44,7 @@ class Actor:
         "coro",
         "cpu",
         "created",
+        "eager",
         "error",
         "gen",
         "id",
@@ -70,6 +71,8 @@ class Actor:
         self.coro = ""
         self.by: str | None = None
         self.internal = False
+        self.eager = False
+        """A task whose first step ran eagerly, inside its creator's step (3.12+)."""
         self.state = "ready" if kind == "task" else "running"
         self.on: str | None = None
         self.role: str | None = None
@@ -331,6 +334,7 @@ class World:
             actor.coro = definition.get("coro", "")
             actor.by = definition.get("by")
             actor.internal = bool(definition.get("internal"))
+            actor.eager = bool(definition.get("eager"))
             actor.at = list(definition.get("at", ()))
             self.actors[actor.id] = actor
         elif "thread" in definition:

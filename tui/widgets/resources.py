@@ -50,6 +50,8 @@ def describe(resource: Resource, world: World) -> Text:
         text.append("[" + ", ".join(state.get("items", [])) + "]", style="cyan")
         if state.get("unfinished"):
             text.append(f", {state['unfinished']} not done", style="dim")
+        if state.get("shutdown"):
+            text.append(", shut down", style="red")
     elif kind == "Barrier":
         text.append(f"{state.get('state', '?')}, {state.get('count', 0)}/{state.get('parties', '?')} arrived")
     elif kind == "Socket":

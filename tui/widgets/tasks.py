@@ -174,7 +174,8 @@ class TaskDetail(LineView):
             if actor.coro:
                 head.append(f", coroutine {actor.coro}", style="dim")
             if actor.by:
-                head.append(f", created by {view.world.name(actor.by)}", style="dim")
+                how = "started eagerly by" if actor.eager else "created by"
+                head.append(f", {how} {view.world.name(actor.by)}", style="dim")
             head.append(")", style="dim")
             lines.append(head)
             lines.append(Text("Await chain (outermost first):", style="bold"))
