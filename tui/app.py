@@ -17,13 +17,15 @@ class ConcurApp(App[int]):
     TITLE = "concur-tui"
     ENABLE_COMMAND_PALETTE = False
 
-    def __init__(self, path: Path, options: RecordOptions | None = None) -> None:
+    def __init__(self, path: Path, options: RecordOptions | None = None, *, saved: bool = False) -> None:
         super().__init__()
         self.path = path
         self.options = options or RecordOptions()
+        self.saved = saved
+        """`path` is a saved trace (JSON Lines) to view rather than a program to record."""
 
     def on_mount(self) -> None:
-        self.push_screen(MainScreen(self.path, self.options))
+        self.push_screen(MainScreen(self.path, self.options, saved=self.saved))
         from tui.engine.cpython import SUPPORT_NOTE
 
         if SUPPORT_NOTE:  # the same line the CLI printed, where the user is looking now

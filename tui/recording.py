@@ -162,6 +162,34 @@ class Recording:
         return line
 
 
+class SavedTrace:
+    """A trace saved to a file (`concur-tui trace FILE --json > saved.jsonl`), read as a Recording streams.
+
+    Nothing is run: the lines are the frames and the summary the recording
+    process wrote, on whatever Python recorded them.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.summary: dict[str, Any] | None = None
+        self.frames_seen = 0
+
+    def lines(self) -> Iterator[str]:
+        with open(self.path, encoding="utf-8") as handle:
+            for raw in handle:
+                line = raw.rstrip("\n")
+                if not line.strip():
+                    continue
+                if line.startswith('{"summary"'):
+                    self.summary = json.loads(line)["summary"]
+                else:
+                    self.frames_seen += 1
+                yield line
+
+    def cancel(self) -> None:
+        """Nothing to stop: no process runs for a saved trace."""
+
+
 _FATAL = re.compile(r"^Fatal Python error: (.+)$", re.MULTILINE)
 _STACK_LINE = re.compile(r'^\s*File "(.+)", line (\d+) in ', re.MULTILINE)
 

@@ -1,16 +1,21 @@
 """Benchmark: full recording vs CPython's own loop, and memory per recorded frame.
 
-Run:  .venv/bin/python tests/benchmarks/bench_recording.py
+Run:  .venv/bin/python tests/benchmarks/bench_recording.py              (this Python)
+      .venv/bin/python tests/benchmarks/bench_recording.py --versions   (every tested CPython found here)
 
 Prints ratios measured in this one run (never asserted by the test suite;
 these machines are noisy). Targets from the engine issue: recording within
-5x of CPython's own loop, and under 300 bytes of memory per frame.
+5x of CPython's own loop, and under 300 bytes of memory per frame. With
+--versions, each tested CPython installed (pyenv's) runs the same
+benchmark in turn, and a table of all of them ends the output.
 """
 
 from __future__ import annotations
 
 import gc
+import json
 import os
+import platform
 import resource
 import subprocess
 import sys
@@ -22,6 +27,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 WORKLOAD = HERE / "workload_asyncio.py"
 THREADS = HERE / "workload_threads.py"
+CPU_THREADS = HERE / "workload_cpu_threads.py"
+REPO = HERE.parents[1]
 TINY = HERE / "workload_tiny.py"
 
 
@@ -35,8 +42,11 @@ def children_peak_rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 
 
-def main() -> None:
+def main() -> dict[str, float]:
+    """Run every measure on this Python, print it, and return the figures."""
+    figures: dict[str, float] = {}
     python = sys.executable
+    print(f"CPython {platform.python_version()}")
     cli = [python, "-m", "tui", "trace", "--json", "--max-frames", "100000000"]
 
     baseline = min(timed([python, str(WORKLOAD)]) for _ in range(3))
@@ -55,6 +65,7 @@ def main() -> None:
     print(f"CPython's own loop:        {baseline:6.2f} s (best of 3)")
     print(f"concur-tui trace --json:   {recording:6.2f} s (best of 3)")
     print(f"recording / CPython:       {recording / baseline:6.2f}x   (target: within 5x)")
+    figures["asyncio_ratio"] = recording / baseline
 
     # Memory of the viewer's model of the trace (what the TUI holds).
     from tui.trace.model import Trace
@@ -70,6 +81,7 @@ def main() -> None:
     held = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
     print(f"Trace model in memory:     {held / len(trace):6.0f} bytes per frame   (target: under 300)")
+    figures["bytes_per_frame"] = held / len(trace)
     del trace
     os.unlink(trace_path)
 
@@ -86,6 +98,16 @@ def main() -> None:
     print(f"CPython's own threads:     {thread_base:6.2f} s")
     print(f"concur-tui trace --json:   {thread_time:6.2f} s   ({thread_time / thread_base:.1f}x)")
     print(f"switches per second:       {switches / thread_time:8,.0f} of wall time")
+    figures["threads_ratio"] = thread_time / thread_base
+    figures["switches_per_second"] = switches / thread_time
+
+    # CPU-bound threads: every bytecode of the program's own code is counted.
+    cpu_base = min(timed([python, str(CPU_THREADS)]) for _ in range(3))
+    cpu_time = timed([*cli, str(CPU_THREADS)])
+    print(f"CPU-bound threads: {CPU_THREADS.name} (4 threads x 1,000,000 iterations)")
+    print(f"CPython's own threads:     {cpu_base:6.2f} s")
+    print(f"concur-tui trace --json:   {cpu_time:6.2f} s   ({cpu_time / cpu_base:.1f}x)")
+    figures["cpu_ratio"] = cpu_time / cpu_base
 
     # Growth of the recording process itself: peak RSS of the full run minus a tiny run.
     TINY.write_text("import asyncio\nasyncio.run(asyncio.sleep(0))\n") if not TINY.exists() else None
@@ -95,6 +117,41 @@ def main() -> None:
     full_peak = peak_of([*record, "--max-frames", "100000000", str(WORKLOAD)], env)
     growth = max(0, full_peak - tiny_peak) * 1024
     print(f"recording process growth:  {growth / frames:6.0f} bytes per frame (peak RSS, streaming)")
+    figures["growth_per_frame"] = growth / frames
+    return figures
+
+
+def tested_pythons() -> list[tuple[str, str]]:
+    """(minor version, interpreter) for every tested CPython installed here: this one, and pyenv's."""
+    from tui.engine.cpython import TESTED
+
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    found = {f"{sys.version_info[0]}.{sys.version_info[1]}": sys.executable}
+    for major, minor in sorted(TESTED):
+        name = f"{major}.{minor}"
+        candidates = sorted(root.glob(f"{name}.*/bin/python3"))
+        if name not in found and candidates:
+            found[name] = str(candidates[-1])
+    return sorted(found.items())
+
+
+def every_version() -> None:
+    """The benchmark under each tested CPython in turn, then one table of all of them."""
+    rows = []
+    for version, python in tested_pythons():
+        print(f"\n=== CPython {version}: {python}", flush=True)
+        env = dict(os.environ, PYTHONPATH=str(REPO))
+        done = subprocess.run([python, __file__, "--figures"], env=env, stdout=subprocess.PIPE, text=True, check=False)
+        *shown, last = done.stdout.strip().splitlines()
+        print("\n".join(shown))
+        rows.append((version, json.loads(last)))
+    print("\n| CPython | asyncio recording | threads hand-offs | switches/s | CPU-bound threads | bytes/frame |")
+    print("|---|---|---|---|---|---|")
+    for version, f in rows:
+        print(
+            f"| {version} | {f['asyncio_ratio']:.1f}x | {f['threads_ratio']:.1f}x | {f['switches_per_second']:,.0f} "
+            f"| {f['cpu_ratio']:.1f}x | {f['bytes_per_frame']:.0f} |"
+        )
 
 
 def peak_of(command: list[str], env: dict[str, str]) -> int:
@@ -106,4 +163,9 @@ def peak_of(command: list[str], env: dict[str, str]) -> int:
 
 
 if __name__ == "__main__":
-    main()
+    if "--versions" in sys.argv:
+        every_version()
+    elif "--figures" in sys.argv:
+        print(json.dumps(main()))
+    else:
+        main()

@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Tab, Tabs
 
-from tui.recording import Recording, RecordOptions
+from tui.recording import Recording, RecordOptions, SavedTrace
 from tui.screens.breaks import Breakpoints, BreakScreen
 from tui.screens.help import HelpScreen
 from tui.screens.picker import ScenarioPicker
@@ -81,12 +81,14 @@ class MainScreen(Screen[None]):
     running: reactive[bool] = reactive(False, init=False)
     """Auto-advance is on (r)."""
 
-    def __init__(self, path: Path, options: RecordOptions) -> None:
+    def __init__(self, path: Path, options: RecordOptions, saved: bool = False) -> None:
         super().__init__()
         self.path = path
         self.options = options
+        self.saved = saved
+        """`path` is a saved trace to view, not a program to record."""
         self.trace = Trace()
-        self.recording: Recording | None = None
+        self.recording: Recording | SavedTrace | None = None
         self.streaming = False
         self.speed_index = 3
         self.breakpoints = Breakpoints()
@@ -158,12 +160,12 @@ class MainScreen(Screen[None]):
         self.selected = None
         self.streaming = True
         self._incoming.clear()
-        self.recording = Recording(str(self.path), self.options)
+        self.recording = SavedTrace(str(self.path)) if self.saved else Recording(str(self.path), self.options)
         self._stream(self.recording, self._generation)
         self.refresh_views()
 
     @work(thread=True, exclusive=True, group="recording")
-    def _stream(self, recording: Recording, generation: int) -> None:
+    def _stream(self, recording: Recording | SavedTrace, generation: int) -> None:
         """Worker thread: read the recording process's lines into a queue the UI folds."""
         try:
             for line in recording.lines():

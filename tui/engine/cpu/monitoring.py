@@ -25,6 +25,13 @@ from typing import Any
 from tui.engine.cpu.codemap import SENT, CodeMap
 
 _TOOL_NAME = "concur-tui"
+
+
+def _monitoring() -> Any:
+    """sys.monitoring (3.12+; this module is only used there, but is type-checked for 3.11 too)."""
+    return sys.monitoring  # type: ignore[attr-defined,unused-ignore]
+
+
 _PREFERRED_TOOL_IDS = (2, 3, 4, 5, 1, 0)  # PROFILER_ID first: what a CPU accountant is
 _UNSEEN: Any = object()
 _CALLER_SEARCH = 16
@@ -64,8 +71,8 @@ class MonitoringCounter:
         tool = self._tool
         if tool is None:
             return
-        sys.monitoring.set_events(tool, 0)
-        sys.monitoring.free_tool_id(tool)
+        _monitoring().set_events(tool, 0)
+        _monitoring().free_tool_id(tool)
         self._tool = None
 
     # -- counting ---------------------------------------------------------------------------
@@ -73,14 +80,14 @@ class MonitoringCounter:
     @staticmethod
     def _claim_tool_id() -> int:
         for tool in _PREFERRED_TOOL_IDS:
-            if sys.monitoring.get_tool(tool) is None:
-                sys.monitoring.use_tool_id(tool, _TOOL_NAME)
+            if _monitoring().get_tool(tool) is None:
+                _monitoring().use_tool_id(tool, _TOOL_NAME)
                 return tool
         raise RuntimeError("every sys.monitoring tool id is taken; concur-tui cannot count CPU work")
 
     def start(self, limit: int, on_quantum: Callable[[int, FrameType], None]) -> None:
         """Begin counting in every thread; `on_quantum(ticks, frame)` may switch threads."""
-        monitoring = sys.monitoring
+        monitoring = _monitoring()
         events = monitoring.events
         disable = monitoring.DISABLE
         tool = self._tool = self._claim_tool_id()

@@ -47,6 +47,7 @@ class CPython311:
         server._attach()
 
     def server_detach(self, server: Any, transport: Any) -> None:
+        """A connection of an asyncio Server ends (the last one lets wait_closed() return)."""
         server._detach()
 
     def instruction_line(self, instruction: dis.Instruction) -> int | None:

@@ -37,6 +37,7 @@ class CPython313(CPython312):
         server._attach(transport)
 
     def server_detach(self, server: Any, transport: Any) -> None:
+        """gh-113538: and forgets the transport when its connection is lost."""
         server._detach(transport)
 
     def instruction_line(self, instruction: dis.Instruction) -> int | None:
