@@ -120,7 +120,7 @@ class RecordedTask(asyncio.Task):  # type: ignore[type-arg]
     def set_name(self, value: object) -> None:
         # asyncio.create_task(coro, name=...) names the task only after creating it.
         super().set_name(value)
-        rec = self._loop._rec
+        rec = getattr(self._loop, "_rec", None)  # asyncio.Task is a RecordedTask on any loop of the program
         if rec is not None:
             rec.task_renamed(self)
 
