@@ -9,7 +9,7 @@ Watch the semaphore's value and its holders: never more than two. The other
 downloads wait in arrival order, and each time a download finishes the
 next one in line takes its slot. (Just after a release the value can stay
 at 0 for a moment: the freed slot is already promised to the waiter that
-release woke.) The six downloads add up to 8 s of work,
+release woke.) The six downloads add up to 7.8 s of work,
 but with two running side by side the whole batch is done at t=4.5 s.
 """
 
@@ -28,7 +28,7 @@ FILES = [  # (name, seconds to download)
     ("movie.mp4", 2),
     ("song.mp3", 1),
     ("photos.zip", 1.5),
-    ("notes.txt", 0.5),
+    ("notes.txt", 0.3),
     ("game.iso", 1),
     ("book.pdf", 2),
 ]

@@ -16,6 +16,12 @@ def next_step(view: FrameView) -> str:
         return "nothing was recorded"
     if not world.tasks():
         return "no asyncio event loop in this program (see processes and GILs below)"
+    running = world.actors.get(world.running or "")
+    if running is not None and running.kind == "task" and running.state == "running":
+        starting = [a for a in world.tasks() if a.eager and not a.steps and a.by == running.id]
+        if starting:  # its step is cut in two around the eager first step of the task it made
+            return f"runs {starting[-1].name}'s first step right away, inside {running.name}'s step"
+        return f"goes on with {running.name}'s step"
     live = [entry for entry in world.ready if not entry[2]]
     if live:
         return f"runs {world.name(live[0][1])} (head of the ready queue)"

@@ -53,6 +53,8 @@ def detail_of(actor: Actor) -> str:
         return actor.error or "raised"
     if actor.state == "cancelled":
         return "cancelled"
+    if actor.state == "ready" and actor.eager and not actor.steps:
+        return "starts eagerly, now (not queued)"  # its first step runs inside its creator's
     if actor.state == "ready":
         return "in the ready queue" if actor.kind == "task" else "runnable"
     if actor.state == "loop":

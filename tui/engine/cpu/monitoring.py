@@ -34,6 +34,21 @@ def _monitoring() -> Any:
 
 _PREFERRED_TOOL_IDS = (2, 3, 4, 5, 1, 0)  # PROFILER_ID first: what a CPU accountant is
 _UNSEEN: Any = object()
+_EVENTS = (
+    "PY_START",
+    "PY_RESUME",
+    "PY_THROW",
+    "PY_RETURN",
+    "PY_YIELD",
+    "JUMP",
+    "BRANCH",
+    "INSTRUCTION",
+    "RAISE",
+    "RERAISE",
+    "EXCEPTION_HANDLED",
+    "PY_UNWIND",
+)
+"""Every event the counter registers a callback for."""
 _CALLER_SEARCH = 16
 """How far out from a new frame its caller is looked for (library frames may sit between)."""
 
@@ -48,6 +63,7 @@ class MonitoringCounter:
         self._save: Callable[[], Any] = lambda: None
         self._load: Callable[[Any], None] = lambda state: None
         self._seed: Callable[[FrameType | None], None] = lambda frame: None
+        self._codes: Callable[[], list[CodeType]] = list
 
     # -- the kernel's side --------------------------------------------------------------
 
@@ -68,12 +84,21 @@ class MonitoringCounter:
         """Nothing to undo per thread: events are per interpreter."""
 
     def stop(self) -> None:
+        """Give the tool id back as it was found: no events, no callbacks.
+
+        (3.12 and 3.13's free_tool_id() leaves both behind for whoever takes the id next.)
+        """
         tool = self._tool
         if tool is None:
             return
-        _monitoring().set_events(tool, 0)
-        _monitoring().free_tool_id(tool)
         self._tool = None
+        monitoring = _monitoring()
+        monitoring.set_events(tool, 0)
+        for code in self._codes():
+            monitoring.set_local_events(tool, code, 0)
+        for event in _EVENTS:
+            monitoring.register_callback(tool, getattr(monitoring.events, event), None)
+        monitoring.free_tool_id(tool)
 
     # -- counting ---------------------------------------------------------------------------
 
@@ -232,15 +257,25 @@ class MonitoringCounter:
 
         def on_throw(code: CodeType, offset: int, exc: BaseException) -> None:
             code_map = maps.get(code)
-            if code_map is not None:
-                # The yield it resumes at ran already (3.13 names the RESUME after it).
-                push(code, code_map, code_map.after[code_map.start[offset >> 1] >> 1])
+            if code_map is None:
+                return
+            if code_ is not None:  # the frame that called throw() or close(): count it so far
+                try:
+                    catch_up(getframe(2))
+                except ValueError:
+                    pass
+            # The yield it resumes at ran already (3.13 names the RESUME after it).
+            push(code, code_map, code_map.after[code_map.start[offset >> 1] >> 1])
+            if ticks >= limit:
+                quantum(getframe(1))
 
         def on_leave(code: CodeType, offset: int, value: object) -> None:
             nonlocal ticks, pos, code_, cmap, prefix, clean, run, start, after
             if code is not code_ and not resync(code):
                 return
             here = pos
+            # CodeMap.span(), inlined here and in on_jump: these two run for every
+            # branch and every return of the program.
             if here <= offset <= clean[here >> 1]:
                 ticks += prefix[(offset >> 1) + 1] - prefix[here >> 1]
             else:
@@ -351,6 +386,7 @@ class MonitoringCounter:
                     push(old.f_code, code_map, code_map.after[code_map.start[old.f_lasti >> 1] >> 1])
 
         self._take, self._save, self._load, self._seed = take, save, load, seed
+        self._codes = lambda: [code for code, code_map in maps.items() if code_map is not None]
         register = monitoring.register_callback
         register(tool, events.PY_START, on_start)
         register(tool, events.PY_RESUME, on_start)

@@ -30,6 +30,8 @@ class SettraceCounter:
         counter = self
 
         def count(frame: FrameType, event: str, arg: Any) -> Any:
+            if event != "opcode":
+                return count  # a frame's "return" or "exception" is no instruction of its own
             counter._ticks += 1
             if counter._ticks >= limit:
                 spent = counter._ticks
