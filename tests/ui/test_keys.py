@@ -329,8 +329,10 @@ async def test_clicking_the_timeline_seeks(make_app) -> None:
     async with app.run_test(size=WIDE) as pilot:
         await wait_recorded(pilot, app)
         timeline = app.main.query_one(Timeline)
+        assert len(timeline.columns) > 20, "the timeline spans the whole recording once it is in"
+        wanted = timeline.columns[20]
         await pilot.click(Timeline, offset=(16 + 20, 2))
-        assert app.main.cursor == timeline.columns[20]
+        assert app.main.cursor == wanted
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)])

@@ -198,7 +198,11 @@ class MainScreen(Screen[None]):
         if self.cursor < 0 and len(self.trace):
             self.cursor = 0
         elif len(self.trace) != before or not self.streaming:
-            self._refresh_status()
+            view = self.view()
+            self._refresh_status(view)
+            if self._panel_visible("timeline"):
+                # The timeline's columns span the trace so far: it grows while the cursor stays put.
+                self.query_one(Timeline).show(view)
             if self.trace.complete and self.cursor == len(self.trace) - 1:
                 self.refresh_views()
         if self.trace.complete and len(self.trace) == 0:

@@ -20,22 +20,23 @@ class SettraceCounter:
 
     def __init__(self, is_counted: Callable[[CodeType], bool]) -> None:
         self._is_counted = is_counted
-        self._ticks = 0
+        self._take: Callable[[], int] = lambda: 0
         self._enter: Any = None
         self._count: Any = None
 
     def start(self, limit: int, on_quantum: Callable[[int, FrameType], None]) -> None:
         is_counted = self._is_counted
         counted: dict[CodeType, bool] = {}
-        counter = self
+        ticks = 0  # a closure cell, not an attribute: this runs once per instruction
 
         def count(frame: FrameType, event: str, arg: Any) -> Any:
+            nonlocal ticks
             if event != "opcode":
                 return count  # a frame's "return" or "exception" is no instruction of its own
-            counter._ticks += 1
-            if counter._ticks >= limit:
-                spent = counter._ticks
-                counter._ticks = 0
+            ticks += 1
+            if ticks >= limit:
+                spent = ticks
+                ticks = 0
                 on_quantum(spent, frame)
             return count
 
@@ -53,11 +54,15 @@ class SettraceCounter:
             frame.f_trace_opcodes = True
             return count
 
-        self._enter, self._count = enter, count
+        def take() -> int:
+            nonlocal ticks
+            spent, ticks = ticks, 0
+            return spent
+
+        self._enter, self._count, self._take = enter, count, take
 
     def take(self) -> int:
-        spent, self._ticks = self._ticks, 0
-        return spent
+        return self._take()
 
     def thread_started(self, frame: FrameType | None) -> None:
         """sys.settrace is per thread: turn it on here, and on the frames already running."""
