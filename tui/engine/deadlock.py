@@ -81,7 +81,7 @@ def deadlock_report(recorder: Recorder, kernel: Kernel | None) -> dict[str, Any]
                 {"actor": thread.tid, "name": thread.name, "on": on, "wait": words, "holders": holders, "at": None}
             )
     cycle = _find_cycle(edges)
-    lines = ["deadlock: nothing is ready, no timer is pending, and the program has not finished"]
+    lines = ["deadlock: nothing is ready, no timer will fire, and the program has not finished"]
     for wait in found:
         where = f" (at {wait['at']})" if wait["at"] else ""
         lines.append(f"  {wait['name']} {wait['wait']}{where}")

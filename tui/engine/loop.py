@@ -6,6 +6,7 @@ import asyncio
 import concurrent.futures
 import heapq
 import itertools
+import math
 import sys
 import threading
 from asyncio import base_events, events, futures
@@ -178,6 +179,17 @@ class StandaloneIdler:
             self._cond.notify_all()
 
 
+def _idle_deadline(now: float, when: float) -> float | None:
+    """Where an idle loop waits until, for the first timer's `when`, as CPython's select timeout works out.
+
+    CPython waits `max(0, when - now)`: a NaN timer makes that 0, so it is
+    due at once; an infinite one waits forever, which is no deadline at all.
+    """
+    if when != when:
+        return now
+    return None if when == math.inf else when
+
+
 def _another_thread_alive() -> bool:
     me = threading.current_thread()
     return any(thread is not me and thread.is_alive() for thread in threading.enumerate())
@@ -185,7 +197,7 @@ def _another_thread_alive() -> bool:
 
 def describe_stuck_tasks(loop: asyncio.AbstractEventLoop) -> str:
     """One line per unfinished task and what it awaits, for a deadlock report."""
-    lines = ["deadlock: no callback is ready, no timer is pending, and no thread can wake the loop"]
+    lines = ["deadlock: no callback is ready, no timer will fire, and no thread can wake the loop"]
     for task in sorted(asyncio.all_tasks(loop), key=lambda t: t.get_name()):
         waiter = task._fut_waiter  # type: ignore[attr-defined]
         lines.append(f"  {task.get_name()} waits for {waiter!r}")
@@ -356,12 +368,16 @@ class SimEventLoop(base_events.BaseEventLoop):
         if not (self._ready or self._stopping):
             # Where CPython blocks in select(timeout), the idler either jumps
             # the clock to the next timer or lets another thread run.
-            self._idler.idle(self, scheduled[0]._when if scheduled else None)
+            self._idler.idle(self, _idle_deadline(self._clock.now, scheduled[0]._when) if scheduled else None)
             scheduled = self._scheduled
 
         ready = self._ready
         rec = self._rec
-        end_time = self._clock.now + self._clock_resolution
+        now = self._clock.now
+        end_time = now + self._clock_resolution
+        if end_time == now:
+            # Past 2**24 s a nanosecond no longer moves a float: a timer due now must still be due.
+            end_time = math.nextafter(now, math.inf)
         while scheduled:
             handle = scheduled[0]
             if handle._when >= end_time:

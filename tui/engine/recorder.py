@@ -17,6 +17,7 @@ import asyncio
 import dis
 import json
 import linecache
+import math
 import re
 import sys
 import weakref
@@ -127,6 +128,11 @@ def _call_column(frame: FrameType) -> int | None:
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=repr).encode
+
+
+def _number(value: float) -> str:
+    """A due time as JSON: a program may arm a timer at NaN or infinity, which repr() would write unreadably."""
+    return repr(value) if math.isfinite(value) else _dumps(value)
 
 
 class RecordingStopped(BaseException):
@@ -527,7 +533,7 @@ class Recorder:
         timer._actor = label
         timer._task = None
         timer._why = ("timer", when, owner)
-        self._timers_add.append('[%d,%r,"%s",%s]' % (hid, when, owner, _dumps(label)))
+        self._timers_add.append('[%d,%s,"%s",%s]' % (hid, _number(when), owner, _dumps(label)))
         self._rare = True
 
     def timer_fired(self, timer: Any) -> None:
@@ -666,7 +672,7 @@ class Recorder:
                 return '["%s",%s,"%s","%s"]' % (kind, ref, why[2], role)
             return '["%s",%s,"%s"]' % (kind, ref, why[2])
         if kind == "timer":
-            return '["timer",%r,"%s"]' % (why[1], why[2])
+            return '["timer",%s,"%s"]' % (_number(why[1]), why[2])
         return '["%s","%s"]' % why
 
     def _end_task_step(
@@ -726,7 +732,7 @@ class Recorder:
         """The `st`/`on`/`wait` fields of a task that suspended on future `fw`."""
         ref, obj, until = self.future_ref(fw)
         if until is not None:
-            return ',"st":"sleep","on":"sleep","until":%r' % until
+            return ',"st":"sleep","on":"sleep","until":%s' % _number(until)
         if obj is None:
             return ',"st":"wait","on":%s,"wait":%s' % (_dumps(ref), _dumps(self._label_words(ref, fw)))
         self._waiter_tid[fw] = tid

@@ -59,7 +59,9 @@ Frame fields (absent when empty):
     fired   ids of timers moved to the ready queue before this step
     ready   [[handle id, task id or callback label], ...] appended to the ready queue
             (a third element "cancel" marks a task woken to be cancelled)
-    timers  [[handle id, due time, owner, label], ...] added to the timer heap
+    timers  [[handle id, due time, owner, label], ...] added to the timer heap (a due
+            time, like a sleep's `until`, is NaN or Infinity when the program armed it
+            so: Python's json reads those tokens)
     cancel  handle ids cancelled (removed from the heap, or marked in the ready queue)
     new     definitions: {"task", "name", "coro", "by", "at"?, "internal"?, "eager"?},
             {"thread", "name", "by"?, "proc"}, {"proc", "name", "pid", "parent"?, "by"?},

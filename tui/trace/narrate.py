@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from tui.trace.state import World
+from tui.trace.waits import wait_now
 
 _WAKE_VERBS = {
     "Lock": "was released",
@@ -37,6 +38,15 @@ _CALLBACK_CAUSES = {
     "_release_waiter()": "a timeout",
     "TaskGroup._on_task_done()": "its TaskGroup (another task in the group failed)",
 }
+
+
+def sleep_end(until: float) -> str:
+    """When a sleep ends, in words: a program can sleep forever (inf) or arm a timer at NaN."""
+    if until != until:
+        return "with no due time (NaN)"
+    if until == float("inf"):
+        return "forever"
+    return f"until t={until:.3f}s"
 
 
 def _possessive(name: str) -> str:
@@ -157,8 +167,9 @@ def _thread_why(frame: dict[str, Any], world: World, before: World | None) -> st
         if via in world.actors:
             return f"wakes because thread {world.name(via)} finished"
         previous = before.actors.get(frame.get("a", "")) if before is not None else None
-        if previous is not None and previous.wait and previous.wait.startswith("waits "):
-            return f"wakes up (it {previous.wait.replace('waits', 'waited', 1)})"
+        waited = wait_now(before, previous) if before is not None and previous is not None else None
+        if waited and waited.startswith("waits "):
+            return f"wakes up (it {waited.replace('waits', 'waited', 1)})"
         if via in world.resources:
             return f"wakes because {world.name(via)} changed (by {by})"
         if via in ("executor queue", "pool queue"):
@@ -228,7 +239,7 @@ def _after(frame: dict[str, Any]) -> str:
     if state == "ready":
         return "yields to the loop; it goes to the back of the ready queue"
     if state == "sleep":
-        return f"now sleeps until t={frame.get('until', 0):.3f}s"
+        return f"now sleeps {sleep_end(frame.get('until', 0))}"
     if state == "blocked" and frame.get("k") != "thread":
         return (
             f"is blocked inside its step: it {frame.get('wait') or 'waits'}."

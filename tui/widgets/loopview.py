@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from rich.text import Text
 
 from tui.render.styles import actor_color
@@ -28,6 +30,10 @@ def next_step(view: FrameView) -> str:
     if world.timers:
         when, owner, label = min(world.timers.values())
         whose = f"{world.name(owner)}'s " if owner in world.actors else ""
+        if when == float("inf"):
+            return f"nothing is ready, and {whose}{label} timer is due at infinity: waits forever"
+        if when != when:
+            return f"nothing is ready: {whose}{label} timer is due at NaN, which CPython fires at once"
         return f"nothing is ready: jumps the clock to t={when:.3f}s for {whose}{label} timer"
     if view.trace.complete and view.at_end:
         return f"nothing: the run ended ({view.outcome})"
@@ -111,12 +117,15 @@ class LoopView(LineView):
             if not timers:
                 return Text("  (none)", style="dim")
             when, owner, label = timers[index - 1]
-            text = Text(f"  t={when:<9.3f}", style="cyan")
+            text = Text(f"  t={when:<9.3f}" if math.isfinite(when) else f"  t={when!r:<9}", style="cyan")
             text.append(f"{label:<12} ")
             if owner in world.actors:
                 text.append(world.name(owner), style=actor_color(owner))
             delay = when - world.time
-            text.append(f"  (in {delay:.3f}s)" if delay > 0 else "  (due now)", style="dim")
+            if delay == float("inf"):
+                text.append("  (never)", style="dim")
+            else:
+                text.append(f"  (in {delay:.3f}s)" if delay > 0 else "  (due now)", style="dim")
             return text
 
         gil = gil_lines(view)

@@ -10,7 +10,9 @@ from textual.events import Click
 from textual.message import Message
 
 from tui.render.styles import STATE_GLYPHS, STATE_STYLES, actor_color, shorten
-from tui.trace.state import Actor
+from tui.trace.narrate import sleep_end
+from tui.trace.state import Actor, World
+from tui.trace.waits import wait_now
 from tui.viewmodel import FrameView
 from tui.widgets.lineview import LineView
 
@@ -40,13 +42,13 @@ def state_cell(actor: Actor) -> Text:
     return Text(f"{TABLE_GLYPHS.get(state, '?')} {word:<10}", style=STATE_STYLES.get(state))
 
 
-def detail_of(actor: Actor) -> str:
+def detail_of(actor: Actor, world: World) -> str:
     """What the actor is doing, in words: what it waits on, when it wakes, how it ended."""
     if actor.state in ("wait", "blocked"):
-        words = actor.wait or f"waits for {actor.on}"
+        words = wait_now(world, actor) or f"waits for {actor.on}"
         return words.removeprefix("waits for ")
     if actor.state == "sleep" and actor.until is not None:
-        return f"sleeping until t={actor.until:.3f}s"
+        return f"sleeping {sleep_end(actor.until)}"
     if actor.state == "done":
         return f"returned {actor.result}" if actor.result not in (None, "None") else "finished"
     if actor.state == "failed":
@@ -109,7 +111,7 @@ class TaskTable(LineView):
             style = actor_color(actor.id) + (" dim" if actor.internal or actor.ended else "")
             text.append(f"{name:<16} ", style=style)
             text.append_text(state_cell(actor))
-            detail = detail_of(actor)
+            detail = detail_of(actor, view.world)
             if len(detail) > detail_width:
                 detail = detail[: detail_width - 3] + "..."
             text.append(f"{detail:<{detail_width}} ")

@@ -28,6 +28,9 @@ class CPython311:
     event_loop_classes: tuple[str, ...] = ("SelectorEventLoop",)
     """The names under which asyncio (and asyncio.unix_events) offers its default loop class."""
 
+    pytime_type = "_PyTime_t"
+    """The C type time.sleep() names when a whole number of seconds overflows it."""
+
     def bytecode_counter(self, is_counted: Callable[[CodeType], bool]) -> BytecodeCounter:
         """3.11 counts instructions with sys.settrace opcode events."""
         return SettraceCounter(is_counted)

@@ -20,6 +20,9 @@ class CPython313(CPython312):
     event_loop_classes = ("SelectorEventLoop", "EventLoop")
     """asyncio.unix_events, 3.13: `EventLoop` names the default loop class too (for loop_factory=)."""
 
+    pytime_type = "PyTime_t"
+    """gh-110850: the C time type became public API as PyTime_t, and error messages name it so."""
+
     def patch_thread_start(self, threading: ModuleType, sim: Any) -> None:
         """gh-114271: threads are started by `_thread.start_joinable_thread` and joined through a
         `_thread._ThreadHandle`; interpreter shutdown joins them in `_thread._shutdown()`."""
