@@ -9,6 +9,7 @@ and exceptions and adds up the instructions in between from its tables.
 
 from __future__ import annotations
 
+import gc
 import sys
 import textwrap
 from types import CodeType
@@ -124,6 +125,18 @@ PROGRAMS = {
         asyncio.run(sleeper())
     """,
 }
+
+
+@pytest.fixture(autouse=True)
+def no_stray_finalizers():
+    """No garbage collection while counting: a generator left over from an earlier program,
+    finalised mid-count, would run "<counted>" code that is not the program's (a flaky count)."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def compiled(source: str) -> CodeType:

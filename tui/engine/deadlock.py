@@ -47,7 +47,7 @@ def deadlock_report(recorder: Recorder, kernel: Kernel | None) -> dict[str, Any]
         if obj is not None:
             kind = recorder.kind_of(ref)
             holders = waits.holders(kind, obj, fut)
-            words = waits.wait_words(kind, recorder.shown(ref), obj, fut, recorder.name_of)
+            _role, words = recorder.resource_wait(ref, obj, fut)
         else:
             children = getattr(fut, "_children", None) or ()
             awaited_task = recorder.task_id(fut)

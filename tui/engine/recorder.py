@@ -130,6 +130,10 @@ def _call_column(frame: FrameType) -> int | None:
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=repr).encode
 
 
+GATHER_NAMES_SHOWN = 6
+"""A wait on gather() names at most this many of its tasks (the last place says how many more)."""
+
+
 def _number(value: float) -> str:
     """A due time as JSON: a program may arm a timer at NaN or infinity, which repr() would write unreadably."""
     return repr(value) if math.isfinite(value) else _dumps(value)
@@ -736,14 +740,18 @@ class Recorder:
         if obj is None:
             return ',"st":"wait","on":%s,"wait":%s' % (_dumps(ref), _dumps(self._label_words(ref, fw)))
         self._waiter_tid[fw] = tid
-        kind = self._kinds.get(ref, "")
-        role = self._roles.get(fw) or waits.role_of(kind, obj, fw)
-        words = waits.wait_words(kind, self.shown(ref), obj, fw, self.name_of, self._waiter_tid, role)
+        role, words = self.resource_wait(ref, obj, fw)
         self._dirty[ref] = self._resources.get(ref, obj)
         self._rare = True
         if role is not None:
             return ',"st":"wait","on":"%s","role":"%s","wait":%s' % (ref, role, _dumps(words))
         return ',"st":"wait","on":"%s","wait":%s' % (ref, _dumps(words))
+
+    def resource_wait(self, ref: str, obj: Any, fut: Any) -> tuple[str | None, str]:
+        """(role, words) of a task waiting with future `fut` on resource `obj`: in a frame and in a deadlock report."""
+        kind = self._kinds.get(ref, "")
+        role = self._roles.get(fut) or waits.role_of(kind, obj, fut)
+        return role, waits.wait_words(kind, self.shown(ref), obj, fut, self.name_of, self._waiter_tid, role)
 
     def _label_words(self, ref: str, fut: Any) -> str:
         """Words for a wait on something that is not a resource: a task, a gather, an executor job."""
@@ -752,6 +760,9 @@ class Recorder:
             return f"waits for task {shown} to finish"
         if ref.startswith("gather("):
             names = [self.name_of(self.task_id(child)) if self.task_id(child) else "a job" for child in fut._children]
+            if len(names) > GATHER_NAMES_SHOWN:
+                # A sentence stays a sentence: the frame's "on" still lists every child.
+                names = [*names[: GATHER_NAMES_SHOWN - 1], f"and {len(names) - GATHER_NAMES_SHOWN + 1} more"]
             return f"waits for gather({', '.join(names)}) to finish"
         if ref.startswith("executor:"):
             return f"waits for {ref.split(':', 1)[1]}() to finish in a worker thread"

@@ -212,7 +212,15 @@ class SimLock(Blocker):
             return threadprobes.holders_of(rec, self._resource, self._role)
         if self._joined is not None:
             return [self._joined]
-        return [self._owner.tid] if self._owner is not None else []
+        owner = self._owner
+        if owner is None:
+            return []
+        label = self._call[0] if self._call else "lock"
+        if label != "lock" and owner.blocked_on is self:
+            # Condition.wait() (under Event.wait, Queue.get...) blocks on a lock the waiter itself
+            # took: it waits for a notify(), not for itself. A plain lock taken twice is a real cycle.
+            return []
+        return [owner.tid]
 
 
 def set_sentinel() -> SimLock:

@@ -56,7 +56,9 @@ def wait_words(
         return f"waits for {shown} to be set"
     if kind in QUEUES:
         if role == "join":
-            return f"waits in join() until all {obj._unfinished_tasks} unfinished items of {shown} are done"
+            left = obj._unfinished_tasks
+            items = "its 1 unfinished item" if left == 1 else f"all {left} unfinished items"
+            return f"waits in join() until {items} of {shown} {'is' if left == 1 else 'are'} done"
         if any(g is fut for g in obj._getters):
             return f"waits for an item from {shown} (empty){place_in_line(obj._getters, fut)}"
         return f"waits for room in {shown} (full, {obj.qsize()}/{obj.maxsize}){place_in_line(obj._putters, fut)}"

@@ -21,7 +21,7 @@ _WAKE_VERBS = {
     "BoundedSemaphore": "had a slot free",
     "Event": "was set",
     "Condition": "was notified",
-    "Barrier": "filled up",
+    "Barrier": "tripped (all its parties arrived)",
     "Future": "got its result",
     "Socket": "has data",
 }
@@ -125,9 +125,11 @@ def _task_why(frame: dict[str, Any], world: World) -> str:
             )
         return "wakes because all the tasks it gathered are done"
     if ref == "wait_for":
-        if why[2] == "cb":
+        # One callback, _release_waiter, wakes wait_for() both ways: the label of the
+        # handle that ran (why[4]) tells the timer from the job's done-callback.
+        if why[4] == "wait_for timeout" or (why[2] == "cb" and why[4] is None):
             return "wakes because wait_for()'s timeout expired: it cancels the job"
-        return "wakes because the job it awaited with wait_for() finished"
+        return "wakes because the job it awaited with wait_for() finished in time"
     if ref == "cancelling":
         return "wakes because the task it cancelled has finished cancelling"
     if ref == "wait":
@@ -167,6 +169,11 @@ def _thread_why(frame: dict[str, Any], world: World, before: World | None) -> st
         if via in world.actors:
             return f"wakes because thread {world.name(via)} finished"
         previous = before.actors.get(frame.get("a", "")) if before is not None else None
+        barrier = world.resources.get(previous.on or "") if previous is not None else None
+        if barrier is not None and barrier.kind == "Barrier":
+            if barrier.state.get("state") == "broken":
+                return f"wakes because {barrier.shown} was broken (its wait() raises BrokenBarrierError)"
+            return f"wakes because {barrier.shown} tripped: all its {barrier.state.get('parties')} parties arrived"
         waited = wait_now(before, previous) if before is not None and previous is not None else None
         if waited and waited.startswith("waits "):
             return f"wakes up (it {waited.replace('waits', 'waited', 1)})"
@@ -206,6 +213,11 @@ def _effects(frame: dict[str, Any], world: World, before: World | None) -> list[
             elif kind.endswith("Queue") and state.get("size") != previous.get("size"):
                 grew = (state.get("size") or 0) > (previous.get("size") or 0)
                 done.append(f"{'puts an item into' if grew else 'takes an item from'} {shown}")
+            elif kind == "Barrier" and state.get("state") == "draining" and previous.get("state") == "filling":
+                parties = state.get("parties") or 0
+                # asyncio's waiters show up below as "waking ..."; threads are woken by the kernel.
+                release = "" if frame.get("ready") else f" and releases the {parties - 1} waiting there"
+                done.append(f"arrives at {shown} as the last of its {parties} parties, which trips it{release}")
             elif kind == "Future" and state.get("state") != previous.get("state"):
                 verb = _FUTURE_VERBS.get(state.get("state", ""), "changes")
                 done.append(f"{verb} {shown}")
