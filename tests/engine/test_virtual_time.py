@@ -238,3 +238,37 @@ def test_a_timer_armed_at_infinity_is_a_wait_forever_and_the_trace_stays_readabl
         sentences.append(narrate(frame, world, before))
     assert sentences[-1].endswith("now sleeps forever."), sentences[-1]
     assert "no timer will fire" in trace.summary["report"]["text"]
+
+
+KEPT_ALIVE = """
+    import asyncio, concurrent.futures, gc, queue, threading, weakref
+
+    def freed(make):
+        ref = weakref.ref(make())
+        gc.collect()
+        return ref() is None
+
+    print("threading", freed(threading.Lock), freed(threading.Condition), freed(queue.Queue), freed(threading.Event))
+    print("futures", freed(concurrent.futures.Future))
+
+    async def main():
+        print("asyncio", freed(asyncio.Lock), freed(asyncio.Queue), freed(asyncio.get_running_loop().create_future))
+
+    asyncio.run(main())
+    pool = concurrent.futures.ThreadPoolExecutor(2)
+    pool.submit(print, "work").result()
+    workers = list(pool._threads)
+    collected = weakref.ref(pool)
+    del pool
+    gc.collect()
+    print("executor", collected() is None)
+    for worker in workers:
+        worker.join()  # an executor's workers exit once it is collected
+    print("joined")
+"""
+
+
+def test_the_recorder_keeps_none_of_the_programs_objects_alive(record_source, python_output) -> None:
+    trace = record_source(KEPT_ALIVE)
+    assert trace.summary["outcome"] == "completed", trace.summary
+    assert trace.summary["stdout"].splitlines() == python_output(KEPT_ALIVE)

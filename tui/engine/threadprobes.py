@@ -12,6 +12,7 @@ from __future__ import annotations
 import queue
 import sys
 import threading
+import weakref
 from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -45,7 +46,7 @@ def _register(obj: Any, kind: str, maker: FrameType) -> None:
     api = "concurrent.futures" if kind == "Executor" else "threading"
     rec.resource_created(obj, kind, maker, api=api)
     if kind == "Executor":
-        _executors.append(obj)
+        _executors.add(obj)
 
 
 def _maker() -> FrameType:
@@ -126,11 +127,12 @@ def _install_executor_probes() -> None:
 
 def touch_executors() -> None:
     """Executors change whenever their threads run: re-read them after each thread slice."""
-    for executor in _executors:
+    for executor in list(_executors):
         _touch(executor)
 
 
-_executors: list[Any] = []
+_executors: weakref.WeakSet[Any] = weakref.WeakSet()
+"""Held weakly: an executor the program drops is collected, and its workers exit, as on CPython."""
 
 
 def install(recorder: Recorder, kernel: Kernel) -> None:
@@ -278,7 +280,7 @@ def resource_in_chain(frame: FrameType | None) -> tuple[Any, str | None]:
             break
         owner = frame.f_locals.get("self")
         attrs = getattr(owner, "__dict__", None)
-        if attrs and "_cc_rid" in attrs and owner not in _executors:  # nobody waits on an executor itself
+        if attrs and "_cc_rid" in attrs and not any(owner is e for e in _executors):  # nobody waits on an executor
             found = owner
             role = _ROLES.get(frame.f_code.co_qualname, role)
         frame = frame.f_back
