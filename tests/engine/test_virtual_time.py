@@ -1,7 +1,8 @@
 """Every clock a program can read is virtual, every timed wait runs on it, and every run repeats byte for byte.
 
-The programs here print times rounded to what CPython's own scheduling
-jitter leaves exact, so the same lines printed by plain `python` are the oracle.
+The programs here print times snapped to a 50 ms grid that CPython's own
+scheduling jitter (a loaded CI machine wakes a timed wait some 10-30 ms late)
+cannot move, so the same lines printed by plain `python` are the oracle.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from tui.trace.narrate import narrate
 from tui.trace.state import World
 
 TIMED_WAITS = """
-    import queue, threading, time
+    import math, queue, threading, time
     from concurrent.futures import ThreadPoolExecutor, TimeoutError, as_completed, wait
 
     def took(since):
-        return round(time.monotonic() - since, 2)
+        # Snap to 0.05 s; a wake up to 12 ms early or 37 ms late lands on the same step.
+        return math.floor((time.monotonic() - since) * 20 + 0.25) / 20
 
     q = queue.Queue()
     t0 = time.monotonic()
