@@ -34,6 +34,7 @@ import _thread
 import heapq
 import random
 import sys
+import traceback
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -594,9 +595,10 @@ class Kernel:
                 function(*args, **(kwargs or {}))
             except SystemExit:
                 pass
-            except BaseException as exc:  # what _thread prints for an unhandled error
+            except BaseException as exc:  # what _thread writes for an unhandled error
                 thread.failed = f"{type(exc).__name__}: {exc}"
-                print(f"Exception in thread {thread.name}: {exc!r}", file=sys.stderr)
+                print(cpython.running.thread_exception_header(function), file=sys.stderr)
+                traceback.print_exception(type(exc), exc, exc.__traceback__.tb_next, file=sys.stderr)
             finally:
                 if self.counter is not None:
                     self.counter.thread_ended()

@@ -13,7 +13,9 @@ import _thread
 import argparse
 import ast
 import asyncio
+import atexit
 import faulthandler
+import gc
 import io
 import json
 import os
@@ -21,12 +23,13 @@ import platform
 import sys
 import threading
 import types
+import warnings
 from typing import Any, NoReturn
 
 from tui.engine import cpython, probes, settings, simnet, simprocess, simthreads, threadprobes, unsupported, vtime
 from tui.engine.clock import VirtualClock
 from tui.engine.deadlock import deadlock_report
-from tui.engine.kernel import Kernel
+from tui.engine.kernel import Kernel, real_start_new_thread
 from tui.engine.loop import RecordedTask, SimEventLoop, SimEventLoopPolicy
 from tui.engine.recorder import FORMAT_NAME, FORMAT_VERSION, Recorder, RecordingStopped
 from tui.engine.settings import Settings
@@ -316,7 +319,7 @@ class Session:
         os._exit = self.on_exit_call  # type: ignore[assignment]
         sys.stdout = CapturedStream(rec.write_out, "<stdout>")
         sys.stderr = CapturedStream(rec.write_err, "<stderr>")
-        _thread.start_new_thread(self.watch, ())
+        real_start_new_thread(self.watch, ())  # the watchdog is no thread of the program
 
         module.__file__ = self.path
         module.__builtins__ = __builtins__  # type: ignore[attr-defined]
@@ -329,15 +332,15 @@ class Session:
             kernel.start_counting()
         try:
             exec(code, module.__dict__)
-            self._shutdown_threads()
+            self._finalize(module)
         except SystemExit as exc:
-            self._shutdown_threads()
+            self._finalize(module)
             self._exited(exc)
         except RecordingStopped as stop:
             self.finish(stop.outcome, report={"text": stop.detail})
         except BaseException as exc:
             try:
-                self._shutdown_threads()
+                self._finalize(module)
             except BaseException:  # the program is already failing; report its own error
                 pass
             kernel.finish_main(failed=f"{type(exc).__name__}: {exc}")
@@ -370,10 +373,41 @@ class Session:
         asyncio.DefaultEventLoopPolicy = RecordedEventLoopPolicy  # type: ignore[misc]
         asyncio.set_event_loop_policy(RecordedEventLoopPolicy())
 
-    def _shutdown_threads(self) -> None:
-        """What the interpreter does at exit: join non-daemon threads, then child processes."""
+    def _finalize(self, module: types.ModuleType) -> None:
+        """What the interpreter does once the main module is done (Py_FinalizeEx), in its order.
+
+        Non-daemon threads are joined and executors' exit hooks run
+        (threading._shutdown); then the atexit handlers, the last registered
+        first (multiprocessing's, which joins child processes, among them); then
+        the main module's globals are dropped in order, so `__del__` methods
+        run and "coroutine ... was never awaited" is written, as at CPython's exit.
+        """
         threading._shutdown()  # type: ignore[attr-defined]
-        simprocess.shutdown_children()
+        atexit._run_exitfuncs()
+        self._drop_globals(module.__dict__)
+        gc.collect()
+
+    def _drop_globals(self, namespace: dict[str, Any]) -> None:
+        """Clear the main module's namespace as the collector clears it at exit.
+
+        A warning raised with no frame of the program's below it (a coroutine
+        that dies here) is placed where CPython places a warning raised outside
+        any Python frame ("sys:1" or "<sys>:0"), not in this file.
+        """
+        show = warnings.showwarning
+        site = cpython.running.frameless_warning_site
+
+        def placed(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
+            if filename == __file__:
+                filename, lineno = site
+            show(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = placed
+        try:
+            namespace.clear()
+        finally:
+            if warnings.showwarning is placed:
+                warnings.showwarning = show
 
     def _exited(self, exc: SystemExit) -> NoReturn:
         assert self.recorder is not None and self.kernel is not None

@@ -20,6 +20,7 @@ limitation: on Linux each process would have its own copy).
 
 from __future__ import annotations
 
+import atexit
 import copy
 import io
 import itertools
@@ -30,13 +31,14 @@ import sys
 import threading
 import traceback
 import types
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from tui.engine.errors import UnsupportedInSimulation
 from tui.engine.kernel import MAIN_PID, Kernel, Lane
-from tui.engine.simthreads import SimLock
+from tui.engine.simthreads import SimLock, SimRLock, allocate_lock, fork_copy
 
 _ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -72,13 +74,23 @@ def _rebind(function: types.FunctionType, namespace: dict[str, Any]) -> types.Fu
     return twin
 
 
+_FORK_COPIERS = {SimLock: fork_copy, SimRLock: fork_copy}
+"""Objects fork copies that copy.deepcopy() refuses (a lock cannot be pickled)."""
+
+
 def _copy_value(value: Any, memo: dict[int, Any]) -> Any:
     if isinstance(value, (types.ModuleType, type, types.BuiltinFunctionType, types.FunctionType)):
         return memo.get(id(value), value)
+    dispatch = copy._deepcopy_dispatch  # type: ignore[attr-defined]
+    # Only while fork copies: the program's own copy.deepcopy(lock) fails, as on CPython.
+    dispatch.update(_FORK_COPIERS)
     try:
         return copy.deepcopy(value, memo)
     except Exception:  # a socket, a frame, a generator: shared, as the closest we can do
         return value
+    finally:
+        for cls in _FORK_COPIERS:
+            dispatch.pop(cls, None)
 
 
 def fork_namespace(parent: dict[str, Any]) -> tuple[dict[str, Any], dict[int, Any]]:
@@ -239,7 +251,7 @@ class SimProcess:
         lane = kernel.new_lane(self._name, next(_pids), parent, start=kernel.clock.now + START_DELAY)
         self._lane = lane
         lane.process = self
-        sentinel = SimLock()
+        sentinel = allocate_lock()
         sentinel.acquire()
         sentinel._cc_join = lane  # type: ignore[attr-defined]
         lane.sentinel = sentinel
@@ -353,7 +365,7 @@ class SimQueue(_Shared):
     def __init__(self, maxsize: int = 0, *, ctx: Any = None) -> None:
         self._maxsize = maxsize if maxsize > 0 else 1 << 31
         self._items: deque[bytes] = deque()
-        self._mutex = SimLock()
+        self._mutex = allocate_lock()
         self._not_empty = threading.Condition(self._mutex)
         self._not_full = threading.Condition(self._mutex)
         self._unfinished = 0
@@ -489,6 +501,21 @@ class SimArray(_Shared, list):  # type: ignore[misc]
 class SharedLock(_Shared, SimLock):
     """multiprocessing.Lock: one lock for every process."""
 
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        raise RuntimeError("Lock objects should only be shared between processes through inheritance")
+
+    def __repr__(self) -> str:
+        """As multiprocessing.synchronize.Lock words its owner, seen from the caller."""
+        me = _k().current
+        owner = self._owner if self._locked else None
+        if owner is None:
+            name = "None"
+        elif owner is me:
+            name = current_process().name + ("" if me.name == "MainThread" else f"|{me.name}")
+        else:
+            name = "SomeOtherThread" if owner.lane is me.lane else "SomeOtherProcess"
+        return f"<Lock(owner={name})>"
+
 
 class SharedRLock(_Shared, threading._PyRLock):  # type: ignore[misc, name-defined]
     pass
@@ -615,7 +642,7 @@ class _Unordered:
 
     def __init__(self, count: int) -> None:
         self._results: deque[tuple[bool, Any]] = deque()
-        self._cond = threading.Condition(SimLock())
+        self._cond = threading.Condition(allocate_lock())
         self._left = count
 
     def _set(self, index: int, ok: bool, value: Any) -> None:
@@ -809,6 +836,7 @@ class SimProcessPoolExecutor(_Shared):
         self._processes: list[SimProcess] = []
         self._manager: threading.Thread | None = None
         self._shutdown = False
+        _open_executors.append(weakref.ref(self))
 
     def _start(self) -> None:
         while len(self._processes) < self._max_workers:
@@ -958,6 +986,24 @@ def install(kernel: Kernel, main_namespace: dict[str, Any], seed: int = 0) -> No
     os.getppid = getppid
     os.cpu_count = lambda: kernel.cores
     os.fork = _fork
+    threading._register_atexit(_shutdown_open_executors)  # type: ignore[attr-defined]
+    # multiprocessing.util's exit function is an atexit handler registered when multiprocessing
+    # is imported: the program's own handlers, registered later, run before it.
+    atexit.register(shutdown_children)
+
+
+_open_executors: list[weakref.ref[SimProcessPoolExecutor]] = []
+"""ProcessPoolExecutors in the order they were made, held weakly: at exit, each one left open is
+shut down and waited for."""
+
+
+def _shutdown_open_executors() -> None:
+    """concurrent.futures.process's exit hook (threading._register_atexit): an executor the program
+    never shut down finishes the work it was given, then its workers stop."""
+    for ref in _open_executors:
+        executor = ref()
+        if executor is not None:
+            executor.shutdown(wait=True)
 
 
 def shutdown_children() -> None:

@@ -9,15 +9,19 @@ scheduler while the rest of the stdlib runs unchanged.
 
 from __future__ import annotations
 
+import _queue
+import _thread
 import concurrent.futures
 import itertools
+import operator
 import queue
 import sys
 import threading
+import types
 from collections import deque
 from typing import Any
 
-from tui.engine import cpython, threadprobes
+from tui.engine import cpython, threadprobes, vtime
 from tui.engine.kernel import BLOCKED, Blocker, Kernel
 
 _kernel: Kernel | None = None
@@ -33,6 +37,7 @@ _BLOCKING_APIS = {
     "Semaphore.acquire": "waits for a Semaphore",
     "Barrier.wait": "waits at a Barrier",
     "_RLock.acquire": "waits for an RLock",
+    "SimRLock.acquire": "waits for an RLock",
     "Queue.get": "waits for an item (queue.Queue.get)",
     "Queue.put": "waits for room (queue.Queue.put)",
     "Queue.join": "waits for queued work to be done (Queue.join)",
@@ -95,11 +100,17 @@ class SimLock(Blocker):
         self._role: str | None = None
         self._joined: str | None = None
 
-    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
-        if not blocking and timeout != -1:
-            raise ValueError("can't specify a timeout for a non-blocking call")
-        if timeout < 0 and timeout != -1:
-            raise ValueError("timeout value must be a non-negative number")
+    def __new__(cls, *args: Any, **kwargs: Any) -> SimLock:
+        if cls is SimLock and not cpython.running.lock_is_class:
+            raise TypeError("cannot create '_thread.lock' instances")
+        return super().__new__(cls)
+
+    def acquire(self, blocking: Any = True, timeout: Any = -1) -> bool:
+        # The common calls, acquire() and acquire(False) (Condition._is_owned), skip the checks.
+        if timeout == -1 and (blocking is True or blocking is False):
+            wait = None if blocking else 0.0
+        else:
+            wait = acquire_wait(blocking, timeout)
         kernel = _kernel
         assert kernel is not None
         if not self._locked:
@@ -108,9 +119,9 @@ class SimLock(Blocker):
             if self._on_change is not None:
                 self._on_change(self)
             return True
-        if not blocking or timeout == 0:
+        if wait == 0:
             return False
-        deadline = None if timeout < 0 else kernel.clock.now + timeout
+        deadline = None if wait is None else kernel.clock.now + wait
         caller = sys._getframe(1)
         self._call = blocking_call(caller)
         if "_cc_rid" in self.__dict__:
@@ -181,7 +192,11 @@ class SimLock(Blocker):
         self.release()
 
     def __repr__(self) -> str:
-        return f"<{'locked' if self._locked else 'unlocked'} SimLock>"
+        name = "_thread.lock" if type(self) is SimLock else type(self).__name__
+        return f"<{'locked' if self._locked else 'unlocked'} {name} object at {id(self):#x}>"
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        raise TypeError("cannot pickle '_thread.lock' object")
 
     # -- Blocker -------------------------------------------------------------
 
@@ -223,17 +238,127 @@ class SimLock(Blocker):
         return [owner.tid]
 
 
+def allocate_lock() -> SimLock:
+    """_thread.allocate_lock(), and threading.Lock() before 3.13: a new, unlocked lock."""
+    lock = object.__new__(SimLock)  # past the __new__ that refuses `type(lock)()` as CPython does
+    lock.__init__()  # type: ignore[misc]
+    return lock
+
+
+_TIMEOUT_MAX_SECONDS = 9_223_372_036.854775
+"""PY_TIMEOUT_MAX on Linux (LLONG_MAX microseconds); threading.TIMEOUT_MAX is its whole seconds."""
+
+
+def acquire_wait(blocking: Any, timeout: Any) -> float | None:
+    """Lock.acquire()'s arguments checked as CPython checks them: the seconds to wait, None for ever.
+
+    The timeout is converted first (NaN, overflow, a non-number), then checked
+    against the blocking flag; -1 (as int or float) means "no timeout".
+    """
+    if cpython.running.lock_blocking_is_int:
+        flag = operator.index(blocking)
+        if not -(2**31) <= flag < 2**31:
+            raise OverflowError(f"signed integer is {'greater than maximum' if flag > 0 else 'less than minimum'}")
+    else:
+        flag = bool(blocking)
+    seconds = vtime.pytime_seconds(timeout)
+    if not flag and seconds != -1:
+        raise ValueError("can't specify a timeout for a non-blocking call")
+    if seconds < 0 and seconds != -1:
+        raise ValueError(cpython.running.lock_negative_timeout)
+    if not flag:
+        return 0.0
+    if seconds == -1:
+        return None
+    if seconds > _TIMEOUT_MAX_SECONDS:
+        raise OverflowError("timeout value is too large")
+    return seconds
+
+
+class SimRLock(threading._PyRLock):  # type: ignore[misc, name-defined]
+    """`_thread.RLock` (threading._CRLock): threading's own RLock on a SimLock, with C's face.
+
+    Its arguments are checked, its repr names the owner's ident and it refuses
+    pickling, as the C type does; re-entering returns True, not threading's 1.
+    """
+
+    def acquire(self, blocking: Any = True, timeout: Any = -1) -> bool:
+        if not (blocking is True and timeout == -1):
+            acquire_wait(blocking, timeout)  # the C RLock checks its arguments even when it owns the lock
+        me = _thread.get_ident()
+        if self._owner == me:
+            self._count += 1
+            return True
+        if self._block.acquire(blocking, timeout):
+            self._owner = me
+            self._count = 1
+            return True
+        return False
+
+    __enter__ = acquire
+
+    def __repr__(self) -> str:
+        state = "locked" if self._count else "unlocked"
+        return f"<{state} _thread.RLock object owner={self._owner or 0} count={self._count} at {id(self):#x}>"
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        raise TypeError("cannot pickle '_thread.RLock' object")
+
+
+class SimSimpleQueue(queue._PySimpleQueue):  # type: ignore[misc, name-defined]
+    """`_queue.SimpleQueue`: threading's pure-Python SimpleQueue, whose blocking get() is simulated."""
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        raise TypeError("cannot pickle '_queue.SimpleQueue' object")
+
+
+def _named_as_in_c(cls: type, module: str, name: str) -> None:
+    """type(obj), its repr and pickle's errors name the C type the class stands in for."""
+    cls.__module__, cls.__name__, cls.__qualname__ = module, name, name
+
+
+_named_as_in_c(SimLock, "_thread", "lock")
+_named_as_in_c(SimRLock, "_thread", "RLock")
+_named_as_in_c(SimSimpleQueue, "_queue", "SimpleQueue")
+
+
+def fork_copy(lock: Any, memo: dict[int, Any]) -> Any:
+    """What fork leaves in the child: a lock of its own, in the state the parent's was in."""
+    twin: SimLock | SimRLock
+    if isinstance(lock, SimRLock):
+        twin = SimRLock()
+        twin._block = fork_copy(lock._block, memo)
+        twin._owner, twin._count = lock._owner, lock._count
+    else:
+        twin = allocate_lock()
+        twin._locked, twin._owner = lock._locked, lock._owner
+    memo[id(lock)] = twin
+    return twin
+
+
 def set_sentinel() -> SimLock:
     """_thread._set_sentinel (3.11, 3.12): Thread.join() waits on this lock; the kernel releases
     it when the thread ends."""
-    lock = SimLock()
+    lock = allocate_lock()
     assert _kernel is not None
     _kernel.current.sentinel = lock
     return lock
 
 
-def start_new_thread(function: Any, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> int:
-    """_thread.start_new_thread: a real thread that runs only when the kernel says so."""
+def start_new_thread(*arguments: Any) -> int:
+    """_thread.start_new_thread(function, args[, kwargs]): a real thread that runs only when the
+    kernel says so. Its arguments are checked as CPython checks them."""
+    if len(arguments) < 2:
+        raise TypeError(f"start_new_thread expected at least 2 arguments, got {len(arguments)}")
+    if len(arguments) > 3:
+        raise TypeError(f"start_new_thread expected at most 3 arguments, got {len(arguments)}")
+    function, args, kwargs = (*arguments, None)[:3]
+    if not callable(function):
+        raise TypeError("first arg must be callable")
+    if not isinstance(args, tuple):
+        raise TypeError("2nd arg must be a tuple")
+    if kwargs is not None and not isinstance(kwargs, dict):
+        raise TypeError("optional 3rd arg must be a dictionary")
     assert _kernel is not None
     return _kernel.start_thread(function, args, kwargs)
 
@@ -246,7 +371,7 @@ class SimThreadHandle:
     """
 
     def __init__(self) -> None:
-        self._done = SimLock()
+        self._done = allocate_lock()
         self._done.acquire()
         self.ident: int | None = None
 
@@ -335,19 +460,37 @@ def hash_by_creation(cls: type) -> None:
     cls.__hash__ = __hash__  # type: ignore[assignment, method-assign]
 
 
+def simulated_thread_module() -> types.ModuleType:
+    """A `_thread` for the program: the real one's contents, its locks and thread starts simulated.
+
+    A new module in sys.modules, not the real one patched: the import system
+    (importlib._bootstrap) keeps its own reference to the real `_thread`, and its
+    module locks must stay real locks.
+    """
+    module = types.ModuleType("_thread", _thread.__doc__)
+    module.__dict__.update((k, v) for k, v in vars(_thread).items() if k not in ("__name__", "__doc__"))
+    module.allocate_lock = module.allocate = allocate_lock  # type: ignore[attr-defined]
+    module.LockType = SimLock  # type: ignore[attr-defined]
+    module.RLock = SimRLock  # type: ignore[attr-defined]
+    module.start_new_thread = module.start_new = start_new_thread  # type: ignore[attr-defined]
+    return module
+
+
 def install(kernel: Kernel) -> None:
-    """Route threading, queue and concurrent.futures through the kernel (recording process only)."""
+    """Route _thread, threading, queue and concurrent.futures through the kernel (recording process only)."""
     global _kernel
     _kernel = kernel
-    threading._allocate_lock = SimLock  # type: ignore[attr-defined]
-    threading.Lock = SimLock  # type: ignore[assignment, misc]
-    threading._CRLock = None  # type: ignore[attr-defined]
-    cpython.running.patch_thread_start(threading, sys.modules[__name__])
-    queue.SimpleQueue = queue._PySimpleQueue  # type: ignore[assignment, misc, attr-defined]
+    thread_module = simulated_thread_module()
+    sys.modules["_thread"] = thread_module
+    threading._allocate_lock = allocate_lock  # type: ignore[attr-defined]
+    threading.Lock = SimLock if cpython.running.lock_is_class else allocate_lock  # type: ignore[assignment, misc]
+    threading._CRLock = SimRLock  # type: ignore[attr-defined]
+    cpython.running.patch_thread_start(threading, sys.modules[__name__], thread_module)
+    queue.SimpleQueue = _queue.SimpleQueue = SimSimpleQueue  # type: ignore[misc, assignment]
     import concurrent.futures.thread as cf_thread
 
     # Locks made at import time are real; the ones a blocked thread may hold
     # while another thread needs them must be simulated too.
-    cf_thread._global_shutdown_lock = SimLock()  # type: ignore[attr-defined]
+    cf_thread._global_shutdown_lock = allocate_lock()  # type: ignore[attr-defined, assignment]
     hash_by_creation(threading.Thread)
     hash_by_creation(concurrent.futures.Future)

@@ -56,9 +56,13 @@ def _maker() -> FrameType:
     threading frame here, so it stays internal.
     """
     frame = sys._getframe(2)
-    if frame.f_code.co_name == "RLock" and frame.f_globals.get("__name__") == "threading":
-        frame = frame.f_back or frame  # threading.RLock() is a factory: its caller made the lock
+    while (frame.f_code.co_name, frame.f_globals.get("__name__")) in _FACTORIES:
+        frame = frame.f_back or frame  # a factory function: its caller made the lock
     return frame
+
+
+_FACTORIES = {("RLock", "threading"), ("allocate_lock", "tui.engine.simthreads")}
+"""threading.RLock() and _thread.allocate_lock() (threading.Lock() before 3.13) make locks for their caller."""
 
 
 def _wrap_init(cls: type, kind: str) -> None:
@@ -142,6 +146,7 @@ def install(recorder: Recorder, kernel: Kernel) -> None:
     simthreads.SimLock._on_change = staticmethod(_touch)
     _wrap_init(simthreads.SimLock, "Lock")
     _wrap_init(threading._PyRLock, "RLock")  # type: ignore[attr-defined]
+    _wrap_init(simthreads.SimRLock, "RLock")
     _wrap_init(threading.Condition, "Condition")
     _wrap_init(threading.Semaphore, "Semaphore")
     _wrap_init(threading.BoundedSemaphore, "BoundedSemaphore")
@@ -150,6 +155,7 @@ def install(recorder: Recorder, kernel: Kernel) -> None:
     _wrap_init(queue.Queue, "Queue")
     _install_semaphore_holders()
     _wrap_touching(threading._PyRLock, ("acquire", "release", "__enter__", "__exit__"))  # type: ignore[attr-defined]
+    _wrap_touching(simthreads.SimRLock, ("acquire", "__enter__"))  # its release and __exit__ are _PyRLock's
     _wrap_touching(threading.Condition, ("wait", "notify", "notify_all", "__exit__", "__enter__"))
     _wrap_touching(threading.Event, ("set", "clear", "wait"))
     _wrap_touching(threading.Barrier, ("wait", "reset", "abort"))

@@ -33,19 +33,27 @@ _INT64_NS = 2**63
 """CPython keeps a timeout as signed 64-bit nanoseconds (_PyTime_t): anything wider overflows."""
 
 
-def sleep_seconds(value: Any) -> float:
-    """time.sleep()'s argument checked as CPython checks it, in its order and with its words."""
+def pytime_seconds(value: Any) -> float:
+    """A timeout or sleep length converted as CPython converts it to a _PyTime_t: its checks, its words.
+
+    A float is checked for NaN and for fitting in signed 64-bit nanoseconds; anything
+    else must be an integer (through __index__), so '1' or Fraction(1, 2) is a TypeError.
+    """
     if isinstance(value, float):
         if value != value:
             raise ValueError("Invalid value NaN (not a number)")
         if not -_INT64_NS <= value * 1e9 < _INT64_NS:
             raise OverflowError("timestamp out of range for platform time_t")
-        seconds = value
-    else:
-        whole = operator.index(value)  # TypeError "'str' object cannot be interpreted as an integer"
-        if not -_INT64_NS <= whole * 10**9 < _INT64_NS:
-            raise OverflowError(f"timestamp too large to convert to C {cpython.running.pytime_type}")
-        seconds = float(whole)
+        return value
+    whole = operator.index(value)  # TypeError "'str' object cannot be interpreted as an integer"
+    if not -_INT64_NS <= whole * 10**9 < _INT64_NS:
+        raise OverflowError(f"timestamp too large to convert to C {cpython.running.pytime_type}")
+    return float(whole)
+
+
+def sleep_seconds(value: Any) -> float:
+    """time.sleep()'s argument checked as CPython checks it, in its order and with its words."""
+    seconds = pytime_seconds(value)
     if seconds < 0:
         raise ValueError("sleep length must be non-negative")
     return seconds

@@ -31,19 +31,39 @@ class CPython311:
     pytime_type = "_PyTime_t"
     """The C type time.sleep() names when a whole number of seconds overflows it."""
 
+    lock_blocking_is_int = True
+    """Whether Lock.acquire() reads `blocking` as a C int (so acquire("x") is a TypeError)
+    rather than as a truth value."""
+
+    lock_negative_timeout = "timeout value must be positive"
+    """What Lock.acquire() says to a negative timeout other than -1."""
+
+    lock_is_class = False
+    """Whether threading.Lock is the lock type itself, callable like any class (3.13+), rather
+    than a factory function whose type refuses to be instantiated."""
+
+    frameless_warning_site = ("sys", 1)
+    """Where a warning raised outside any Python frame is placed (a coroutine collected at exit)."""
+
+    def thread_exception_header(self, function: Any) -> str:
+        """The line CPython writes before the traceback when a function started by
+        `_thread.start_new_thread` raises (sys.unraisablehook's default format)."""
+        return f"Exception ignored in thread started by: {function!r}"
+
     def bytecode_counter(self, is_counted: Callable[[CodeType], bool]) -> BytecodeCounter:
         """3.11 counts instructions with sys.settrace opcode events."""
         return SettraceCounter(is_counted)
 
-    def patch_thread_start(self, threading: ModuleType, sim: Any) -> None:
-        """Route how `threading` starts and joins threads to the simulated `_thread` in `sim`.
+    def patch_thread_start(self, threading: ModuleType, sim: Any, thread_module: ModuleType) -> None:
+        """Route how `threading` (and the program's own `_thread`, `thread_module`) start and
+        join threads to the simulated ones in `sim`.
 
         3.11 starts a thread with `_thread.start_new_thread`, and the new thread
         makes its own "tstate lock" (`_thread._set_sentinel`), which join() and
         interpreter shutdown acquire.
         """
         threading._start_new_thread = sim.start_new_thread  # type: ignore[attr-defined]
-        threading._set_sentinel = sim.set_sentinel  # type: ignore[attr-defined]
+        threading._set_sentinel = thread_module._set_sentinel = sim.set_sentinel  # type: ignore[attr-defined]
 
     def server_attach(self, server: Any, transport: Any) -> None:
         """A connection of an asyncio Server begins; the server counts it (wait_closed waits for 0)."""

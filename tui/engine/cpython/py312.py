@@ -21,6 +21,10 @@ class CPython312(CPython311):
     wait_for_uses_timeout = True
     """gh-96764: asyncio.wait_for() is reimplemented on asyncio.timeout()."""
 
+    lock_blocking_is_int = False
+    """Since 3.12 _thread's lock methods parse `blocking` with the "p" format: any object, by its truth
+    (3.11's "i" format made acquire("x") a TypeError)."""
+
     def bytecode_counter(self, is_counted: Callable[[CodeType], bool]) -> BytecodeCounter:
         """PEP 669 (gh-103082) adds sys.monitoring and rebuilds sys.settrace on it; opcode events
         turned on in a frame's `call` event no longer arrive, so count with sys.monitoring itself."""

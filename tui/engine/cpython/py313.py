@@ -23,14 +23,34 @@ class CPython313(CPython312):
     pytime_type = "PyTime_t"
     """gh-110850: the C time type became public API as PyTime_t, and error messages name it so."""
 
-    def patch_thread_start(self, threading: ModuleType, sim: Any) -> None:
+    lock_negative_timeout = "timeout value must be a non-negative number"
+    """3.13 words the negative-timeout error of Lock.acquire() like time.sleep()'s."""
+
+    lock_is_class = True
+    """gh-114315: threading.Lock is a real class (`_thread.lock`), no longer a factory function."""
+
+    frameless_warning_site = ("<sys>", 0)
+    """3.13 places a warning raised outside any Python frame at "<sys>", line 0 (3.11 and 3.12: "sys:1")."""
+
+    def thread_exception_header(self, function: Any) -> str:
+        """3.13 formats the unraisable message with the function inside it (PyErr_FormatUnraisable)."""
+        return f"Exception ignored in thread started by {function!r}:"
+
+    def patch_thread_start(self, threading: ModuleType, sim: Any, thread_module: ModuleType) -> None:
         """gh-114271: threads are started by `_thread.start_joinable_thread` and joined through a
-        `_thread._ThreadHandle`; interpreter shutdown joins them in `_thread._shutdown()`."""
+        `_thread._ThreadHandle`; interpreter shutdown joins them in `_thread._shutdown()`.
+        gh-114315: `_thread.lock` names the lock type."""
         threading._start_joinable_thread = sim.start_joinable_thread  # type: ignore[attr-defined]
         threading._ThreadHandle = sim.SimThreadHandle  # type: ignore[attr-defined]
         threading._make_thread_handle = sim.make_thread_handle  # type: ignore[attr-defined]
         threading._thread_shutdown = sim.shutdown_joinable_threads  # type: ignore[attr-defined]
         threading._get_main_thread_ident = sim.main_thread_ident  # type: ignore[attr-defined]
+        thread_module.start_joinable_thread = sim.start_joinable_thread  # type: ignore[attr-defined]
+        thread_module._ThreadHandle = sim.SimThreadHandle  # type: ignore[attr-defined]
+        thread_module._make_thread_handle = sim.make_thread_handle  # type: ignore[attr-defined]
+        thread_module._shutdown = sim.shutdown_joinable_threads  # type: ignore[attr-defined]
+        thread_module._get_main_thread_ident = sim.main_thread_ident  # type: ignore[attr-defined]
+        thread_module.lock = sim.SimLock  # type: ignore[attr-defined]
         # The main thread's handle was made at import, a real one: it must be ours.
         main = threading._main_thread  # type: ignore[attr-defined]
         main._handle = sim.make_thread_handle(main.ident)
