@@ -225,6 +225,26 @@ class World:
         found.sort(key=lambda a: (a.since, a.id))
         return found
 
+    def own_resources(self) -> list[Resource]:
+        """The resources the program made, in the order it made them.
+
+        The library's parts of them (the Lock inside a Condition, a Queue's
+        `finished` Event, a Barrier's Condition) are not listed on their own:
+        their state is the owner's, and their waiters are listed with it (see parts_of).
+        """
+        return [r for r in self.resources.values() if not r.internal]
+
+    def parts_of(self, rid: str) -> list[Resource]:
+        """The library-made resources inside resource `rid`, at any depth (a Barrier's Condition's Lock)."""
+        found = []
+        for resource in self.resources.values():
+            owner = resource
+            while owner.internal and owner.part_of is not None and owner.part_of in self.resources:
+                owner = self.resources[owner.part_of]
+            if owner is not resource and owner.id == rid:
+                found.append(resource)
+        return found
+
     def tasks(self) -> list[Actor]:
         return [a for a in self.actors.values() if a.kind == "task"]
 

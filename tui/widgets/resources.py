@@ -94,21 +94,25 @@ class ResourceView(LineView):
     def show(self, view: FrameView) -> None:
         world = view.world
         lines: list[Text] = []
-        resources = [r for r in world.resources.values() if not (r.internal and not r.part_of)]
-        for resource in resources:
+        for resource in world.own_resources():
             head = Text()
             head.append(resource.shown, style="bold")
             head.append("  ")
             head.append_text(describe(resource, world))
             lines.append(head)
-            for role, label in (("get", "waiting to get"), ("put", "waiting to put"), (None, "waiters")):
-                if role is None:
-                    waiting = [a for a in world.waiters(resource.id) if a.role not in ("get", "put")]
-                else:
-                    waiting = world.waiters(resource.id, role)
+            groups: list[tuple[str, list[str]]] = [
+                ("waiting to get", [a.id for a in world.waiters(resource.id, "get")]),
+                ("waiting to put", [a.id for a in world.waiters(resource.id, "put")]),
+                ("waiters", [a.id for a in world.waiters(resource.id) if a.role not in ("get", "put")]),
+            ]
+            for part in world.parts_of(resource.id):
+                # `cond.lock` -> "waiting for its lock": a part is listed only through its owner.
+                inner = part.name.removeprefix(f"{resource.name}.") if part.name != part.id else part.kind
+                groups.append((f"waiting for its {inner}", [a.id for a in world.waiters(part.id)]))
+            for label, waiting in groups:
                 if waiting:
                     line = Text(f"    {label}: ", style="dim")
-                    line.append_text(_names(world, [a.id for a in waiting]))
+                    line.append_text(_names(world, waiting))
                     lines.append(line)
         if not lines:
             lines.append(Text("No locks, events, queues or futures yet.", style="dim"))
