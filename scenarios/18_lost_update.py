@@ -1,19 +1,17 @@
-"""Lost updates: two threads, no lock
+"""Lost updates: two threads, one counter, no lock
 
-`counter += 1` looks like one step, but Python runs it as several bytecode
-instructions: load the counter, add one, store it back. Threads take turns
-holding the GIL, and a switch can fall between the load and the store. Then
-the other thread runs, loads the *old* value, adds its own ones and stores
-them; when the first thread resumes, it stores its stale result on top and
-the other thread's increments are lost.
+An update is several instructions: load the counter, add one, store it. A
+thread switched out between its load and its store later stores a stale
+value over the other thread's updates, and those are lost. CPython 3.11-3.13
+switch threads only where they check for it: a function's start, each turn
+of a loop, after a call. Part 1, `counter += 1`, has no such point inside and
+loses nothing, here and under `python`. Part 2 reads, calls a function, then
+writes: the call is a switch point, and updates are lost (plain `python`
+nearly always loses thousands too). Part 3 holds a Lock: every update counts.
 
-Step to a frame where a counter thread was preempted: the tasks panel shows
-its line's bytecode with the instruction it stopped before. Part 1 loses
-updates; part 2 does the same work holding a `threading.Lock` around the
-increment, and every single update counts. (The simulation may switch
-between any two instructions; CPython 3.11 itself only switches at loop
-jumps and calls, which makes this race rarer there, but the lesson is the
-same: shared state needs a lock.)
+Step to a part-2 thread's preemption to see the instruction it stopped before;
+with `--preempt any` a switch may fall between any two instructions, as the
+language permits (free-threaded builds can), and part 1 loses updates too.
 """
 
 import threading
@@ -23,17 +21,31 @@ counter = 0
 lock = threading.Lock()
 
 
-def count_unsafely():
+def count_in_one_statement():
     global counter
     for _ in range(ROUNDS):
         counter += 1
 
 
-def count_safely():
+def pause():
+    pass  # does nothing, but a call is a place where CPython may switch threads
+
+
+def count_with_a_call_between():
+    global counter
+    for _ in range(ROUNDS):
+        seen = counter
+        pause()
+        counter = seen + 1
+
+
+def count_under_a_lock():
     global counter
     for _ in range(ROUNDS):
         with lock:
-            counter += 1
+            seen = counter
+            pause()
+            counter = seen + 1
 
 
 def run_twice(job):
@@ -48,11 +60,10 @@ def run_twice(job):
 
 
 def main():
-    unsafe = run_twice(count_unsafely)
-    print(f"without a lock: {unsafe:,} of {2 * ROUNDS:,} ({2 * ROUNDS - unsafe:,} updates lost)")
-    safe = run_twice(count_safely)
-    print(f"with a lock:    {safe:,} of {2 * ROUNDS:,}")
-    return unsafe, safe
+    parts = [("counter += 1", count_in_one_statement), ("read, call, write", count_with_a_call_between)]
+    for label, job in [*parts, ("the same, locked", count_under_a_lock)]:
+        total = run_twice(job)
+        print(f"{label:18} {total:,} of {2 * ROUNDS:,} ({2 * ROUNDS - total:,} updates lost)")
 
 
 if __name__ == "__main__":

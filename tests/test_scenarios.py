@@ -595,3 +595,18 @@ def test_22_eager_tasks_run_their_first_step_inside_create_task(traces: dict[str
         "  after create_task(): hit done=True, miss done=False",
     ]
     assert trace.summary["virtual_time"] == pytest.approx(0.2)
+
+
+def _lost_per_part(trace: Trace) -> list[int]:
+    found = lines_matching(trace, r".* \(([\d,]+) updates lost\)")
+    return [int(match[1].replace(",", "")) for match in found]
+
+
+def test_18_loses_updates_only_where_cpython_can_switch_and_anywhere_with_preempt_any(
+    traces: dict[str, Trace],
+) -> None:
+    one_statement, call_between, locked = _lost_per_part(traces["18_lost_update.py"])
+    assert one_statement == 0 and call_between > 0 and locked == 0
+    anywhere = record(SCENARIOS / "18_lost_update.py", preempt="any")
+    one_statement, call_between, locked = _lost_per_part(anywhere)
+    assert one_statement > 0 and call_between > 0 and locked == 0

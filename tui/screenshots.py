@@ -25,7 +25,7 @@ SHOTS = (
     Shot("deadlock-120x36", "11_deadlock.py", (120, 36), ("end",)),
     Shot("blocking-call-160x48", "12_blocking_call.py", (160, 48), ("g", "1", "2", "enter")),
     Shot("threads-160x48", "13_run_in_executor.py", (160, 48), ("g", "1", "5", "enter", "v")),
-    Shot("lost-update-160x48", "18_lost_update.py", (160, 48), ("g", "4", "enter")),
+    Shot("lost-update-160x48", "18_lost_update.py", (160, 48), ("g", "3", "6", "enter")),
     Shot("processes-160x48", "16_pool_map.py", (160, 48), ("g", "1", "2", "enter", "v")),
     Shot("echo-server-160x48", "20_echo_server.py", (160, 48), ("g", "2", "0", "enter")),
     Shot("help-120x36", "04_lock_contention.py", (120, 36), ("question_mark",)),

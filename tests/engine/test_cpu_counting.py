@@ -12,11 +12,13 @@ from __future__ import annotations
 import gc
 import sys
 import textwrap
+from collections.abc import Callable
 from types import CodeType
 
 import pytest
 
 from tui.engine import cpython
+from tui.engine.cpu.switchpoints import switch_offsets
 
 PROGRAMS = {
     "loops and branches": """
@@ -151,17 +153,34 @@ def run(code: CodeType) -> None:
     exec(code, {"__name__": "counted"})
 
 
-def oracle(code: CodeType, limit: int) -> tuple[int, list[tuple[str, int]]]:
-    """Total instructions, and (function, offset) where each quantum of `limit` ended."""
-    total, ticks, ends = 0, 0, []
+Accept = Callable[[CodeType, int], bool]
+"""Whether a quantum may end before instruction `offset` of a code object (else: ask again after the next)."""
 
-    def count(name: str, offset: int) -> None:
-        nonlocal total, ticks
+
+def anywhere(code: CodeType, offset: int) -> bool:
+    return True
+
+
+def at_eval_breaker_checks(code: CodeType, offset: int) -> bool:
+    return offset < 0 or offset in switch_offsets(code)
+
+
+def oracle(code: CodeType, limit: int, accept: Accept = anywhere) -> tuple[int, list[tuple[str, int]]]:
+    """Total instructions, and (function, offset) where each quantum of `limit` ended.
+
+    A quantum `accept` refuses ends again one instruction later, until one is accepted.
+    """
+    total, ticks, ends = 0, 0, []
+    threshold = limit
+
+    def count(name: str, offset: int, code_object: CodeType) -> None:
+        nonlocal total, ticks, threshold
         total += 1
         ticks += 1
-        if ticks >= limit:
+        if ticks >= threshold:
             ticks = 0
             ends.append((name, offset))
+            threshold = limit if accept(code_object, offset) else 1
 
     monitoring = getattr(sys, "monitoring", None)
     if monitoring is None:
@@ -172,7 +191,7 @@ def oracle(code: CodeType, limit: int) -> tuple[int, list[tuple[str, int]]]:
             frame.f_trace_opcodes = True
             frame.f_trace_lines = False
             if event == "opcode":
-                count(frame.f_code.co_qualname, frame.f_lasti)
+                count(frame.f_code.co_qualname, frame.f_lasti, frame.f_code)
             return trace
 
         sys.settrace(trace)
@@ -195,7 +214,9 @@ def oracle(code: CodeType, limit: int) -> tuple[int, list[tuple[str, int]]]:
     monitoring.register_callback(tool, monitoring.events.PY_START, start)
     monitoring.register_callback(tool, monitoring.events.PY_RESUME, start)
     monitoring.register_callback(
-        tool, monitoring.events.INSTRUCTION, lambda code_object, offset: count(code_object.co_qualname, offset)
+        tool,
+        monitoring.events.INSTRUCTION,
+        lambda code_object, offset: count(code_object.co_qualname, offset, code_object),
     )
     monitoring.set_events(tool, monitoring.events.PY_START | monitoring.events.PY_RESUME)
     try:
@@ -209,14 +230,15 @@ def oracle(code: CodeType, limit: int) -> tuple[int, list[tuple[str, int]]]:
     return total, ends
 
 
-def counted_by_the_engine(code: CodeType, limit: int) -> tuple[int, list[tuple[str, int]]]:
+def counted_by_the_engine(code: CodeType, limit: int, accept: Accept = anywhere) -> tuple[int, list[tuple[str, int]]]:
     counter = cpython.running.bytecode_counter(is_counted)
     total, ends = 0, []
 
-    def quantum(spent: int, frame) -> None:  # type: ignore[no-untyped-def]
+    def quantum(spent: int, frame) -> bool:  # type: ignore[no-untyped-def]
         nonlocal total
         total += spent
         ends.append((frame.f_code.co_qualname, frame.f_lasti))
+        return accept(frame.f_code, frame.f_lasti)
 
     counter.start(limit, quantum)
     counter.thread_started(sys._getframe())
@@ -238,6 +260,32 @@ def test_the_count_and_every_quantum_end_match_one_event_per_instruction(program
     assert total == expected_total > 100
     assert ends == expected_ends
     assert len(ends) == expected_total // limit
+
+
+@pytest.mark.parametrize("limit", [3, 13, 97], ids=lambda n: f"quantum-{n}")
+@pytest.mark.parametrize("program", list(PROGRAMS))
+def test_a_refused_quantum_end_is_asked_again_at_each_next_instruction(program: str, limit: int) -> None:
+    """How a GIL drop waits for the next eval-breaker check: the kernel refuses the other ends."""
+    code = compiled(PROGRAMS[program])
+    expected_total, expected_ends = oracle(code, limit, at_eval_breaker_checks)
+    total, ends = counted_by_the_engine(code, limit, at_eval_breaker_checks)
+    assert total == expected_total > 100
+    assert ends == expected_ends
+    refused = [end for end in ends if not at_eval_breaker_checks_by_name(code, *end)]
+    assert refused and len(ends) > expected_total // limit
+
+
+def at_eval_breaker_checks_by_name(code: CodeType, name: str, offset: int) -> bool:
+    objects = [c for c in _all_codes(code) if c.co_qualname == name]
+    return any(at_eval_breaker_checks(c, offset) for c in objects)
+
+
+def _all_codes(code: CodeType) -> list[CodeType]:
+    found = [code]
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            found += _all_codes(const)
+    return found
 
 
 def test_each_version_counts_with_what_it_offers() -> None:

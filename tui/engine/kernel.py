@@ -42,6 +42,7 @@ from typing import Any
 from tui.engine import cpython
 from tui.engine.clock import VirtualClock
 from tui.engine.cpu import BytecodeCounter
+from tui.engine.cpu.switchpoints import SwitchPoints
 from tui.engine.sites import is_user_file
 
 # The real primitives, captured before the recording process patches threading.
@@ -217,8 +218,12 @@ class Kernel:
         switch_interval: float = 0.005,
         tick_cost: float = 5e-8,
         cores: int = 4,
+        preempt_anywhere: bool = False,
     ) -> None:
         self.clock = clock
+        self.preempt_anywhere = preempt_anywhere
+        """Whether a thread may lose the GIL between any two instructions, not only where CPython checks."""
+        self._switch_points = SwitchPoints()
         self.on_deadlock = on_deadlock
         self.switch_interval = switch_interval
         self.tick_cost = tick_cost
@@ -360,24 +365,29 @@ class Kernel:
         me.cpu += seconds
         me.slice_cpu += seconds
 
-    def _interval_elapsed(self, ticks: int, frame: Any) -> None:
-        """A switch interval of CPU work is done: drop the GIL if someone wants it.
+    def _interval_elapsed(self, ticks: int, frame: Any) -> bool:
+        """A quantum of CPU work is done: drop the GIL if someone wants it.
 
-        `frame` is about to execute its instruction at `f_lasti`: a switch here
-        lands between the previous instruction and that one.
+        `frame` is about to execute its instruction at f_lasti: a switch here
+        lands between the previous instruction and that one. A thread another
+        thread waits for drops the GIL only where CPython checks its eval breaker
+        (unless preempt_anywhere): elsewhere this returns False, and the counter
+        asks again at the next instruction. (A process time-sliced by the OS, or
+        one ahead in virtual time, can stop anywhere.)
         """
         self._charge(ticks)
         me = self.current
         lane = me.lane
         full_interval = me.slice_cpu >= self.switch_interval - 1e-12
-        if lane.runnable and full_interval:
+        wants_gil = bool(lane.runnable) and full_interval
+        if wants_gil and (self.preempt_anywhere or self._switch_points.allows(frame)):
             me.stop = "preempted"  # another thread of this process wants the GIL
         elif self._core_queue and self.clock.now - lane.core_since >= self.switch_interval - 1e-12:
             me.stop = "descheduled"  # another process waits for a core: the OS time-slices
         elif self._earliest_other_event(lane) < self.clock.now:
             me.stop = "paused"  # another process is behind in virtual time: it acts first
         else:
-            return
+            return not wants_gil  # the drop request stands until the next eval-breaker check
         me.stop_at = frame
         me.state = RUNNABLE
         self._end_slice(me)
@@ -390,6 +400,7 @@ class Kernel:
         else:
             self._make_runnable(me)
         self._hand_on(me, next_why)
+        return True
 
     def _end_slice(self, me: SimThread) -> None:
         """Write the frame of a thread's slice as it ends, while it still holds its core.

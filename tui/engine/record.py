@@ -298,6 +298,7 @@ class Session:
             switch_interval=opts.switch_interval,
             tick_cost=opts.bytecode_cost,
             cores=opts.cores,
+            preempt_anywhere=opts.preempt == "any",
         )
         self.recorder = rec = Recorder(
             self.writer.write, self.clock, self.sites, max_frames=self.max_frames, header=self.header(code)

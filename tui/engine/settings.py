@@ -6,6 +6,9 @@ import argparse
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+PREEMPT_MODELS = ("cpython", "any")
+"""The values of Settings.preempt."""
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -25,6 +28,10 @@ class Settings:
     """One-way delay of the simulated network, in virtual seconds."""
     bandwidth: float = 1_000_000.0
     """Bytes per virtual second one connection of the simulated network carries."""
+    preempt: str = "cpython"
+    """Where a thread can lose the GIL: "cpython", only where the running CPython checks for a
+    switch (a backward jump, a function's start, after a call); "any", between any two
+    instructions, as the language permits (free-threaded builds, other interpreters)."""
     program_args: tuple[str, ...] = ()
     """What the program finds in sys.argv[1:] (given after `--` on the command line)."""
 
@@ -76,6 +83,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_positive(float),
         default=defaults.bytecode_cost,
         help="virtual seconds per bytecode instruction of the program's code (5e-08)",
+    )
+    parser.add_argument(
+        "--preempt",
+        choices=PREEMPT_MODELS,
+        default=defaults.preempt,
+        help="where threads can switch: 'cpython' (at backward jumps, function starts and after calls,"
+        " as CPython does; the default) or 'any' (between any two instructions, as the language permits)",
     )
     parser.add_argument("--cores", type=_positive(int), default=defaults.cores, help="simulated CPUs (4)")
     parser.add_argument(

@@ -21,9 +21,10 @@ from typing import Any, Protocol
 class BytecodeCounter(Protocol):
     """What the kernel needs from a counter; one exists per recording."""
 
-    def start(self, limit: int, on_quantum: Callable[[int, FrameType], None]) -> None:
+    def start(self, limit: int, on_quantum: Callable[[int, FrameType], bool]) -> None:
         """Count from now on; after every `limit` instructions call `on_quantum(ticks, frame)`,
-        where `frame` is about to execute the instruction the quantum ended before."""
+        where `frame` is about to execute the instruction the quantum ended before. When
+        it returns False (no switch may happen there), call it again after the next instruction."""
 
     def take(self) -> int:
         """The instructions counted since the last take() or quantum, and start again from 0."""

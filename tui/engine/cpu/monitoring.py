@@ -110,12 +110,13 @@ class MonitoringCounter:
                 return tool
         raise RuntimeError("every sys.monitoring tool id is taken; concur-tui cannot count CPU work")
 
-    def start(self, limit: int, on_quantum: Callable[[int, FrameType], None]) -> None:
+    def start(self, limit: int, on_quantum: Callable[[int, FrameType], bool]) -> None:
         """Begin counting in every thread; `on_quantum(ticks, frame)` may switch threads."""
         monitoring = _monitoring()
         events = monitoring.events
         disable = monitoring.DISABLE
         tool = self._tool = self._claim_tool_id()
+        full_limit = limit
         set_local_events = monitoring.set_local_events
         is_counted = self._is_counted
         coarse_events = events.JUMP | events.BRANCH | events.PY_RETURN | events.PY_YIELD
@@ -187,10 +188,14 @@ class MonitoringCounter:
                 go_fine(code_)  # type: ignore[arg-type]
 
         def quantum(frame: FrameType) -> None:
-            nonlocal ticks
+            nonlocal ticks, limit
             spent, ticks = ticks, 0
             back_to_coarse()
-            on_quantum(spent, frame)  # may hand the baton on: the thread state is swapped meanwhile
+            limit = full_limit
+            # May hand the baton on (the thread state is swapped meanwhile). False: no switch
+            # may happen at this instruction, so the quantum ends again after the next one.
+            if not on_quantum(spent, frame):
+                limit = 1
             recheck()
 
         def resync(code: CodeType) -> bool:

@@ -24,20 +24,23 @@ class SettraceCounter:
         self._enter: Any = None
         self._count: Any = None
 
-    def start(self, limit: int, on_quantum: Callable[[int, FrameType], None]) -> None:
+    def start(self, limit: int, on_quantum: Callable[[int, FrameType], bool]) -> None:
         is_counted = self._is_counted
         counted: dict[CodeType, bool] = {}
         ticks = 0  # a closure cell, not an attribute: this runs once per instruction
+        threshold = limit  # 1 while a switch waits for an instruction where it may happen
 
         def count(frame: FrameType, event: str, arg: Any) -> Any:
-            nonlocal ticks
+            nonlocal ticks, threshold
             if event != "opcode":
                 return count  # a frame's "return" or "exception" is no instruction of its own
             ticks += 1
-            if ticks >= limit:
+            if ticks >= threshold:
                 spent = ticks
                 ticks = 0
-                on_quantum(spent, frame)
+                threshold = limit  # before the call: it may hand the baton to another thread
+                if not on_quantum(spent, frame):
+                    threshold = 1
             return count
 
         def enter(frame: FrameType, event: str, arg: Any) -> Any:
