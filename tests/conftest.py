@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -65,6 +66,17 @@ def python_output(tmp_path: Path):
         return done.stdout.splitlines()
 
     return _run
+
+
+def without_addresses(text: str) -> str:
+    """Output with object addresses (`at 0x7f...`) masked: they differ between any two runs."""
+    return re.sub(r"0x[0-9a-f]+", "0x?", text)
+
+
+def recorded_and_plain(record_source, tmp_path: Path, source: str) -> tuple[Trace, subprocess.CompletedProcess[str]]:
+    """Record `source`, then run the same file under plain `python`: the recording and its oracle."""
+    trace = record_source(source)
+    return trace, run_with_python(tmp_path / "scenario.py")
 
 
 def run_recorded(main, *, max_frames: int = 100_000):

@@ -9,11 +9,8 @@ here is also run under plain `python`, whose output is the oracle.
 
 from __future__ import annotations
 
-import re
-
 import pytest
-
-from tests.conftest import run_with_python
+from conftest import recorded_and_plain, run_with_python, without_addresses
 
 EXIT_ORDER = """
     import atexit, threading, time
@@ -50,17 +47,12 @@ EXIT_ORDER = """
 """
 
 
-def _normalized(text: str) -> str:
-    return re.sub(r"0x[0-9a-f]+", "0x?", text)
-
-
 def test_threads_then_atexit_then_globals_as_cpython_orders_them(record_source, tmp_path) -> None:
-    trace = record_source(EXIT_ORDER)
+    trace, plain = recorded_and_plain(record_source, tmp_path, EXIT_ORDER)
     assert trace.summary["outcome"] == "completed", trace.summary
-    plain = run_with_python(tmp_path / "scenario.py")
     assert plain.returncode == 0
     assert trace.summary["stdout"] == plain.stdout
-    assert _normalized(trace.summary["stderr"]) == _normalized(plain.stderr)
+    assert without_addresses(trace.summary["stderr"]) == without_addresses(plain.stderr)
     assert "never awaited" in trace.summary["stderr"] and "from an atexit handler" in trace.summary["stderr"]
 
 

@@ -8,9 +8,7 @@ errors, pickling) is compared with plain `python` on the same CPython.
 
 from __future__ import annotations
 
-import re
-
-from tests.conftest import run_with_python
+from conftest import recorded_and_plain, without_addresses
 
 THREAD_MODULE = """
     import _queue, _thread, pickle, queue, threading, time
@@ -141,17 +139,12 @@ CRASHING_THREAD = """
 """
 
 
-def _without_addresses(text: str) -> str:
-    return re.sub(r"0x[0-9a-f]+", "0x?", text)
-
-
 def test_an_error_in_a_thread_module_thread_is_reported_as_cpython_reports_it(record_source, tmp_path) -> None:
-    trace = record_source(CRASHING_THREAD)
+    trace, plain = recorded_and_plain(record_source, tmp_path, CRASHING_THREAD)
     assert trace.summary["outcome"] == "completed", trace.summary
     stderr = trace.summary["stderr"]
-    plain = run_with_python(tmp_path / "scenario.py")
     assert plain.returncode == 0 and plain.stdout == trace.summary["stdout"]
-    assert _without_addresses(stderr) == _without_addresses(plain.stderr)
+    assert without_addresses(stderr) == without_addresses(plain.stderr)
     assert "ValueError: bad 1" in stderr
 
 

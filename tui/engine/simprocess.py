@@ -46,6 +46,9 @@ FORK_COST = 0.001
 """Virtual CPU seconds the parent spends in start() (fork and bookkeeping)."""
 START_DELAY = 0.010
 """Virtual seconds from start() until the child runs its target."""
+SIGNAL_DELAY = 0.0005
+"""Virtual seconds from terminate() or kill() until the child is reaped: the signal is
+delivered asynchronously, so is_alive() right after terminate() is still True, as on CPython."""
 
 _kernel: Kernel | None = None
 _seed = 0
@@ -176,6 +179,12 @@ class _MainProcess:
 MAIN_PROCESS = _MainProcess()
 
 
+def _named_as_multiprocessing(cls: type, name: str) -> None:
+    """type(p).__name__ and names made from it (`Process-1`) say what CPython's say."""
+    cls.__name__ = cls.__qualname__ = name
+    cls.__module__ = "multiprocessing.context"
+
+
 class SimProcess:
     """multiprocessing.Process, simulated: start(), join(), pid, exitcode, terminate()."""
 
@@ -195,10 +204,13 @@ class SimProcess:
         self._target = target
         self._args = tuple(args)
         self._kwargs = dict(kwargs or {})
-        self._name = name or _next_name("Process")
+        # Every process takes a number, named or not; `class Consumer(Process)` makes Consumer-1.
+        numbered = _next_name(type(self).__name__)
+        self._name = name or numbered
         self._daemon = bool(daemon) if daemon is not None else bool(getattr(parent, "daemon", False))
         self._lane: Lane | None = None
         self._parent_pid = getattr(parent, "pid", MAIN_PID)
+        self._signalled_at: float | None = None
 
     # -- the API ----------------------------------------------------------------
 
@@ -228,14 +240,22 @@ class SimProcess:
 
     @property
     def exitcode(self) -> int | None:
-        return self._lane.exitcode if self._lane is not None and not self._lane.alive else None
+        if self._lane is None or self._lane.alive or self._dying() > 0:
+            return None
+        return self._lane.exitcode
+
+    def _dying(self) -> float:
+        """Seconds until a signalled child is reaped (0 when it is, or was never signalled)."""
+        if self._signalled_at is None:
+            return 0.0
+        return max(0.0, self._signalled_at + SIGNAL_DELAY - _k().clock.now)
 
     @property
     def sentinel(self) -> int:
         return self.pid or 0
 
     def is_alive(self) -> bool:
-        return self._lane is not None and self._lane.alive
+        return self._lane is not None and (self._lane.alive or self._dying() > 0)
 
     def run(self) -> None:
         if self._target is not None:
@@ -277,26 +297,49 @@ class SimProcess:
         sentinel = self._lane.sentinel
         if sentinel.acquire(True, -1 if timeout is None else max(timeout, 0)):
             sentinel.release()
+        dying = self._dying()
+        if dying:
+            import time
+
+            time.sleep(dying if timeout is None else min(dying, max(timeout, 0)))  # the virtual sleep
 
     def terminate(self) -> None:
-        if self._lane is not None and self._lane.alive:
-            _k().terminate_lane(self._lane, -15)
+        self._signal(-15)
 
     def kill(self) -> None:
+        self._signal(-9)
+
+    def _signal(self, exitcode: int) -> None:
         if self._lane is not None and self._lane.alive:
-            _k().terminate_lane(self._lane, -9)
+            kernel = _k()
+            self._signalled_at = kernel.clock.now
+            kernel.terminate_lane(self._lane, exitcode)
 
     def close(self) -> None:
         if self.is_alive():
             raise ValueError("Cannot close a process while it is still running")
 
     def __repr__(self) -> str:
+        """As multiprocessing.process.BaseProcess words it: `<Consumer name='Consumer-1' pid=4101
+        parent=4100 stopped exitcode=-SIGTERM daemon>`."""
+        from multiprocessing.process import _exitcode_to_name  # type: ignore[attr-defined]
+
+        info = [type(self).__name__, f"name={self._name!r}"]
+        if self._lane is not None:
+            info.append(f"pid={self.pid}")
+        info.append(f"parent={self._parent_pid}")
         if self._lane is None:
-            state = "initial"
+            info.append("initial")
+        elif self.is_alive():
+            info.append("started")
         else:
-            state = "started" if self._lane.alive else f"stopped exitcode={self.exitcode}"
-        daemon = " daemon" if self._daemon else ""
-        return f"<{type(self).__name__} name={self._name!r} pid={self.pid} {state}{daemon}>"
+            info += ["stopped", f"exitcode={_exitcode_to_name.get(self.exitcode, self.exitcode)}"]
+        if self._daemon:
+            info.append("daemon")
+        return f"<{' '.join(info)}>"
+
+
+_named_as_multiprocessing(SimProcess, "Process")
 
 
 def _next_name(kind: str) -> str:
@@ -691,9 +734,9 @@ class SimPool:
             worker = SimProcess(
                 target=_pool_worker,
                 args=(self._tasks, self._results, initializer, tuple(initargs)),
-                name=_next_name("ForkPoolWorker"),
                 daemon=True,
             )
+            worker.name = worker.name.replace("Process", "ForkPoolWorker")  # as multiprocessing.pool does
             worker.start()
             self._pool.append(worker)
         self._handler = threading.Thread(target=self._handle_results, name="Thread (pool results)", daemon=True)
@@ -843,8 +886,8 @@ class SimProcessPoolExecutor(_Shared):
             worker = SimProcess(
                 target=_pool_worker,
                 args=(self._tasks, self._results, self._initializer, self._initargs),
-                name=_next_name("ForkProcess"),
             )
+            worker.name = worker.name.replace("Process", "ForkProcess")  # the fork context's Process
             worker.start()
             self._processes.append(worker)
         if self._manager is None:

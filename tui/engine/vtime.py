@@ -140,7 +140,7 @@ def install(clock: VirtualClock, kernel: Kernel, seed: int) -> None:
         real = getattr(time, name)
         _replaced.append(real)  # alive, so no other object can take its id
         replacements[id(real)] = function
-        setattr(time, name, function)
+        _stand_in(time, name, function)
 
     class VirtualDatetime(_datetime.datetime):
         """datetime.now() and friends read the virtual wall clock."""
@@ -185,16 +185,27 @@ def install(clock: VirtualClock, kernel: Kernel, seed: int) -> None:
 
     _replaced.extend((os.urandom, getattr(os, "getrandom", None)))
     replacements[id(os.urandom)] = urandom
-    os.urandom = urandom
+    _stand_in(os, "urandom", urandom)
     if hasattr(os, "getrandom"):
         replacements[id(os.getrandom)] = getrandom
-        os.getrandom = getrandom
+        _stand_in(os, "getrandom", getrandom)
     random.Random.seed = seed_from_entropy  # type: ignore[method-assign]
     # uuid1() would read the machine's MAC address and, through libuuid, the real clock.
     uuid._node = entropy.getrandbits(48) | 1 << 40  # type: ignore[attr-defined]  # RFC 4122: a random node sets the multicast bit
     if getattr(uuid, "_generate_time_safe", None) is not None:
         uuid._generate_time_safe = None  # type: ignore[attr-defined]
     _rebind_copies(replacements)
+
+
+def _stand_in(module: Any, name: str, function: Callable[..., Any]) -> None:
+    """Put `function` in `module` under `name`, named so that pickle finds it there.
+
+    The program can send `time.sleep` to a pool worker: pickle saves a function
+    as "module.qualname" and checks that name leads back to the same object.
+    """
+    function.__module__ = module.__name__
+    function.__name__ = function.__qualname__ = name
+    setattr(module, name, function)
 
 
 def _rebind_copies(replacements: dict[int, Callable[..., Any]]) -> None:
