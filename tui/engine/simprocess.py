@@ -594,10 +594,28 @@ def Manager() -> Any:
 _STOP = None
 
 
-def _pool_worker(tasks: SimQueue, results: SimQueue, initializer: Any, initargs: tuple[Any, ...]) -> None:
+_INIT_FAILED = "initializer failed"
+"""What an executor's worker sends back when its initializer raised, before it exits."""
+
+
+def _pool_worker(
+    tasks: SimQueue, results: SimQueue, initializer: Any, initargs: tuple[Any, ...], executor: bool = False
+) -> None:
     """The loop every pool worker process runs: take a task, run it, send the result back."""
     if initializer is not None:
-        initializer(*initargs)
+        if not executor:
+            initializer(*initargs)
+        else:
+            try:
+                initializer(*initargs)
+            except BaseException as exc:
+                # concurrent.futures.process logs it and the worker exits: the pool is broken.
+                import logging
+
+                shown = (type(exc), exc, exc.__traceback__.tb_next if exc.__traceback__ else None)  # not this frame
+                logging.getLogger("concurrent.futures").critical("Exception in initializer:", exc_info=shown)
+                results.put(_INIT_FAILED)
+                sys.exit(1)
     while True:
         item = tasks.get()
         if item is _STOP:
@@ -687,6 +705,9 @@ class _Unordered:
         self._results: deque[tuple[bool, Any]] = deque()
         self._cond = threading.Condition(allocate_lock())
         self._left = count
+        """Chunks not yet taken."""
+        self._ready: deque[Any] = deque()
+        """Results of the chunk being handed out, one per item."""
 
     def _set(self, index: int, ok: bool, value: Any) -> None:
         with self._cond:
@@ -697,17 +718,48 @@ class _Unordered:
         return self
 
     def __next__(self) -> Any:
-        if self._left == 0:
-            raise StopIteration
+        while not self._ready:
+            if self._left == 0:
+                raise StopIteration
+            ok, value = self._take_chunk()
+            self._left -= 1
+            if not ok:
+                raise value
+            self._ready.extend(value)
+        return self._ready.popleft()
+
+    def _take_chunk(self) -> tuple[bool, Any]:
         with self._cond:
             self._cond.wait_for(lambda: bool(self._results))
-            ok, value = self._results.popleft()
-        self._left -= 1
-        if not ok:
-            raise value
-        return value[0] if isinstance(value, list) and len(value) == 1 else value
+            return self._results.popleft()
 
     next = __next__
+
+
+class _Ordered(_Unordered):
+    """imap(): results in the order of the items, each as soon as it and those before it are in;
+    an item that failed raises when the iteration reaches it."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(count)
+        self._chunks: dict[int, tuple[bool, Any]] = {}
+        self._next_chunk = 0
+
+    def _set(self, index: int, ok: bool, value: Any) -> None:
+        with self._cond:
+            self._chunks[index] = (ok, value)
+            self._cond.notify()
+
+    def _take_chunk(self) -> tuple[bool, Any]:
+        with self._cond:
+            self._cond.wait_for(lambda: self._next_chunk in self._chunks)
+            taken = self._chunks.pop(self._next_chunk)
+        self._next_chunk += 1
+        return taken
+
+
+_Ordered.__name__ = _Ordered.__qualname__ = "IMapIterator"
+_Unordered.__name__ = _Unordered.__qualname__ = "IMapUnorderedIterator"
 
 
 class SimPool:
@@ -817,13 +869,15 @@ class SimPool:
         return self.map_async(func, iterable, chunksize, _mode="star", **kw)
 
     def imap(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: int = 1) -> Iterator[Any]:
-        return iter(self.map(func, iterable, chunksize))
+        return self._imap(_Ordered, func, iterable, chunksize)
 
     def imap_unordered(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: int = 1) -> Iterator[Any]:
+        return self._imap(_Unordered, func, iterable, chunksize)
+
+    def _imap(self, kind: type[_Unordered], func: Callable[..., Any], iterable: Iterable[Any], chunksize: int) -> Any:
         self._check_running()
-        items = list(iterable)
-        chunks = self._chunks(items, max(1, chunksize))
-        results = _Unordered(len(chunks))
+        chunks = self._chunks(iterable, max(1, chunksize))
+        results = kind(len(chunks))
         self._submit(results, [(func, chunk, "map") for chunk in chunks])
         return results
 
@@ -875,17 +929,23 @@ class SimProcessPoolExecutor(_Shared):
         self._tasks = SimQueue()
         self._results = SimQueue()
         self._futures: dict[int, Any] = {}
+        self._payloads: dict[int, bytes] = {}
+        self._pending: deque[int] = deque()
+        """Submitted calls not yet in the call queue: their futures are PENDING and can be cancelled."""
+        self._queued = 0
+        """Calls handed to the workers and not yet answered (at most max_workers + 1, as in CPython)."""
         self._numbers = itertools.count()
         self._processes: list[SimProcess] = []
         self._manager: threading.Thread | None = None
         self._shutdown = False
+        self._broken: str | None = None
         _open_executors.append(weakref.ref(self))
 
     def _start(self) -> None:
         while len(self._processes) < self._max_workers:
             worker = SimProcess(
                 target=_pool_worker,
-                args=(self._tasks, self._results, self._initializer, self._initargs),
+                args=(self._tasks, self._results, self._initializer, self._initargs, True),
             )
             worker.name = worker.name.replace("Process", "ForkProcess")  # the fork context's Process
             worker.start()
@@ -894,22 +954,59 @@ class SimProcessPoolExecutor(_Shared):
             self._manager = threading.Thread(target=self._manage, name="ExecutorManagerThread", daemon=True)
             self._manager.start()
 
+    def _feed(self) -> None:
+        """Move pending calls to the workers while the call queue has room (max_workers + 1 places)."""
+        while self._pending and self._queued < self._max_workers + 1:
+            number = self._pending.popleft()
+            payload = self._payloads.pop(number)
+            if not self._futures[number].set_running_or_notify_cancel():
+                del self._futures[number]  # cancelled while it waited
+                continue
+            self._queued += 1
+            self._tasks.put((number, 0, payload))
+
     def _manage(self) -> None:
         while True:
             item = self._results.get()
             if item is _STOP:
                 return
+            if item == _INIT_FAILED:
+                self._break()
+                return
             number, _index, data = item
             ok, value = loads(data)
+            self._queued -= 1
             future = self._futures.pop(number)
             if ok:
                 future.set_result(value)
             else:
                 future.set_exception(value)
+            self._feed()
+
+    def _break(self) -> None:
+        """A worker died (its initializer failed): every call not done fails, and no new one is taken."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        self._broken = "A child process terminated abruptly, the process pool is not usable anymore"
+        self._pending.clear()
+        self._payloads.clear()
+        for future in self._futures.values():
+            future.set_exception(
+                BrokenProcessPool(
+                    "A process in the process pool was terminated abruptly while the future was running or pending."
+                )
+            )
+        self._futures.clear()
+        for worker in self._processes:
+            worker.terminate()
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         import concurrent.futures
 
+        if self._broken:
+            from concurrent.futures.process import BrokenProcessPool
+
+            raise BrokenProcessPool(self._broken)
         if self._shutdown:
             raise RuntimeError("cannot schedule new futures after shutdown")
         future: concurrent.futures.Future[Any] = concurrent.futures.Future()
@@ -920,9 +1017,10 @@ class SimProcessPoolExecutor(_Shared):
             return future
         number = next(self._numbers)
         self._futures[number] = future
-        future.set_running_or_notify_cancel()
-        self._tasks.put((number, 0, payload))
+        self._payloads[number] = payload
+        self._pending.append(number)
         self._start()
+        self._feed()
         return future
 
     def map(
@@ -937,8 +1035,19 @@ class SimProcessPoolExecutor(_Shared):
             return
         self._shutdown = True
         if cancel_futures:
-            for future in list(self._futures.values()):
-                future.cancel()
+            for number in self._pending:
+                self._futures.pop(number).cancel()
+            self._pending.clear()
+        # What is still pending runs before the workers stop (the call queue's order).
+        self._queued += len(self._pending)
+        while self._pending:
+            number = self._pending.popleft()
+            if self._futures[number].set_running_or_notify_cancel():
+                self._tasks.put((number, 0, self._payloads.pop(number)))
+            else:
+                self._queued -= 1
+                del self._futures[number]
+                self._payloads.pop(number, None)
         for _ in self._processes:
             self._tasks.put(_STOP)
         if wait:

@@ -55,6 +55,8 @@ _BLOCKING_APIS = {
     "AsyncResult.get": "waits for a result from the pool",
     "AsyncResult.wait": "waits for a result from the pool",
     "_Unordered.__next__": "waits for the next result from the pool",
+    "_Unordered._take_chunk": "waits for the next result from the pool",
+    "_Ordered._take_chunk": "waits for the next result from the pool",
 }
 _ENTRY_POINTS = {
     "_worker": "waits for work from the executor's queue",
