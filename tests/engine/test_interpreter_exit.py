@@ -15,12 +15,14 @@ from conftest import recorded_and_plain, run_with_python, without_addresses
 EXIT_ORDER = """
     import atexit, threading, time
 
+    SEEN_AT_EXIT = "every global is still there"
+
     class Noisy:
         def __init__(self, name):
             self.name = name
 
         def __del__(self):
-            print("del", self.name)
+            print("del", self.name, SEEN_AT_EXIT, time.monotonic() >= 0)
 
     first = Noisy("first")
     _private = Noisy("_private")
@@ -84,6 +86,38 @@ def test_executors_never_shut_down_finish_their_work_at_exit(record_source, pyth
     trace = record_source(EXECUTORS_LEFT_OPEN)
     assert trace.summary["outcome"] == "completed", trace.summary
     assert trace.summary["stdout"].splitlines() == python_output(EXECUTORS_LEFT_OPEN)
+
+
+CHILD_ATEXIT = """
+    import atexit, multiprocessing
+
+    def child():
+        atexit.register(print, "the child's own handler (3.13 runs it as the child ends)")
+        print("child ran")
+
+    def init():
+        atexit.register(print, "a pool worker's own handler")
+
+    if __name__ == "__main__":
+        atexit.register(print, "the main program's handler, once")
+        worker = multiprocessing.Process(target=child)
+        worker.start()
+        worker.join()
+        pool = multiprocessing.Pool(1, initializer=init)
+        print(pool.apply(abs, (-3,)))
+        pool.close()
+        pool.join()
+        print("main done")
+"""
+
+
+def test_atexit_handlers_of_child_processes_are_theirs(record_source, python_output) -> None:
+    """A forked child never runs the parent's handlers; its own run as it ends on 3.13 only."""
+    trace = record_source(CHILD_ATEXIT)
+    assert trace.summary["outcome"] == "completed", trace.summary
+    lines = python_output(CHILD_ATEXIT)
+    assert trace.summary["stdout"].splitlines() == lines
+    assert lines.count("the main program's handler, once") == 1
 
 
 @pytest.mark.parametrize("ending", ["sys.exit(3)", "raise KeyError('boom')"])

@@ -910,3 +910,26 @@ def test_perf_counter_counts_the_cpu_spent_so_far(record_source) -> None:
 
     assert small == pytest.approx(instructions_run(crunch, 15_000) * 5e-8, rel=0.01)
     assert large == pytest.approx(2 * small, rel=0.05)
+
+
+def test_a_while_loop_without_calls_is_still_preempted(record_source, python_output) -> None:
+    """3.11 ends `while cond:` with a conditional backward jump, which checks the eval breaker too."""
+    source = """
+        import threading, time
+
+        done = False
+
+        def setter():
+            global done
+            time.sleep(0.01)
+            done = True
+
+        threading.Thread(target=setter).start()
+        spins = 0
+        while not done:  # a busy wait: only a switch lets setter() run
+            spins += 1
+        print("saw done", spins > 0)
+    """
+    trace = record_source(source)
+    assert trace.summary["outcome"] == "completed", trace.summary
+    assert printed(trace) == python_output(source) == ["saw done True"]

@@ -331,21 +331,32 @@ class Session:
             # Count CPU from the first line, so that a serial run before the
             # threads or processes start is timed on the same scale.
             kernel.start_counting()
+        main = [module]
+        del module  # from here on only `main` and sys.modules hold the main module: _finalize drops both
+        ending, detail = "completed", None
         try:
-            exec(code, module.__dict__)
-            self._finalize(module)
+            exec(code, main[0].__dict__)
         except SystemExit as exc:
-            self._finalize(module)
-            self._exited(exc)
+            ending, detail = "exit", (exc.code, rec.format_exception(exc))
+            _drop_tracebacks(exc)
         except RecordingStopped as stop:
             self.finish(stop.outcome, report={"text": stop.detail})
         except BaseException as exc:
-            try:
-                self._finalize(module)
-            except BaseException:  # the program is already failing; report its own error
-                pass
-            kernel.finish_main(failed=f"{type(exc).__name__}: {exc}")
-            self.finish("exception", report=rec.format_exception(exc))
+            ending, detail = "error", (f"{type(exc).__name__}: {exc}", rec.format_exception(exc))
+            _drop_tracebacks(exc)
+        try:
+            self._finalize(main)
+        except RecordingStopped as stop:
+            self.finish(stop.outcome, report={"text": stop.detail})
+        except BaseException as exc:
+            if ending == "completed":  # else the program is already failing: report its own error
+                ending, detail = "error", (f"{type(exc).__name__}: {exc}", rec.format_exception(exc))
+        if ending == "exit":
+            self._exited(*detail)  # type: ignore[misc]
+        if ending == "error":
+            failed, report = detail  # type: ignore[misc]
+            kernel.finish_main(failed=failed)
+            self.finish("exception", report=report)
         kernel.finish_main()
         self.finish("completed")
 
@@ -374,26 +385,27 @@ class Session:
         asyncio.DefaultEventLoopPolicy = RecordedEventLoopPolicy  # type: ignore[misc]
         asyncio.set_event_loop_policy(RecordedEventLoopPolicy())
 
-    def _finalize(self, module: types.ModuleType) -> None:
+    def _finalize(self, main: list[types.ModuleType]) -> None:
         """What the interpreter does once the main module is done (Py_FinalizeEx), in its order.
 
         Non-daemon threads are joined and executors' exit hooks run
         (threading._shutdown); then the atexit handlers, the last registered
         first (multiprocessing's, which joins child processes, among them); then
-        the main module's globals are dropped in order, so `__del__` methods
-        run and "coroutine ... was never awaited" is written, as at CPython's exit.
+        the main module is dropped and its globals collected, so `__del__`
+        methods run and "coroutine ... was never awaited" is written, as at CPython's exit.
         """
         threading._shutdown()  # type: ignore[attr-defined]
         atexit._run_exitfuncs()
-        self._drop_globals(module.__dict__)
-        gc.collect()
+        self._drop_main(main)
 
-    def _drop_globals(self, namespace: dict[str, Any]) -> None:
-        """Clear the main module's namespace as the collector clears it at exit.
+    def _drop_main(self, main: list[types.ModuleType]) -> None:
+        """Let go of the main module and collect it, as CPython's exit does.
 
-        A warning raised with no frame of the program's below it (a coroutine
-        that dies here) is placed where CPython places a warning raised outside
-        any Python frame ("sys:1" or "<sys>:0"), not in this file.
+        Its globals form a cycle with its functions, so the collector frees them:
+        finalizers run first with every global still there (PEP 442), and not at
+        all while a daemon thread still runs in the module. A warning raised with
+        no frame of the program's below it is placed where CPython places one
+        raised outside any Python frame ("sys:1" or "<sys>:0"), not in this file.
         """
         show = warnings.showwarning
         site = cpython.running.frameless_warning_site
@@ -405,21 +417,38 @@ class Session:
 
         warnings.showwarning = placed
         try:
-            namespace.clear()
+            main.clear()
+            sys.modules.pop("__main__", None)
+            if self.kernel is not None:
+                self.kernel.main.lane.namespace = None
+            gc.collect()
         finally:
             if warnings.showwarning is placed:
                 warnings.showwarning = show
 
-    def _exited(self, exc: SystemExit) -> NoReturn:
+    def _exited(self, code: Any, report: dict[str, Any]) -> NoReturn:
+        """sys.exit(code): the recording ends as the process would."""
         assert self.recorder is not None and self.kernel is not None
         self.kernel.finish_main()
-        code = exc.code
         if code is None or code == 0:
             self.finish("completed", exit_code=0)
-        report = self.recorder.format_exception(exc)
         if not isinstance(code, int):
             print(code, file=sys.__stderr__)
         self.finish("exception", exit_code=code if isinstance(code, int) else 1, report=report)
+
+
+def _drop_tracebacks(exc: BaseException) -> None:
+    """Forget where an exception (and those it chains) was raised: its frames would keep the
+    main module's globals alive past the exit, and no `__del__` would run."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        current.__traceback__ = None
+        pending += [current.__cause__, current.__context__]
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

@@ -36,6 +36,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from tui.engine import cpython
 from tui.engine.errors import UnsupportedInSimulation
 from tui.engine.kernel import MAIN_PID, Kernel, Lane
 from tui.engine.simthreads import SimLock, SimRLock, allocate_lock, fork_copy
@@ -366,7 +367,24 @@ def _bootstrap(child: SimProcess) -> None:
         te = traceback.TracebackException.from_exception(exc)
         te.stack = traceback.StackSummary.from_list([f for f in te.stack if not f.filename.startswith(_ENGINE_DIR)])
         print("".join(te.format()), end="", file=sys.stderr)
+    _run_child_exit_handlers(lane.pid)
     lane.exitcode = code
+
+
+_child_exit_handlers: dict[int, list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]]] = {}
+"""atexit handlers a child process registered, by pid (see CPython313.child_runs_atexit)."""
+
+
+def _run_child_exit_handlers(pid: int) -> None:
+    """As atexit._run_exitfuncs() does in a 3.13 child: the last registered first; a failing one is reported."""
+    handlers = _child_exit_handlers.pop(pid, [])
+    while handlers:
+        function, args, kwargs = handlers.pop()
+        try:
+            function(*args, **kwargs)
+        except BaseException as exc:
+            print(f"Exception ignored in atexit callback {function!r}:", file=sys.stderr)
+            traceback.print_exception(type(exc), exc, exc.__traceback__.tb_next if exc.__traceback__ else None)
 
 
 def current_process() -> Any:
@@ -991,6 +1009,8 @@ class SimProcessPoolExecutor(_Shared):
         self._pending.clear()
         self._payloads.clear()
         for future in self._futures.values():
+            if future.cancelled():
+                continue  # cancelled while it waited: it stays so
             future.set_exception(
                 BrokenProcessPool(
                     "A process in the process pool was terminated abruptly while the future was running or pending."
@@ -1139,6 +1159,19 @@ def install(kernel: Kernel, main_namespace: dict[str, Any], seed: int = 0) -> No
     os.cpu_count = lambda: kernel.cores
     os.fork = _fork
     threading._register_atexit(_shutdown_open_executors)  # type: ignore[attr-defined]
+    register_at_exit = atexit.register
+
+    def register(function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Callable[..., Any]:
+        # A forked child's handlers are its own: run when it ends (3.13), or never (it leaves by os._exit).
+        lane = kernel.lane
+        if lane is kernel.main.lane:
+            register_at_exit(function, *args, **kwargs)
+        elif cpython.running.child_runs_atexit:
+            _child_exit_handlers.setdefault(lane.pid, []).append((function, args, kwargs))
+        return function
+
+    register.__module__, register.__qualname__ = "atexit", "register"
+    atexit.register = register
     # multiprocessing.util's exit function is an atexit handler registered when multiprocessing
     # is imported: the program's own handlers, registered later, run before it.
     atexit.register(shutdown_children)

@@ -284,6 +284,9 @@ class SimRLock(threading._PyRLock):  # type: ignore[misc, name-defined]
     pickling, as the C type does; re-entering returns True, not threading's 1.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()  # the C RLock takes and ignores any arguments (3.13 warns in threading.RLock)
+
     def acquire(self, blocking: Any = True, timeout: Any = -1) -> bool:
         if not (blocking is True and timeout == -1):
             acquire_wait(blocking, timeout)  # the C RLock checks its arguments even when it owns the lock

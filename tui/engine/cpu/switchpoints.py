@@ -4,7 +4,10 @@ A thread that has run its switch interval does not stop at once: CPython sets
 a "drop the GIL" request, and the running thread honours it only when its
 eval loop checks the eval breaker. CPython 3.11-3.13 check it in RESUME (a
 function or generator starting or resuming), in JUMP_BACKWARD (each turn of a
-loop) and on the way out of a call (the CALL family). So `counter += 1`, whose
+loop; 3.11's conditional POP_JUMP_BACKWARD_IF_* too) and on the way out of a
+call (the CALL family). (A RESUME after an await and the return from a Python
+callee do not check in CPython; allowing a switch there too offers a few more
+interleavings than CPython has.) So `counter += 1`, whose
 load, add and store have no such check between them, is never split by a
 thread switch on these versions, while `value = counter; f(); counter = value + 1`
 can be. Switching between any two instructions (`--preempt any`) is what the
@@ -16,7 +19,18 @@ from __future__ import annotations
 import dis
 from types import CodeType, FrameType
 
-_CHECKS_BEFORE = frozenset({"RESUME", "JUMP_BACKWARD"})
+_BACKWARD_JUMPS = frozenset(
+    {
+        "JUMP_BACKWARD",
+        # 3.11 ends a `while cond:` loop with a conditional backward jump, which checks too.
+        "POP_JUMP_BACKWARD_IF_TRUE",
+        "POP_JUMP_BACKWARD_IF_FALSE",
+        "POP_JUMP_BACKWARD_IF_NONE",
+        "POP_JUMP_BACKWARD_IF_NOT_NONE",
+    }
+)
+"""Instructions that jump back to a loop's head and check the eval breaker as they do."""
+_CHECKS_BEFORE = frozenset({"RESUME"}) | _BACKWARD_JUMPS
 """Instructions that check the eval breaker as they run: a switch lands just before their effect."""
 _CHECKS_AFTER = frozenset({"CALL", "CALL_FUNCTION_EX", "CALL_KW"})
 """Instructions that check it once the call returns: a switch lands before the next instruction."""
@@ -29,7 +43,7 @@ def switch_offsets(code: CodeType) -> frozenset[int]:
     for position, instruction in enumerate(instructions):
         if instruction.opname in _CHECKS_BEFORE:
             offsets.add(instruction.offset)
-            if instruction.opname == "JUMP_BACKWARD" and isinstance(instruction.argval, int):
+            if instruction.opname in _BACKWARD_JUMPS and isinstance(instruction.argval, int):
                 offsets.add(instruction.argval)  # the loop's head, just after the jump
         elif instruction.opname in _CHECKS_AFTER and position + 1 < len(instructions):
             offsets.add(instructions[position + 1].offset)

@@ -42,6 +42,9 @@ class CPython311:
     """Whether threading.Lock is the lock type itself, callable like any class (3.13+), rather
     than a factory function whose type refuses to be instantiated."""
 
+    child_runs_atexit = False
+    """Whether a forked multiprocessing child runs the atexit handlers it registered itself."""
+
     frameless_warning_site = ("sys", 1)
     """Where a warning raised outside any Python frame is placed (a coroutine collected at exit)."""
 

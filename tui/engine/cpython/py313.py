@@ -29,6 +29,10 @@ class CPython313(CPython312):
     lock_is_class = True
     """gh-114315: threading.Lock is a real class (`_thread.lock`), no longer a factory function."""
 
+    child_runs_atexit = True
+    """3.13's multiprocessing.popen_fork clears the inherited atexit handlers in a forked child and
+    runs the child's own when it ends (3.11 and 3.12 leave through os._exit without them)."""
+
     frameless_warning_site = ("<sys>", 0)
     """3.13 places a warning raised outside any Python frame at "<sys>", line 0 (3.11 and 3.12: "sys:1")."""
 
