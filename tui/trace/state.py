@@ -236,13 +236,17 @@ class World:
 
     def parts_of(self, rid: str) -> list[Resource]:
         """The library-made resources inside resource `rid`, at any depth (a Barrier's Condition's Lock)."""
-        found = []
+        return self.parts_by_owner().get(rid, [])
+
+    def parts_by_owner(self) -> dict[str, list[Resource]]:
+        """Every library-made part, under the program's own resource it belongs to (one pass)."""
+        found: dict[str, list[Resource]] = {}
         for resource in self.resources.values():
             owner = resource
             while owner.internal and owner.part_of is not None and owner.part_of in self.resources:
                 owner = self.resources[owner.part_of]
-            if owner is not resource and owner.id == rid:
-                found.append(resource)
+            if owner is not resource:
+                found.setdefault(owner.id, []).append(resource)
         return found
 
     def tasks(self) -> list[Actor]:

@@ -94,6 +94,7 @@ class ResourceView(LineView):
     def show(self, view: FrameView) -> None:
         world = view.world
         lines: list[Text] = []
+        parts = world.parts_by_owner()
         for resource in world.own_resources():
             head = Text()
             head.append(resource.shown, style="bold")
@@ -105,7 +106,7 @@ class ResourceView(LineView):
                 ("waiting to put", [a.id for a in world.waiters(resource.id, "put")]),
                 ("waiters", [a.id for a in world.waiters(resource.id) if a.role not in ("get", "put")]),
             ]
-            for part in world.parts_of(resource.id):
+            for part in parts.get(resource.id, ()):
                 # `cond.lock` -> "waiting for its lock": a part is listed only through its owner.
                 inner = part.name.removeprefix(f"{resource.name}.") if part.name != part.id else part.kind
                 groups.append((f"waiting for its {inner}", [a.id for a in world.waiters(part.id)]))
