@@ -39,7 +39,7 @@ from typing import Any
 from tui.engine import cpython
 from tui.engine.errors import UnsupportedInSimulation
 from tui.engine.kernel import MAIN_PID, Kernel, Lane
-from tui.engine.simthreads import SimLock, SimRLock, allocate_lock, fork_copy
+from tui.engine.simthreads import SimLock, SimRLock, allocate_lock, fork_copy, name_as
 
 _ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -178,12 +178,6 @@ class _MainProcess:
 
 
 MAIN_PROCESS = _MainProcess()
-
-
-def _named_as_multiprocessing(cls: type, name: str) -> None:
-    """type(p).__name__ and names made from it (`Process-1`) say what CPython's say."""
-    cls.__name__ = cls.__qualname__ = name
-    cls.__module__ = "multiprocessing.context"
 
 
 class SimProcess:
@@ -340,7 +334,7 @@ class SimProcess:
         return f"<{' '.join(info)}>"
 
 
-_named_as_multiprocessing(SimProcess, "Process")
+name_as(SimProcess, "multiprocessing.context", "Process")  # type(p).__name__, and `Process-1` made from it
 
 
 def _next_name(kind: str) -> str:

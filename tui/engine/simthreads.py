@@ -317,14 +317,14 @@ class SimSimpleQueue(queue._PySimpleQueue):  # type: ignore[misc, name-defined]
         raise TypeError("cannot pickle '_queue.SimpleQueue' object")
 
 
-def _named_as_in_c(cls: type, module: str, name: str) -> None:
-    """type(obj), its repr and pickle's errors name the C type the class stands in for."""
+def name_as(cls: type, module: str, name: str) -> None:
+    """type(obj), its repr and pickle's errors name the CPython type the class stands in for."""
     cls.__module__, cls.__name__, cls.__qualname__ = module, name, name
 
 
-_named_as_in_c(SimLock, "_thread", "lock")
-_named_as_in_c(SimRLock, "_thread", "RLock")
-_named_as_in_c(SimSimpleQueue, "_queue", "SimpleQueue")
+name_as(SimLock, "_thread", "lock")
+name_as(SimRLock, "_thread", "RLock")
+name_as(SimSimpleQueue, "_queue", "SimpleQueue")
 
 
 def fork_copy(lock: Any, memo: dict[int, Any]) -> Any:
