@@ -12,7 +12,11 @@ from typing import Any
 
 import pytest
 
+from tui.engine.settings import Settings
 from tui.trace.model import Trace
+
+BYTECODE_COST = Settings().bytecode_cost
+"""What one instruction costs by default (the CPU model's calibrated figure)."""
 
 
 def definitions(trace: Trace) -> list[dict[str, Any]]:
@@ -503,7 +507,7 @@ def test_cpu_bound_processes_run_side_by_side_on_the_default_four_cores(record_s
     trace = record_source(PARALLEL)
     assert trace.summary["outcome"] == "completed", trace.summary
     one, four, job, together = _parallel(trace)
-    assert job == pytest.approx(60_000 * 9 * 5e-8, rel=0.2)
+    assert job == pytest.approx(60_000 * 9 * BYTECODE_COST, rel=0.2)
     assert one > job  # starting a process costs something too
     assert four == pytest.approx(one, rel=0.2)  # four jobs in about the time of one
     assert together == 4

@@ -14,11 +14,13 @@ The model, in the words a lesson would use:
   event loop) or ends, and, while other threads of its lane wait for the GIL,
   after a **switch interval** of CPU work (5 ms, CPython's default).
 - **CPU work** is counted in bytecode instructions of the program's own code
-  (not the standard library's, not C code), each costing `tick_cost` seconds
-  of virtual time. Counting starts when the program starts its first thread
-  or process (a lone thread has no GIL contention to show, and a pure asyncio
-  program is recorded much faster without it). A switch can land between any
-  two instructions, even inside `counter += 1`.
+  and of the standard library's Python code it calls (not C code, not the
+  engine's), each costing `tick_cost` seconds of virtual time. Counting
+  starts when the program starts its first thread or process (a lone thread
+  has no GIL contention to show, and a pure asyncio program is recorded much
+  faster without it). A switch lands only in the program's own code, where
+  CPython checks its eval breaker (see cpu.switchpoints), or between any two
+  of its instructions with `preempt_anywhere`.
 - Lanes are simulated by always running the one whose clock is earliest
   (a discrete-event simulation); a lane that gets more than a switch interval
   ahead of another that could run is paused, so causality holds to within
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import _thread
 import heapq
+import math
 import random
 import sys
 import traceback
@@ -43,7 +46,7 @@ from tui.engine import cpython
 from tui.engine.clock import VirtualClock
 from tui.engine.cpu import BytecodeCounter
 from tui.engine.cpu.switchpoints import SwitchPoints
-from tui.engine.sites import is_user_file
+from tui.engine.sites import is_library_file, is_user_file
 
 # The real primitives, captured before the recording process patches threading.
 real_allocate_lock = _thread.allocate_lock
@@ -54,6 +57,15 @@ RUNNING = "running"
 RUNNABLE = "runnable"
 BLOCKED = "blocked"
 DONE = "done"
+
+THREAD_START_COST = 1.5e-4
+"""Virtual CPU seconds Thread.start() costs the starting thread: creating an OS thread and
+waiting until it runs (125-190 us on the 2-core machine the model is calibrated on)."""
+SLICE_SKEW = 64
+"""A GIL slice runs up to this many instructions past its interval (see _new_slice)."""
+LOCK_OP_COST = 1e-7
+"""Virtual CPU seconds of one acquire or release of a simulated lock, which is C code in
+CPython (an acquire/release pair in a loop took 250-320 ns there, the loop included)."""
 
 MAIN_PID = 4100
 """The pid the recorded program's main process sees (fixed, so traces never differ)."""
@@ -216,9 +228,10 @@ class Kernel:
         on_deadlock: Callable[[Kernel], None],
         *,
         switch_interval: float = 0.005,
-        tick_cost: float = 5e-8,
+        tick_cost: float = 3e-8,
         cores: int = 4,
         preempt_anywhere: bool = False,
+        seed: int = 0,
     ) -> None:
         self.clock = clock
         self.preempt_anywhere = preempt_anywhere
@@ -246,6 +259,8 @@ class Kernel:
         self.counter: BytecodeCounter | None = None
         """Counts the program's bytecode once a thread or process starts (see start_counting)."""
         self._take_ticks: Callable[[], int] = lambda: 0
+        self._slice_skew = random.Random(f"slice-skew:{seed}")
+        """Seeded, and the program's own `random` never sees it (see _new_slice)."""
         main_lane = self.new_lane("MainProcess", MAIN_PID, None)
         main = self._new_thread("MainThread", main_lane)
         main.ident = real_get_ident()
@@ -320,20 +335,33 @@ class Kernel:
         # with each other (within a millisecond), while GIL switches still come
         # every switch interval.
         quantum = min(self.switch_interval, 0.001)
-        limit = max(1, round(quantum / self.tick_cost))
+        # Rounded up: a quantum is never shorter than `quantum`, so five of them
+        # make a full 5 ms switch interval whatever the instruction cost.
+        limit = max(1, math.ceil(quantum / self.tick_cost - 1e-9))
         user_files: dict[str, bool] = {}
+        library_files: dict[str, bool] = {}
 
         def is_counted(code: Any) -> bool:
-            # Only the program's own code is counted (and can be interrupted): the
-            # standard library's Python code runs free, like C code does, and the
-            # engine's bookkeeping stays atomic.
+            # The program's own code is counted and can be interrupted.
             filename = code.co_filename
             mine = user_files.get(filename)
             if mine is None:
                 mine = user_files[filename] = is_user_file(filename)
             return mine
 
-        self.counter = cpython.running.bytecode_counter(is_counted)
+        def is_library(code: Any) -> bool:
+            # The standard library's Python code costs what it costs when the
+            # program calls it (a log call is not free), but a thread is never
+            # switched out inside it: some of it holds real locks taken before
+            # the recording began (importlib's, logging's module lock), and a
+            # thread parked while holding one would stall the simulation.
+            filename = code.co_filename
+            known = library_files.get(filename)
+            if known is None:
+                known = library_files[filename] = is_library_file(filename)
+            return known
+
+        self.counter = cpython.running.bytecode_counter(is_counted, is_library)
         self.counter.start(limit, self._interval_elapsed)
         self._take_ticks = self.counter.take
         self.trace_current_thread()
@@ -544,8 +572,7 @@ class Kernel:
         if nxt is me:
             self.clock.now = me.lane.time
             me.state = RUNNING
-            me.slice_cpu = 0.0
-            me.slice_start = self.clock.now
+            self._new_slice(me)
             me.stop = None
             return
         self._switch(me, nxt)
@@ -575,11 +602,22 @@ class Kernel:
                 random.setstate(new_lane.random_state)
         self.clock.now = new_lane.time
         nxt.state = RUNNING
-        nxt.slice_start = self.clock.now
-        nxt.slice_cpu = 0.0
+        self._new_slice(nxt)
         nxt.stop = None
         self.current = nxt
         nxt.park.release()
+
+    def _new_slice(self, thread: SimThread) -> None:
+        """`thread` gets the GIL afresh: its switch interval, and the counter's quantum, start now."""
+        thread.slice_start = self.clock.now
+        thread.slice_cpu = 0.0
+        if self.counter is not None:
+            # CPython's interval is time, not an instruction count, and
+            # instructions differ in cost: the instruction the interval ends at
+            # drifts from slice to slice. A seeded skew of a few instructions
+            # stands for that drift; without it a loop whose length divides the
+            # quantum would be interrupted at the same instruction every time.
+            self.counter.new_slice(self._slice_skew.randrange(SLICE_SKEW))
 
     # -- thread lifecycle ----------------------------------------------------------------------
 
@@ -598,6 +636,7 @@ class Kernel:
         lane = lane or self.current.lane
         thread = self._new_thread(str(name), lane)
         self.start_counting()
+        self.charge(THREAD_START_COST)
 
         def bootstrap() -> None:
             thread.park.acquire()

@@ -299,6 +299,7 @@ class Session:
             tick_cost=opts.bytecode_cost,
             cores=opts.cores,
             preempt_anywhere=opts.preempt == "any",
+            seed=self.seed,
         )
         self.recorder = rec = Recorder(
             self.writer.write, self.clock, self.sites, max_frames=self.max_frames, header=self.header(code)

@@ -20,8 +20,9 @@ class Settings:
     """Wall seconds one step may run without giving control back before it is stopped."""
     switch_interval: float = 0.005
     """Virtual CPU seconds a thread runs before it drops the GIL for a waiting thread (CPython's 5 ms)."""
-    bytecode_cost: float = 5e-8
-    """Virtual seconds one bytecode instruction of the program's own code costs."""
+    bytecode_cost: float = 3e-8
+    """Virtual seconds one bytecode instruction costs, in the program's own code and in the
+    standard library's Python code it calls (calibrated: tests/benchmarks/bench_cpu_model.py)."""
     cores: int = 4
     """Simulated CPUs that processes run on in parallel."""
     latency: float = 0.025
@@ -82,7 +83,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--bytecode-cost",
         type=_positive(float),
         default=defaults.bytecode_cost,
-        help="virtual seconds per bytecode instruction of the program's code (5e-08)",
+        help="virtual seconds per bytecode instruction of the program's code and the library code it calls (3e-08)",
     )
     parser.add_argument(
         "--preempt",

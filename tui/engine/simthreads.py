@@ -22,7 +22,7 @@ from collections import deque
 from typing import Any
 
 from tui.engine import cpython, threadprobes, vtime
-from tui.engine.kernel import BLOCKED, Blocker, Kernel
+from tui.engine.kernel import BLOCKED, LOCK_OP_COST, Blocker, Kernel
 
 _kernel: Kernel | None = None
 
@@ -115,6 +115,8 @@ class SimLock(Blocker):
             wait = acquire_wait(blocking, timeout)
         kernel = _kernel
         assert kernel is not None
+        if kernel.tracing:
+            kernel.charge(LOCK_OP_COST)
         if not self._locked:
             self._locked = True
             self._owner = kernel.current
@@ -156,11 +158,13 @@ class SimLock(Blocker):
             raise RuntimeError("release unlocked lock")
         self._locked = False
         self._owner = None
+        kernel = _kernel
+        assert kernel is not None
+        if kernel.tracing:
+            kernel.charge(LOCK_OP_COST)
         while self._waiters:
             waiter = self._waiters.popleft()
             if waiter.state == BLOCKED:  # not a thread of a terminated process
-                kernel = _kernel
-                assert kernel is not None
                 kernel.wake(waiter, via=self._wake_label())
                 break
         if self._on_change is not None:

@@ -25,6 +25,14 @@ def is_user_file(filename: str) -> bool:
     return not real.startswith(_STDLIB_DIRS) or "site-packages" in real
 
 
+def is_library_file(filename: str) -> bool:
+    """True for the standard library's Python code (not site-packages, not frozen modules)."""
+    if filename.startswith("<"):
+        return False  # <frozen importlib._bootstrap> and the like: import machinery holding real locks
+    real = os.path.realpath(filename)
+    return real.startswith(_STDLIB_DIRS) and "site-packages" not in real and not real.startswith(_ENGINE_DIR)
+
+
 class Sites:
     """Interns code locations so a frame can say `at: [3, 7]` instead of paths.
 

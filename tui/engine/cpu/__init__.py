@@ -1,8 +1,10 @@
 """Provides the bytecode counters that turn the program's CPU work into virtual time.
 
-The kernel charges every instruction of the program's own code (not the
-standard library's, not C code) a fixed virtual cost, and may switch threads
-when a quantum of instructions has run. How the instructions are counted
+The kernel charges every instruction of the program's own code a fixed
+virtual cost, and may switch threads when a quantum of instructions has run.
+The standard library's Python code costs the same while the program calls
+it, but is never where a quantum ends (see Kernel.start_counting); C code
+and the engine's own work cost nothing. How the instructions are counted
 depends on what the running CPython offers; `tui.engine.cpython` picks one:
 
 - `SettraceCounter` (3.11): `sys.settrace` opcode events, one per instruction.
@@ -27,7 +29,11 @@ class BytecodeCounter(Protocol):
         it returns False (no switch may happen there), call it again after the next instruction."""
 
     def take(self) -> int:
-        """The instructions counted since the last take() or quantum, and start again from 0."""
+        """The instructions counted since the last take() or quantum, and start again from 0.
+        (The quantum still ends `limit` instructions after the last one ended.)"""
+
+    def new_slice(self, skew: int = 0) -> None:
+        """A thread got the GIL: its next quantum ends `limit + skew` instructions from now."""
 
     def thread_started(self, frame: FrameType | None) -> None:
         """The running thread begins to be counted; `frame` and its callers are running already."""
@@ -42,5 +48,5 @@ class BytecodeCounter(Protocol):
         """Count no more, anywhere."""
 
 
-CounterFactory = Callable[[Callable[[CodeType], bool]], BytecodeCounter]
-"""Makes a counter for the code objects a predicate accepts."""
+CounterFactory = Callable[[Callable[[CodeType], bool], Callable[[CodeType], bool]], BytecodeCounter]
+"""Makes a counter for the program's code objects and the library code it may call."""

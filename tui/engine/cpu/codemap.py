@@ -41,19 +41,35 @@ _RUN_ENDS = frozenset(
 )
 
 MAX_SILENT_HOPS = 64
+"""How many silent jumps a walk follows before it settles for what it counted."""
 
 SENT = 1 << 30
 """Added to a SEND's offset: the SEND ran (and was counted) and is still waiting for its iterator."""
-"""How many silent jumps a walk follows before it settles for what it counted."""
+
+_NEVER_ENDS_QUANTUM = -(1 << 62)
 
 
 class CodeMap:
     """Per code unit (2 bytes of co_code): counts before it, where runs end, where the next instruction is."""
 
-    __slots__ = ("after", "clean_to", "code", "nxt", "prefix", "run", "silent_branch", "silent_jump", "start", "tables")
+    __slots__ = (
+        "after",
+        "clean_to",
+        "code",
+        "library",
+        "nxt",
+        "prefix",
+        "run",
+        "silent_branch",
+        "silent_jump",
+        "start",
+        "tables",
+    )
 
-    def __init__(self, code: CodeType) -> None:
+    def __init__(self, code: CodeType, *, library: bool = False) -> None:
         self.code = code
+        self.library = library
+        """Library code: counted, but a quantum never ends in it (see MonitoringCounter)."""
         units = len(code.co_code) // 2
         end = 2 * units
         instructions = list(dis.get_instructions(code))
@@ -104,8 +120,9 @@ class CodeMap:
             after[offset // 2] = target
         for offset in self.silent_branch:
             after[offset // 2] = offset + SENT
-        self.run = self._runs(units, run_ends)
-        """run[k]: at most how many instructions run from offset 2k before the next event."""
+        self.run = self._runs(units, run_ends) if not library else [_NEVER_ENDS_QUANTUM] * (units + 1)
+        """run[k]: at most how many instructions run from offset 2k before the next event.
+        (For library code, so negative that no run in it is ever close to a quantum's end.)"""
         self.tables = (self.prefix, self.clean_to, self.run, self.start, self.after)
         """The tables a counter reads on every event, to unpack in one go."""
 

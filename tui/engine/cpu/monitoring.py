@@ -32,6 +32,10 @@ def _monitoring() -> Any:
     return sys.monitoring  # type: ignore[attr-defined,unused-ignore]
 
 
+def _never(code: CodeType) -> bool:
+    return False
+
+
 _PREFERRED_TOOL_IDS = (2, 3, 4, 5, 1, 0)  # PROFILER_ID first: what a CPU accountant is
 _UNSEEN: Any = object()
 _EVENTS = (
@@ -54,15 +58,21 @@ _CALLER_SEARCH = 16
 
 
 class MonitoringCounter:
-    """Counts instructions of code `is_counted` accepts; calls `on_quantum` every `limit` of them."""
+    """Counts instructions of code `is_counted` accepts; calls `on_quantum` every `limit` of them.
 
-    def __init__(self, is_counted: Callable[[CodeType], bool]) -> None:
+    Code `is_library` accepts is counted too while the program's code calls it
+    (directly or through other such code), but a quantum never ends inside it.
+    """
+
+    def __init__(self, is_counted: Callable[[CodeType], bool], is_library: Callable[[CodeType], bool] = _never) -> None:
         self._is_counted = is_counted
+        self._is_library = is_library
         self._tool: int | None = None
         self._take: Callable[[], int] = lambda: 0
         self._save: Callable[[], Any] = lambda: None
         self._load: Callable[[Any], None] = lambda state: None
         self._seed: Callable[[FrameType | None], None] = lambda frame: None
+        self._new_slice: Callable[[int], None] = lambda skew: None
         self._codes: Callable[[], list[CodeType]] = list
 
     # -- the kernel's side --------------------------------------------------------------
@@ -70,6 +80,10 @@ class MonitoringCounter:
     def take(self) -> int:
         """Instructions counted since the last take() (or quantum), the running frame's included."""
         return self._take()
+
+    def new_slice(self, skew: int = 0) -> None:
+        """A thread got the GIL: its next quantum ends a full quantum (and `skew`) from now."""
+        self._new_slice(skew)
 
     def thread_started(self, frame: FrameType | None) -> None:
         """The running thread begins to be counted; `frame` and its callers are already running."""
@@ -119,6 +133,7 @@ class MonitoringCounter:
         full_limit = limit
         set_local_events = monitoring.set_local_events
         is_counted = self._is_counted
+        is_library = self._is_library
         coarse_events = events.JUMP | events.BRANCH | events.PY_RETURN | events.PY_YIELD
         fine_events = coarse_events | events.INSTRUCTION
         getframe = sys._getframe
@@ -147,7 +162,12 @@ class MonitoringCounter:
         def map_of(code: CodeType) -> CodeMap | None:
             known = maps.get(code, _UNSEEN)
             if known is _UNSEEN:
-                known = maps[code] = CodeMap(code) if is_counted(code) else None
+                if is_counted(code):
+                    known = maps[code] = CodeMap(code)
+                elif is_library(code):
+                    known = maps[code] = CodeMap(code, library=True)
+                else:
+                    known = maps[code] = None
                 if known is not None:
                     set_local_events(tool, code, coarse_events)
             return known  # type: ignore[no-any-return]
@@ -232,6 +252,15 @@ class MonitoringCounter:
                 code_map = map_of(code)
             if code_map is None:
                 return disable  # not the program's code: never tell us about it again
+            if code_map.library:
+                # Counted only when the counted frame running now called it (not
+                # the engine): a library frame's caller is the very next frame.
+                try:
+                    calling = getframe(2)
+                except ValueError:
+                    return None
+                if code_ is None or calling.f_code is not code_:
+                    return None
             if code_ is not None:
                 # Count the caller through its call (catch_up(), inlined for the common
                 # case). Frame 2: asking for the new frame itself would build its frame
@@ -262,7 +291,7 @@ class MonitoringCounter:
 
         def on_throw(code: CodeType, offset: int, exc: BaseException) -> None:
             code_map = maps.get(code)
-            if code_map is None:
+            if code_map is None or code_map.library:
                 return
             if code_ is not None:  # the frame that called throw() or close(): count it so far
                 try:
@@ -285,6 +314,7 @@ class MonitoringCounter:
                 ticks += prefix[(offset >> 1) + 1] - prefix[here >> 1]
             else:
                 ticks += cmap.span(here, offset)  # type: ignore[union-attr]
+            leaving_library = cmap.library  # type: ignore[union-attr]
             if below:  # pop(), inlined
                 code_, pos, cmap = below.pop()
                 prefix, clean, run, start, after = cmap.tables
@@ -292,14 +322,14 @@ class MonitoringCounter:
                     go_fine(code_)
             else:
                 code_, cmap = None, None
-            if ticks >= limit:
+            if ticks >= limit and not leaving_library:
                 quantum(getframe(1))
 
         def on_jump(code: CodeType, source: int, target: int) -> None:
             nonlocal ticks, pos
             if code is not code_ and not resync(code):
                 code_map = maps.get(code)
-                if code_map is not None:
+                if code_map is not None and not code_map.library:
                     push(code, code_map, target)  # a frame we never saw start: count from here
                 return
             here = pos
@@ -318,7 +348,7 @@ class MonitoringCounter:
             nonlocal ticks, pos
             if code is not code_ and not resync(code):
                 code_map = maps.get(code)
-                if code_map is None:
+                if code_map is None or code_map.library:
                     return
                 push(code, code_map, offset)
             assert cmap is not None
@@ -357,13 +387,16 @@ class MonitoringCounter:
         # -- the kernel's side -------------------------------------------------------------
 
         def take() -> int:
-            nonlocal ticks
+            nonlocal ticks, limit
             if code_ is not None:
                 catch_up(getframe(1))
             spent, ticks = ticks, 0
+            # The quantum runs on across takes: a thread that takes a lock every
+            # few instructions still reaches the end of its quantum.
+            limit = max(1, limit - spent)
             if fine:
                 back_to_coarse()
-                recheck()
+            recheck()
             return spent
 
         def save() -> Any:
@@ -387,10 +420,18 @@ class MonitoringCounter:
                 frame = frame.f_back
             for old in reversed(running):
                 code_map = map_of(old.f_code)
-                if code_map is not None:
+                if code_map is not None and not code_map.library:
                     push(old.f_code, code_map, code_map.after[code_map.start[old.f_lasti >> 1] >> 1])
 
+        def new_slice(skew: int) -> None:
+            nonlocal limit
+            limit = full_limit + skew
+            if fine:
+                back_to_coarse()
+            recheck()
+
         self._take, self._save, self._load, self._seed = take, save, load, seed
+        self._new_slice = new_slice
         self._codes = lambda: [code for code, code_map in maps.items() if code_map is not None]
         register = monitoring.register_callback
         register(tool, events.PY_START, on_start)

@@ -15,18 +15,30 @@ from types import CodeType, FrameType
 from typing import Any
 
 
-class SettraceCounter:
-    """Counts instructions of code `is_counted` accepts; calls `on_quantum` every `limit` of them."""
+def _never(code: CodeType) -> bool:
+    return False
 
-    def __init__(self, is_counted: Callable[[CodeType], bool]) -> None:
+
+class SettraceCounter:
+    """Counts instructions of code `is_counted` accepts; calls `on_quantum` every `limit` of them.
+
+    Code `is_library` accepts is counted too while the program's code calls it
+    (directly or through other such code), but a quantum never ends inside it.
+    """
+
+    def __init__(self, is_counted: Callable[[CodeType], bool], is_library: Callable[[CodeType], bool] = _never) -> None:
         self._is_counted = is_counted
+        self._is_library = is_library
         self._take: Callable[[], int] = lambda: 0
         self._enter: Any = None
         self._count: Any = None
+        self._new_slice: Callable[[int], None] = lambda skew: None
 
     def start(self, limit: int, on_quantum: Callable[[int, FrameType], bool]) -> None:
         is_counted = self._is_counted
+        is_library = self._is_library
         counted: dict[CodeType, bool] = {}
+        library: dict[CodeType, bool] = {}
         ticks = 0  # a closure cell, not an attribute: this runs once per instruction
         threshold = limit  # 1 while a switch waits for an instruction where it may happen
 
@@ -43,29 +55,58 @@ class SettraceCounter:
                     threshold = 1
             return count
 
+        def count_library(frame: FrameType, event: str, arg: Any) -> Any:
+            # Library code costs time but is never switched out: a quantum that
+            # runs out here ends at the program's next instruction.
+            nonlocal ticks
+            if event == "opcode":
+                ticks += 1
+            return count_library
+
         def enter(frame: FrameType, event: str, arg: Any) -> Any:
-            # Only the program's own code is counted (and can be interrupted):
-            # the standard library's Python code runs free, like C code does,
-            # and the engine's bookkeeping stays atomic.
+            # The program's own code is counted and can be interrupted. Library
+            # code is counted only when counted code called it: the engine's own
+            # use of the standard library costs the program nothing, and the
+            # engine's bookkeeping stays atomic.
             code = frame.f_code
             mine = counted.get(code)
             if mine is None:
                 mine = counted[code] = is_counted(code)
-            if not mine:
+            if mine:
+                frame.f_trace_lines = False
+                frame.f_trace_opcodes = True
+                return count
+            lib = library.get(code)
+            if lib is None:
+                lib = library[code] = is_library(code)
+            if not lib:
+                return None
+            caller = frame.f_back
+            if caller is None or (caller.f_trace is not count and caller.f_trace is not count_library):
                 return None
             frame.f_trace_lines = False
             frame.f_trace_opcodes = True
-            return count
+            return count_library
 
         def take() -> int:
-            nonlocal ticks
+            nonlocal ticks, threshold
             spent, ticks = ticks, 0
+            # The quantum runs on across takes: a thread that takes a lock every
+            # few instructions still reaches the end of its quantum.
+            threshold = max(1, threshold - spent)
             return spent
 
-        self._enter, self._count, self._take = enter, count, take
+        def new_slice(skew: int) -> None:
+            nonlocal threshold
+            threshold = limit + skew
+
+        self._enter, self._count, self._take, self._new_slice = enter, count, take, new_slice
 
     def take(self) -> int:
         return self._take()
+
+    def new_slice(self, skew: int = 0) -> None:
+        self._new_slice(skew)
 
     def thread_started(self, frame: FrameType | None) -> None:
         """sys.settrace is per thread: turn it on here, and on the frames already running."""

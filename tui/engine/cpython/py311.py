@@ -53,9 +53,11 @@ class CPython311:
         `_thread.start_new_thread` raises (sys.unraisablehook's default format)."""
         return f"Exception ignored in thread started by: {function!r}"
 
-    def bytecode_counter(self, is_counted: Callable[[CodeType], bool]) -> BytecodeCounter:
+    def bytecode_counter(
+        self, is_counted: Callable[[CodeType], bool], is_library: Callable[[CodeType], bool] = lambda code: False
+    ) -> BytecodeCounter:
         """3.11 counts instructions with sys.settrace opcode events."""
-        return SettraceCounter(is_counted)
+        return SettraceCounter(is_counted, is_library)
 
     def patch_thread_start(self, threading: ModuleType, sim: Any, thread_module: ModuleType) -> None:
         """Route how `threading` (and the program's own `_thread`, `thread_module`) start and

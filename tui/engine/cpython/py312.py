@@ -25,7 +25,9 @@ class CPython312(CPython311):
     """Since 3.12 _thread's lock methods parse `blocking` with the "p" format: any object, by its truth
     (3.11's "i" format made acquire("x") a TypeError)."""
 
-    def bytecode_counter(self, is_counted: Callable[[CodeType], bool]) -> BytecodeCounter:
+    def bytecode_counter(
+        self, is_counted: Callable[[CodeType], bool], is_library: Callable[[CodeType], bool] = lambda code: False
+    ) -> BytecodeCounter:
         """PEP 669 (gh-103082) adds sys.monitoring and rebuilds sys.settrace on it; opcode events
         turned on in a frame's `call` event no longer arrive, so count with sys.monitoring itself."""
-        return MonitoringCounter(is_counted)
+        return MonitoringCounter(is_counted, is_library)
