@@ -500,7 +500,7 @@ def test_10_taskgroup_cancels_siblings_and_raises_a_group(traces: dict[str, Trac
     assert "stock: fetched" not in trace.summary["stdout"]
     assert trace.summary["outcome"] == "completed"
     assert trace.summary["result"] == repr("caught 1 error(s) at t=2s: ['reviews: bad response']")
-    assert trace.summary["virtual_time"] == pytest.approx(2, abs=1e-3)  # plus a few microseconds of CPU
+    assert trace.summary["virtual_time"] == pytest.approx(2, abs=5e-3)  # plus the pool's start-up
 
 
 def test_11_opposite_lock_order_deadlocks(traces: dict[str, Trace]) -> None:
@@ -552,9 +552,10 @@ def test_13_worker_threads_leave_the_loop_free(traces: dict[str, Trace]) -> None
 
     # Both worker threads sleep at the same time, through the same 2 s.
     def asleep(world: World) -> list[float]:
-        # Rounded: their own few bytecodes before time.sleep() cost a fraction of a microsecond.
+        # Rounded: before time.sleep() come the pool's start-up (run_in_executor's library
+        # code and two thread starts, well under a millisecond) and the jobs' own few bytecodes.
         sleeping = [world.actors[t] for t in threads if t in world.actors and world.actors[t].state == "sleep"]
-        return [round(actor.until or 0, 3) for actor in sleeping]
+        return [round(actor.until or 0, 2) for actor in sleeping]
 
     assert [2.0, 2.0] in [asleep(trace.state_at(i)) for i in range(len(trace))]
     # Meanwhile the ticker is never late, and no loop step blocks.
@@ -564,7 +565,7 @@ def test_13_worker_threads_leave_the_loop_free(traces: dict[str, Trace]) -> None
     assert [float(m[1]) for m in lines_matching(trace, r"tick at t=(\S+)s")] == [0.5, 1.0, 1.5]
     assert end_frame(trace, ticker)["i"] < min(i for i, line in printed(trace) if line.startswith("results"))
     # Two 2 s jobs in two threads: 2 s, not 4 s.
-    assert trace.summary["virtual_time"] == pytest.approx(2, abs=1e-3)  # plus a few microseconds of CPU
+    assert trace.summary["virtual_time"] == pytest.approx(2, abs=5e-3)  # plus the pool's start-up
     assert trace.summary["result"] == "['cat.png resized', 'dog.png resized']"
 
 
