@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from tui.engine.clock import VirtualClock
 from tui.engine.errors import DeadlockError, UnsupportedInSimulation
+from tui.engine.loopsockets import SocketReadiness
 
 if TYPE_CHECKING:
     from tui.engine.recorder import Recorder
@@ -204,7 +205,7 @@ def describe_stuck_tasks(loop: asyncio.AbstractEventLoop) -> str:
     return "\n".join(lines)
 
 
-class SimEventLoop(base_events.BaseEventLoop):
+class SimEventLoop(SocketReadiness, base_events.BaseEventLoop):
     """An asyncio event loop whose time is virtual and whose steps can be recorded.
 
     Everything that decides *what runs next* is CPython's own code or a line-for-
@@ -212,6 +213,8 @@ class SimEventLoop(base_events.BaseEventLoop):
     order and timers fire in the same heap order as on the stock loop. What
     differs: `time()` reads a VirtualClock, and instead of sleeping in
     `select()` the loop asks its Idler, which jumps the clock to the next timer.
+    In the recording, simulated sockets it watches (add_reader, sock_recv...)
+    are looked at where CPython selects, and wake it (SocketReadiness).
     """
 
     def __init__(
@@ -227,6 +230,10 @@ class SimEventLoop(base_events.BaseEventLoop):
         self._idler: Idler = idler if idler is not None else StandaloneIdler()
         self._rec = recorder
         self._hid = 0
+        from tui.engine import simnet, simselect
+
+        if simnet.in_simulation(self):
+            self._watch_sockets(simselect.LoopSelector(self))
 
     # -- time ------------------------------------------------------------------
 
@@ -308,8 +315,9 @@ class SimEventLoop(base_events.BaseEventLoop):
     def _write_to_self(self) -> None:
         self._idler.wakeup(self)
 
-    def _process_events(self, event_list: Any) -> None:
-        """No selector: simulated I/O arrives as ordinary callbacks."""
+    def close(self) -> None:
+        super().close()
+        self._stop_watching()  # the sockets it watched forget it
 
     def _stop_serving(self, sock: Any) -> None:
         """Server.close() stops listening through its loop; a simulated server socket just closes."""
@@ -365,11 +373,18 @@ class SimEventLoop(base_events.BaseEventLoop):
                 handle = heapq.heappop(scheduled)
                 handle._scheduled = False
 
-        if not (self._ready or self._stopping):
+        sockets_ready, room_at = self._look_at_sockets()
+        if not (self._ready or self._stopping or sockets_ready):
             # Where CPython blocks in select(timeout), the idler either jumps
             # the clock to the next timer or lets another thread run.
-            self._idler.idle(self, _idle_deadline(self._clock.now, scheduled[0]._when) if scheduled else None)
+            deadline = _idle_deadline(self._clock.now, scheduled[0]._when) if scheduled else None
+            if room_at is not None:  # a full send buffer being waited on drains by then
+                deadline = room_at if deadline is None else min(deadline, room_at)
+            self._idler.idle(self, deadline)
             scheduled = self._scheduled
+            sockets_ready, _ = self._look_at_sockets()
+        if sockets_ready:
+            self._process_events(sockets_ready)
 
         ready = self._ready
         rec = self._rec
@@ -492,26 +507,11 @@ class SimEventLoop(base_events.BaseEventLoop):
             return await simstreams.getnameinfo(*args, **kwargs)
         return self._unsupported("loop.getnameinfo() (real DNS lookups)")
 
-    async def sock_recv(self, *args: Any) -> Any:
-        return self._unsupported("loop.sock_recv() (real sockets)")
-
-    async def sock_recv_into(self, *args: Any) -> Any:
-        return self._unsupported("loop.sock_recv_into() (real sockets)")
-
     async def sock_recvfrom(self, *args: Any) -> Any:
         return self._unsupported("loop.sock_recvfrom() (real sockets)")
 
-    async def sock_sendall(self, *args: Any) -> Any:
-        return self._unsupported("loop.sock_sendall() (real sockets)")
-
     async def sock_sendto(self, *args: Any) -> Any:
         return self._unsupported("loop.sock_sendto() (real sockets)")
-
-    async def sock_connect(self, *args: Any) -> Any:
-        return self._unsupported("loop.sock_connect() (real sockets)")
-
-    async def sock_accept(self, *args: Any) -> Any:
-        return self._unsupported("loop.sock_accept() (real sockets)")
 
     async def sock_sendfile(self, *args: Any, **kwargs: Any) -> Any:
         return self._unsupported("loop.sock_sendfile() (real sockets)")
@@ -521,18 +521,6 @@ class SimEventLoop(base_events.BaseEventLoop):
 
     async def start_tls(self, *args: Any, **kwargs: Any) -> Any:
         return self._unsupported("loop.start_tls() (real transports)")
-
-    def add_reader(self, *args: Any) -> Any:
-        return self._unsupported("loop.add_reader() (file descriptor readiness)")
-
-    def remove_reader(self, *args: Any) -> Any:
-        return self._unsupported("loop.remove_reader() (file descriptor readiness)")
-
-    def add_writer(self, *args: Any) -> Any:
-        return self._unsupported("loop.add_writer() (file descriptor readiness)")
-
-    def remove_writer(self, *args: Any) -> Any:
-        return self._unsupported("loop.remove_writer() (file descriptor readiness)")
 
     def add_signal_handler(self, *args: Any) -> Any:
         return self._unsupported("loop.add_signal_handler() (POSIX signals)")

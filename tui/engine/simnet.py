@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import itertools
 import socket as _socket
+import weakref
 from collections import deque
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -137,8 +138,20 @@ class Socket:
     name in frames: `Socket.data_arrives()`.
     """
 
-    def __init__(self, net: Network, local: tuple[str, int], remote: tuple[str, int], owner: Owner) -> None:
+    def __init__(
+        self,
+        net: Network,
+        local: tuple[str, int],
+        remote: tuple[str, int],
+        owner: Owner,
+        *,
+        latency: float | None = None,
+        bandwidth: float | None = None,
+    ) -> None:
         self.net = net
+        self.latency = net.latency if latency is None else latency
+        self.bandwidth = net.bandwidth if bandwidth is None else bandwidth
+        """This end's outgoing wire: the network's, unless it is a local pair (socketpair())."""
         self.local = local
         self.remote = remote
         self.owner = owner
@@ -163,15 +176,15 @@ class Socket:
         net = self.net
         now = net.now()
         start = max(now, self.wire_free_at)
-        done = start + len(data) / net.bandwidth
+        done = start + len(data) / self.bandwidth
         if kind == "reset":
             # A reset goes out at once and overtakes what is still waiting to be sent.
             done = now
-            arrival = now + net.latency
+            arrival = now + self.latency
             while peer.inbound and peer.inbound[-1].arrival > arrival:
                 peer.inbound.pop()
         else:
-            arrival = done + net.latency
+            arrival = done + self.latency
         self.wire_free_at = done
         peer.inbound.append(Packet(arrival, kind, bytes(data), net.actor()))
         peer.arm()
@@ -179,7 +192,7 @@ class Socket:
     def unsent(self) -> int:
         """Bytes still waiting to go out on this end's wire."""
         left = self.wire_free_at - self.net.now()
-        return max(0, round(left * self.net.bandwidth)) if left > 0 else 0
+        return max(0, round(left * self.bandwidth)) if left > 0 else 0
 
     # receiving -------------------------------------------------------------------------
 
@@ -332,6 +345,8 @@ class Network:
         """port -> (host, holder) for every bound address."""
         self._next_port = FIRST_EPHEMERAL_PORT
         self._fds = itertools.count(FIRST_FD)
+        self.sockets: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
+        """fd -> the blocking socket with that fake descriptor (what select() is handed)."""
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Network:
         return self
@@ -473,8 +488,9 @@ def install(kernel: Kernel, latency: float, bandwidth: float) -> Network:
     """Create the recording's network and route the socket module to it."""
     global _network
     _network = Network(kernel, latency, bandwidth)
-    from tui.engine import simsocket, simstreams
+    from tui.engine import simselect, simsocket, simstreams
 
     simsocket.install(_network)
+    simselect.install(_network)
     simstreams.label_stream_waits()
     return _network

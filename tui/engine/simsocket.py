@@ -11,8 +11,10 @@ timeout (`settimeout`, or `timeout=` of `create_connection`) raises
 `TimeoutError: timed out` as a real socket does; `setblocking(False)` makes
 waiting calls raise `BlockingIOError` instead.
 
-The file descriptors are fake numbers (from 1000 up): handing one to
-`select`, `selectors` or `os` does not work here.
+The file descriptors are fake numbers (from 1000 up). `select`, `poll`,
+`epoll` and `selectors` wait on them in virtual time (`tui.engine.simselect`,
+with `poll_events()` here saying what is ready); `os` calls on them do not
+work. `socketpair()` makes two connected ends that bypass the network.
 """
 
 from __future__ import annotations
@@ -29,6 +31,12 @@ from tui.engine.simnet import ANY, EADDRINUSE, EPSILON, KernelOwner, Listener, N
 
 SEND_BUFFER = 64 * 1024
 """Bytes a socket's send buffer holds: sendall() returns once the rest of its data fits in it."""
+WRITABLE_BELOW = SEND_BUFFER // 2
+"""poll() reports a socket writable while fewer unsent bytes than this are queued."""
+LOCAL_BANDWIDTH = 1e10
+"""Bytes per second between the two ends of a socketpair() (memory, not a network)."""
+POLLIN, POLLOUT, POLLERR, POLLHUP, POLLNVAL = 0x1, 0x4, 0x8, 0x10, 0x20
+"""Linux's poll() bits (epoll's are the same numbers)."""
 
 EAGAIN, EINPROGRESS, EALREADY, EBADF, EINVAL, EPIPE, EISCONN, ENOTCONN = 11, 115, 114, 9, 22, 32, 106, 107
 
@@ -70,6 +78,8 @@ def _maker_frame() -> FrameType | None:
 class SimSocket:
     """socket.socket, simulated: a TCP endpoint on the in-memory network."""
 
+    _timeout: float | None
+
     def __init__(self, family: int = -1, type: int = -1, proto: int = -1, fileno: int | None = None) -> None:
         if fileno is not None:
             raise UnsupportedInSimulation("socket.socket(fileno=...)", "sockets here are not file descriptors")
@@ -93,7 +103,8 @@ class SimSocket:
         self.type = _socket.SocketKind.SOCK_STREAM
         self.proto = proto
         self._fd = net.new_fd()
-        self._timeout: float | None = _socket.getdefaulttimeout()
+        net.sockets[self._fd] = self
+        self._timeout = _socket.getdefaulttimeout()
         self._state = "new"  # new | bound | listening | connecting | connected | closed
         self._local: tuple[str, int] | None = None
         self._remote: tuple[str, int] | None = None
@@ -106,6 +117,8 @@ class SimSocket:
         self._shut_rd = False
         self._shut_wr = False
         self._waiting: list[SimThread] = []
+        self._loops: list[Any] = []
+        """Event loops watching this socket (add_reader, sock_recv...): an idle one is woken at any change."""
         self._options: dict[tuple[int, int], Any] = {}
         self._io_refs = 0
         self._closed = False
@@ -143,6 +156,8 @@ class SimSocket:
         kernel = self._net.kernel
         for thread in list(self._waiting):
             kernel.wake(thread, by=by, via=self._label)
+        for loop in self._loops:
+            kernel.wakeup(loop)  # only if it sits idle: it looks at its sockets again
 
     def _check_open(self) -> None:
         if self._state == "closed":
@@ -244,6 +259,10 @@ class SimSocket:
                     conn.release()
                 return
             self._answer = error
+            if error is None:
+                # Connected when the answer is back, as the kernel does: a
+                # non-blocking caller finds it writable and simply uses it.
+                self._connected()
             self._wake_all(show(conn.remote))
 
         conn = net.connect(KernelOwner(net.kernel), address[0], address[1], on_handshake, bound=local)
@@ -261,6 +280,8 @@ class SimSocket:
         self._connected()
 
     def _connected(self) -> None:
+        if self._state == "connected":
+            return  # the answer already made it so (on_handshake)
         error = self._answer
         conn = self._conn
         assert conn is not None
@@ -348,11 +369,18 @@ class SimSocket:
         if not payload:
             return 0
         conn = self._conn
+        if self._timeout == 0:
+            # Non-blocking: the send buffer takes what fits, and nothing when it is full.
+            room = SEND_BUFFER - conn.unsent()
+            if room <= 0:
+                raise BlockingIOError(EAGAIN, "Resource temporarily unavailable")
+            conn.send("data", payload[:room])
+            return min(room, len(payload))
         conn.send("data", payload)
         deadline = self._deadline()
         while True:
             now = self._net.now()
-            ready_at = conn.wire_free_at - SEND_BUFFER / self._net.bandwidth
+            ready_at = self._room_at(conn)
             if ready_at <= now + EPSILON or self._timeout == 0:
                 return len(payload)
             if deadline is not None and deadline <= now + EPSILON:
@@ -425,6 +453,59 @@ class SimSocket:
     def __exit__(self, *args: object) -> None:
         self.close()
 
+    # -- readiness (select, poll, selectors, the loop's add_reader) --------------------------------
+
+    def _room_at(self, conn: Socket, room: int = SEND_BUFFER) -> float:
+        """When at most `room` bytes are still unsent (a blocking send returns once its rest fits)."""
+        return conn.wire_free_at - room / conn.bandwidth
+
+    def poll_events(self) -> tuple[int, float | None]:
+        """What Linux's poll() reports for this socket now, and when a full send buffer has room.
+
+        The bits follow tcp_poll(): a listening socket is readable with a
+        connection in its backlog; a connected one is readable with data, an end
+        of file or a reset, and writable while its send buffer has room; a socket
+        never connected is HUP and writable (select() counts it readable too),
+        one whose connect() failed ERR and HUP; connecting, it is neither.
+        """
+        state = self._state
+        if state == "closed":
+            return POLLNVAL, None
+        if state == "listening":
+            return (POLLIN if self._listener is not None and self._listener.backlog else 0), None
+        if state == "connecting":
+            return (0 if self._answer is _PENDING else POLLOUT | POLLERR | POLLHUP), None
+        conn = self._conn
+        if state != "connected" or conn is None:
+            return POLLOUT | POLLHUP, None
+        conn.pump()  # whatever has arrived by now is in the buffer
+        mask = POLLIN if self._rbuf or self._eof or self._reset or self._shut_rd else 0
+        if self._reset:
+            return mask | POLLOUT | POLLERR | POLLHUP, None
+        if self._eof and self._shut_wr:
+            mask |= POLLHUP
+        # Writable again only once the buffer is half empty, not at the first free byte
+        # (Linux wakes writers at a low-water mark too): a writer woken then makes progress.
+        room_at = self._room_at(conn, WRITABLE_BELOW)
+        if self._shut_wr or room_at <= self._net.now() + EPSILON:
+            return mask | POLLOUT, None
+        return mask, room_at
+
+    def add_watcher(self, thread: SimThread) -> None:
+        """`thread` waits for this socket among others (select()): wake it at any change."""
+        self._waiting.append(thread)
+
+    def remove_watcher(self, thread: SimThread) -> None:
+        if thread in self._waiting:
+            self._waiting.remove(thread)
+
+    def watch_for_loop(self, loop: Any, watching: bool) -> None:
+        """An event loop starts (or stops) watching this socket through its selector."""
+        if watching and loop not in self._loops:
+            self._loops.append(loop)
+        elif not watching and loop in self._loops:
+            self._loops.remove(loop)
+
     # -- options and addresses ---------------------------------------------------------------------
 
     def settimeout(self, value: float | None) -> None:
@@ -453,15 +534,17 @@ class SimSocket:
             return error.errno if isinstance(error, OSError) and error.errno else 0
         return self._options.get((level, option), 0)
 
-    def getsockname(self) -> tuple[str, int]:
+    def getsockname(self) -> Any:
         self._check_open()
+        if self.family == _socket.AF_UNIX:
+            return ""  # an unnamed socketpair() end
         return self._local if self._local is not None else (ANY, 0)
 
-    def getpeername(self) -> tuple[str, int]:
+    def getpeername(self) -> Any:
         self._check_open()
         if self._state != "connected" or self._remote is None:
             raise OSError(ENOTCONN, "Transport endpoint is not connected")
-        return self._remote
+        return "" if self.family == _socket.AF_UNIX else self._remote
 
     def fileno(self) -> int:
         return -1 if self._state == "closed" else self._fd
@@ -480,9 +563,10 @@ class SimSocket:
         closed = self._state == "closed"
         text = f"<socket.socket{' [closed]' if closed else ''} fd={self.fileno()}, family={self.family}, "
         text += f"type={self.type}, proto={self.proto}"
-        if not closed and self._local is not None:
+        named = self.family != _socket.AF_UNIX  # socketpair() ends have no address (CPython omits it)
+        if not closed and named and self._local is not None:
             text += f", laddr={self._local}"
-        if not closed and self._remote is not None and self._state == "connected":
+        if not closed and named and self._remote is not None and self._state == "connected":
             text += f", raddr={self._remote}"
         return text + ">"
 
@@ -548,6 +632,41 @@ def create_server(
     return sock
 
 
+def socketpair(
+    family: int | None = None, type: int = _socket.SOCK_STREAM, proto: int = 0
+) -> tuple[SimSocket, SimSocket]:
+    """Two connected ends with no address, as the kernel makes them: nothing crosses the network.
+
+    A local pair has no latency and moves data at LOCAL_BANDWIDTH; each end
+    behaves as a connected SimSocket in every other way.
+    """
+    family = _socket.AF_UNIX if family is None else family
+    kind = type & ~(getattr(_socket, "SOCK_NONBLOCK", 0) | getattr(_socket, "SOCK_CLOEXEC", 0))
+    if family != _socket.AF_UNIX or kind != _socket.SOCK_STREAM:
+        raise UnsupportedInSimulation(
+            "socket.socketpair() of this family or type", "only AF_UNIX stream pairs (the default) are simulated"
+        )
+    net = _network()
+    maker = _maker_frame()
+    pair = [SimSocket.__new__(SimSocket), SimSocket.__new__(SimSocket)]
+    for sock in pair:
+        sock._setup(family, proto)
+        if type & getattr(_socket, "SOCK_NONBLOCK", 0):
+            sock._timeout = 0.0
+    owner = KernelOwner(net.kernel)
+    ends = [
+        Socket(net, ("socketpair", me._fd), ("socketpair", other._fd), owner, latency=0.0, bandwidth=LOCAL_BANDWIDTH)
+        for me, other in (pair, pair[::-1])
+    ]
+    ends[0].peer, ends[1].peer = ends[1], ends[0]
+    for sock, end in zip(pair, ends, strict=True):
+        end.released = True  # no port is bound for it
+        sock._local, sock._remote, sock._conn, sock._state = end.local, end.remote, end, "connected"
+        end.consumer = sock
+        sock._register(maker)
+    return pair[0], pair[1]
+
+
 def gethostbyname(name: str) -> str:
     return ANY if name in ("", ANY) else _network().host_of(name, server=False)
 
@@ -577,6 +696,7 @@ SIMULATED: dict[str, Any] = {
     "socket": SimSocket,
     "create_connection": create_connection,
     "create_server": create_server,
+    "socketpair": socketpair,
     "gethostbyname": gethostbyname,
     "gethostbyname_ex": gethostbyname_ex,
     "gethostbyaddr": gethostbyaddr,
@@ -596,4 +716,4 @@ def install(net: Network) -> None:
     threadprobes.STATE_OF["Socket"] = socket_state
 
 
-__all__ = ["EADDRINUSE", "SimSocket", "SocketWait", "create_connection", "create_server", "install"]
+__all__ = ["EADDRINUSE", "SimSocket", "SocketWait", "create_connection", "create_server", "install", "socketpair"]

@@ -208,7 +208,7 @@ class _SimTransport(transports.Transport):
         if self._resume_armed:
             return
         self._resume_armed = True
-        when = self._sock.wire_free_at - self._low_water / self._sock.net.bandwidth
+        when = self._sock.wire_free_at - self._low_water / self._sock.bandwidth
         self._loop.call_at(max(when, self._loop.time()), self.buffer_drained)
 
     def buffer_drained(self) -> None:
