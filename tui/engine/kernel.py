@@ -40,7 +40,7 @@ import sys
 import traceback
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from tui.engine import cpython
 from tui.engine.clock import VirtualClock
@@ -710,6 +710,24 @@ class Kernel:
             lane.sentinel.release()
         if self.recorder is not None:
             self.recorder.process_exited(lane)
+
+    def exit_process(self, exitcode: int) -> NoReturn:
+        """os._exit() in a child process: the process ends here, and the calling thread never runs again."""
+        me = self.current
+        lane = me.lane
+        assert lane is not self.main.lane, "the main process's os._exit() ends the recording"
+        self.settle()
+        lane.time = self.clock.now
+        if self.counter is not None:
+            self.counter.thread_ended()
+        self.terminate_lane(lane, exitcode)
+        self._end_slice(me)
+        self._hand_on(me)
+        # Like a terminated process's threads, its OS thread stays parked until the recording ends.
+        never = real_allocate_lock()
+        never.acquire()
+        never.acquire()
+        raise AssertionError("unreachable")
 
     def idle(self, loop: Any, deadline: float | None) -> None:
         """The Idler protocol: an idle event loop blocks its thread until a timer or a wakeup."""

@@ -190,8 +190,12 @@ class Session:
         self.finish("deadlock", report=report)
 
     def on_exit_call(self, code: int = 0) -> NoReturn:
-        """os._exit() in the program: end the recording as the process would end."""
+        """os._exit() in the program: end the recording as the process would end (a child: just that process)."""
         assert self.recorder is not None
+        kernel = self.kernel
+        if kernel is not None and kernel.current.lane is not kernel.main.lane:
+            simprocess.process_exiting()
+            kernel.exit_process(code)
         frame = self.sites.user_frame(sys._getframe(1))
         where = f"{self.sites.display_path(frame.f_code.co_filename)}:{frame.f_lineno}" if frame else "?"
         self.recorder.flush_pending(self.kernel.current.tid if self.kernel else "Th1")

@@ -36,9 +36,9 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from tui.engine import cpython
+from tui.engine import cpython, simmanager
 from tui.engine.errors import UnsupportedInSimulation
-from tui.engine.kernel import MAIN_PID, Kernel, Lane
+from tui.engine.kernel import MAIN_PID, Blocker, Kernel, Lane, SimThread
 from tui.engine.simthreads import SimLock, SimRLock, allocate_lock, fork_copy, name_as
 
 _ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -350,7 +350,10 @@ def _bootstrap(child: SimProcess) -> None:
     threading.current_thread().name = "MainThread"  # as in a real child process
     code = 0
     try:
-        child.run()
+        try:
+            child.run()
+        finally:
+            flush_feeders(lane.pid)  # util._exit_function(): a process waits for its queues' feeders
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         if not isinstance(exc.code, int) and exc.code is not None:
@@ -437,6 +440,7 @@ class SimQueue(_Shared):
             ):
                 raise queue.Full
             self._items.append(data)
+            self._item_put()
             self._unfinished += 1
             self._not_empty.notify()
 
@@ -445,8 +449,15 @@ class SimQueue(_Shared):
             if not self._items and (not block or not self._not_empty.wait_for(lambda: bool(self._items), timeout)):
                 raise queue.Empty
             data = self._items.popleft()
+            self._item_taken()
             self._not_full.notify()
         return loads(data)
+
+    def _item_put(self) -> None:
+        """An item joined the end of the queue (the mutex is held)."""
+
+    def _item_taken(self) -> None:
+        """The first item left the queue (the mutex is held)."""
 
     def put_nowait(self, obj: Any) -> None:
         self.put(obj, False)
@@ -484,6 +495,115 @@ class SimQueue(_Shared):
     def join(self) -> None:
         with self._all_done:
             self._all_done.wait_for(lambda: self._unfinished == 0)
+
+
+PIPE_CAPACITY = 64 * 1024
+"""Bytes a Linux pipe holds: a Queue's feeder thread waits to write past this until the other end reads."""
+MESSAGE_HEADER = 4
+"""Bytes Connection.send_bytes() writes before each pickled object (its length)."""
+
+
+class FeederFlush(Blocker):
+    """A process that must let its Queue feeder write everything it was given into the pipe first."""
+
+    __slots__ = ("pid", "queue")
+
+    def __init__(self, queue: FeederQueue, pid: int) -> None:
+        self.queue = queue
+        self.pid = pid
+
+    def describe(self, kernel: Kernel) -> tuple[str, str]:
+        left = self.queue.unwritten(self.pid)
+        return (
+            "multiprocessing.Queue",
+            f"waits for its multiprocessing.Queue feeder to write {left:,} more bytes into the queue's pipe "
+            f"(full at {PIPE_CAPACITY:,} bytes until someone reads the queue)",
+        )
+
+
+class FeederQueue(SimQueue):
+    """multiprocessing.Queue and JoinableQueue: a pipe of PIPE_CAPACITY bytes behind each queue.
+
+    As in CPython, put() never blocks on the pipe: a feeder thread of the
+    putting process writes each pickled object into it, waiting while it is
+    full. What this makes visible is the documented trap: a process cannot
+    exit while its feeder still has data to write, so a parent that joins a
+    child before reading what the child put in the queue waits for ever once
+    that is more than the pipe holds (a deadlock, reported). The same holds
+    for the main process at exit. `cancel_join_thread()` lets a process exit
+    anyway, and what was not written yet is lost.
+    """
+
+    def __init__(self, maxsize: int = 0, *, ctx: Any = None) -> None:
+        super().__init__(maxsize, ctx=ctx)
+        self._writers: deque[int] = deque()
+        """The pid of the process that put each item, in the order of _items."""
+        self._flushing: list[SimThread] = []
+        self._no_flush: set[int] = set()
+        """Processes that called cancel_join_thread()."""
+        _feeder_queues.add(self)
+
+    def _item_put(self) -> None:
+        self._writers.append(_k().lane.pid)
+
+    def _item_taken(self) -> None:
+        self._writers.popleft()
+        kernel = _k()
+        for thread in list(self._flushing):
+            kernel.wake(thread, via="multiprocessing.Queue")
+
+    def unwritten(self, pid: int) -> int:
+        """Bytes of what process `pid` put that are not in the pipe yet (they wait in its feeder)."""
+        written = left = 0
+        for data, writer in zip(self._items, self._writers, strict=True):
+            start, written = written, written + len(data) + MESSAGE_HEADER
+            if writer == pid and written > PIPE_CAPACITY:
+                left += written - max(start, PIPE_CAPACITY)
+        return left
+
+    def flush(self, pid: int) -> None:
+        """Wait until process `pid`'s feeder has written all it holds (or drop it: cancel_join_thread)."""
+        if pid in self._no_flush:
+            self._drop_unwritten(pid)
+            return
+        kernel = _k()
+        while self.unwritten(pid) > 0:
+            me = kernel.current
+            self._flushing.append(me)
+            try:
+                kernel.block(FeederFlush(self, pid), None)
+            finally:
+                self._flushing.remove(me)
+
+    def _drop_unwritten(self, pid: int) -> None:
+        with self._mutex:
+            kept: list[tuple[bytes, int]] = []
+            written = 0
+            for data, writer in zip(self._items, self._writers, strict=True):
+                start, written = written, written + len(data) + MESSAGE_HEADER
+                if writer == pid and start >= PIPE_CAPACITY:
+                    self._unfinished -= 1
+                    continue  # still in the dead feeder's buffer: lost
+                kept.append((data, writer))
+            self._items = deque(data for data, _ in kept)
+            self._writers = deque(writer for _, writer in kept)
+
+    def join_thread(self) -> None:
+        """Wait for this process's feeder to write everything into the pipe."""
+        self.flush(_k().lane.pid)
+
+    def cancel_join_thread(self) -> None:
+        """Let this process exit without waiting for its feeder (what it has not written is lost)."""
+        self._no_flush.add(_k().lane.pid)
+
+
+_feeder_queues: weakref.WeakSet[FeederQueue] = weakref.WeakSet()
+
+
+def flush_feeders(pid: int) -> None:
+    """Process `pid` ends: each Queue's feeder of it writes what it holds first (Queue._finalize_join)."""
+    for queue_ in list(_feeder_queues):
+        queue_.flush(pid)
 
 
 class SimSimpleQueue(SimQueue):
@@ -596,10 +716,6 @@ class SharedBarrier(_Shared, threading.Barrier):
     pass
 
 
-def Manager() -> Any:
-    raise UnsupportedInSimulation("multiprocessing.Manager()", "share data with a Queue, a Pipe, Value or Array")
-
-
 # -- a pool of worker processes --------------------------------------------------------------------------
 
 
@@ -628,6 +744,12 @@ def _pool_worker(
                 logging.getLogger("concurrent.futures").critical("Exception in initializer:", exc_info=shown)
                 results.put(_INIT_FAILED)
                 sys.exit(1)
+    if executor:
+        # A worker that dies mid-call (os._exit) breaks the executor: its manager hears of it,
+        # as CPython's watches the workers' sentinels.
+        _abrupt_exit_hooks[_k().lane.pid] = lambda: results.put(_WORKER_DIED)
+    # An executor's worker sends back any exception, SystemExit too; a Pool's, only Exceptions.
+    caught = BaseException if executor else Exception
     while True:
         item = tasks.get()
         if item is _STOP:
@@ -643,13 +765,27 @@ def _pool_worker(
             else:
                 value = [function(arg) for arg in arguments]
             outcome = (True, value)
-        except Exception as exc:
+        except caught as exc:
             outcome = (False, exc)
         try:
             data = dumps(outcome)
         except Exception as exc:  # the result cannot travel back
             data = dumps((False, RuntimeError(f"Error sending result: {outcome[1]!r}. Reason: {exc!r}")))
         results.put((job, index, data))
+    _abrupt_exit_hooks.pop(_k().lane.pid, None)
+
+
+_WORKER_DIED = "worker died"
+"""What the manager of an executor hears when one of its workers ended abruptly."""
+_abrupt_exit_hooks: dict[int, Callable[[], None]] = {}
+"""pid -> what to do if that process ends by os._exit() (an executor's worker tells its manager)."""
+
+
+def process_exiting() -> None:
+    """The running child process ends abruptly (os._exit): whoever watches it is told first."""
+    hook = _abrupt_exit_hooks.pop(_k().lane.pid, None)
+    if hook is not None:
+        hook()
 
 
 class AsyncResult:
@@ -982,7 +1118,7 @@ class SimProcessPoolExecutor(_Shared):
             item = self._results.get()
             if item is _STOP:
                 return
-            if item == _INIT_FAILED:
+            if item in (_INIT_FAILED, _WORKER_DIED):
                 self._break()
                 return
             number, _index, data = item
@@ -996,7 +1132,7 @@ class SimProcessPoolExecutor(_Shared):
             self._feed()
 
     def _break(self) -> None:
-        """A worker died (its initializer failed): every call not done fails, and no new one is taken."""
+        """A worker died (its initializer failed, or os._exit): every call not done fails, and no new one is taken."""
         from concurrent.futures.process import BrokenProcessPool
 
         self._broken = "A child process terminated abruptly, the process pool is not usable anymore"
@@ -1104,8 +1240,8 @@ def _fork() -> int:
 SIMULATED: dict[str, Any] = {
     "Process": SimProcess,
     "Pool": SimPool,
-    "Queue": SimQueue,
-    "JoinableQueue": SimQueue,
+    "Queue": FeederQueue,
+    "JoinableQueue": FeederQueue,
     "SimpleQueue": SimSimpleQueue,
     "Pipe": Pipe,
     "Value": SimValue,
@@ -1119,7 +1255,7 @@ SIMULATED: dict[str, Any] = {
     "Event": SharedEvent,
     "Condition": SharedCondition,
     "Barrier": SharedBarrier,
-    "Manager": Manager,
+    "Manager": simmanager.Manager,
     "current_process": current_process,
     "parent_process": parent_process,
     "active_children": active_children,
@@ -1140,6 +1276,7 @@ def install(kernel: Kernel, main_namespace: dict[str, Any], seed: int = 0) -> No
 
     for name, value in SIMULATED.items():
         setattr(multiprocessing, name, value)
+    simmanager.install(kernel, dumps, loads, lambda: next(_process_numbers))
     multiprocessing.cpu_count = lambda: kernel.cores  # type: ignore[assignment]
     multiprocessing.get_context = _get_context  # type: ignore[assignment]
     multiprocessing.set_start_method = lambda method, force=False: None  # type: ignore[assignment]
@@ -1200,3 +1337,4 @@ def shutdown_children() -> None:
         process = lane.process
         if process is not None and lane.alive and not process.daemon:
             process.join()
+    flush_feeders(kernel.main.lane.pid)  # then its last finalizers: the queues' feeder threads
