@@ -362,3 +362,38 @@ def test_manager_condition_event_barrier_and_semaphore_proxies(record_source, py
     trace = record_source(MANAGER_SYNC)
     assert trace.summary["outcome"] == "completed", trace.summary
     assert trace.summary["stdout"].splitlines() == python_output(MANAGER_SYNC)
+
+
+MANAGER_EDGES = """
+    import multiprocessing as mp
+
+    if __name__ == "__main__":
+        with mp.Manager() as manager:
+            ns = manager.Namespace(a=1, a1=2)
+            arr = manager.Array("i", [1, 2, 3])
+            print(ns, arr[0:2], len(arr))
+            try:
+                arr[0] = 1.5
+            except TypeError as exc:
+                print("TypeError")
+            d = manager.dict()
+        try:
+            d["x"] = 1
+        except OSError as exc:
+            print("after shutdown:", type(exc).__name__)
+        try:
+            manager.start()
+        except mp.ProcessError as exc:
+            print("ProcessError", exc)
+        q = mp.Queue()
+        try:
+            q.join_thread()
+        except AssertionError:
+            print("join_thread before close: AssertionError")
+"""
+
+
+def test_manager_after_shutdown_arrays_namespaces_and_join_thread_as_cpython(record_source, python_output) -> None:
+    trace = record_source(MANAGER_EDGES)
+    assert trace.summary["outcome"] == "completed", trace.summary
+    assert trace.summary["stdout"].splitlines() == python_output(MANAGER_EDGES)

@@ -268,3 +268,51 @@ def test_the_same_server_program_records_identically_twice(tmp_path) -> None:
     path.write_text(textwrap.dedent(SOCKETSERVER), encoding="utf-8")
     first, second = record(path), record(path)
     assert list(first.frames()) == list(second.frames())
+
+
+EDGE_CASES = """
+    import select, selectors, socket, threading, time
+
+    def elapsed(since):
+        return round(time.monotonic() - since, 1)
+
+    waiter = threading.Thread(target=lambda: selectors.DefaultSelector().select(), daemon=True)
+    waiter.start()  # waits for ever on nothing, as CPython does: the program still ends
+
+    a, b = socket.socketpair()
+    a.setblocking(False)
+    try:
+        a.sendall(b"x" * 3_000_000)
+    except BlockingIOError:
+        print("sendall: BlockingIOError")
+
+    c, d = socket.socketpair()
+    selector = selectors.DefaultSelector()
+    selector.register(c, selectors.EVENT_READ)
+    c.close()
+    started = time.monotonic()
+    print("closed, selector:", selector.select(0.5), elapsed(started))
+    ep = select.epoll()
+    e, f = socket.socketpair()
+    ep.register(e.fileno(), select.EPOLLIN | select.EPOLLOUT | select.EPOLLET)
+    print("edge first:", [events for _fd, events in ep.poll(0.1)])
+    started = time.monotonic()
+    print("edge again:", ep.poll(0.3), elapsed(started))
+    f.send(b"new")
+    print("edge on data:", [events & select.EPOLLIN for _fd, events in ep.poll(0.3)])
+    g = socket.socket()
+    started = time.monotonic()
+    print("exception list only:", select.select([], [], [g], 0.3), elapsed(started))
+    ep.register(g.fileno(), select.EPOLLIN | select.EPOLLONESHOT)
+    print("one shot:", len(ep.poll(0.1)), "then", ep.poll(0.1))
+    time.sleep(0.1)
+    print("done")
+"""
+
+
+def test_waits_on_nothing_closed_sockets_edges_and_non_blocking_sendall_as_cpython(
+    record_source, python_output
+) -> None:
+    trace = record_source(EDGE_CASES)
+    assert printed(trace) == python_output(EDGE_CASES)
+    assert trace.summary["stderr"] in ("", [])

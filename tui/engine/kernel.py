@@ -633,10 +633,12 @@ class Kernel:
         """What threading's `_start_new_thread` does here: a real thread that waits for the baton."""
         owner = getattr(function, "__self__", None)
         name = name or getattr(owner, "name", None) or getattr(function, "__name__", "thread")
+        in_a_new_process = lane is not None and lane is not self.current.lane
         lane = lane or self.current.lane
         thread = self._new_thread(str(name), lane)
         self.start_counting()
-        self.charge(THREAD_START_COST)
+        if not in_a_new_process:  # a process's first thread comes with its fork (FORK_COST)
+            self.charge(THREAD_START_COST)
 
         def bootstrap() -> None:
             thread.park.acquire()

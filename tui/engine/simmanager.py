@@ -17,6 +17,7 @@ does in CPython; the server itself is not drawn as a process.
 
 from __future__ import annotations
 
+import array
 import itertools
 import pickle
 import queue
@@ -68,15 +69,17 @@ class BaseProxy:
 
     _exposed_: tuple[str, ...] = ()
 
-    def __init__(self, referent: Any, typeid: str) -> None:
+    def __init__(self, referent: Any, typeid: str, manager: SyncManager | None = None) -> None:
         self._referent = referent
         self._typeid = typeid
+        self._manager = manager
         self._token = next(_tokens)
         _by_token[self._token] = self
 
     def _callmethod(self, methodname: str, args: tuple[Any, ...] = (), kwds: dict[str, Any] | None = None) -> Any:
         """One request: arguments pickled there, the result (or the exception) pickled back."""
         request = _dumps((args, kwds or {}))
+        self._check_connected()
         _half_trip(self, methodname)
         args, kwds = _loads(request)
         try:
@@ -93,8 +96,14 @@ class BaseProxy:
             raise value
         return value
 
+    def _check_connected(self) -> None:
+        manager = self._manager
+        if manager is not None and manager._state == "shutdown":
+            raise BrokenPipeError(32, "Broken pipe")  # the server process is gone
+
     def _getvalue(self) -> Any:
         """A copy of the referent (BaseProxy._getvalue)."""
+        self._check_connected()
         reply = _dumps(self._referent)
         _half_trip(self, "_getvalue")
         _half_trip(self, "_getvalue")
@@ -209,8 +218,8 @@ class Namespace:
         self.__dict__.update(kwds)
 
     def __repr__(self) -> str:
-        items = [(name, value) for name, value in self.__dict__.items() if not name.startswith("_")]
-        return f"Namespace({', '.join(f'{name}={value!r}' for name, value in sorted(items))})"
+        items = [f"{name}={value!r}" for name, value in self.__dict__.items() if not name.startswith("_")]
+        return f"Namespace({', '.join(sorted(items))})"
 
 
 class NamespaceProxy(BaseProxy):
@@ -318,10 +327,10 @@ class SyncManager:
         self._number = 0
 
     def start(self, initializer: Callable[..., Any] | None = None, initargs: tuple[Any, ...] = ()) -> None:
-        if self._state == "started":
+        if self._state != "initial":
             from multiprocessing import ProcessError
 
-            raise ProcessError("Already started server")
+            raise ProcessError("Already started server" if self._state == "started" else "Manager has shut down")
         self._state = "started"
         self._number = _next_process_number()  # its server process takes a process number
         if initializer is not None:
@@ -351,7 +360,7 @@ class SyncManager:
 
     def _make(self, proxy_type: type[BaseProxy], typeid: str, referent: Any) -> Any:
         self._check()
-        return proxy_type(referent, typeid)
+        return proxy_type(referent, typeid, self)
 
     def dict(self, *args: Any, **kwds: Any) -> Any:
         return self._make(DictProxy, "dict", dict(*args, **kwds))
@@ -366,7 +375,7 @@ class SyncManager:
         return self._make(ValueProxy, "Value", Value(typecode, value, lock))
 
     def Array(self, typecode: Any, sequence: Any, lock: bool = True) -> Any:
-        return self._make(ArrayProxy, "Array", list(sequence))
+        return self._make(ArrayProxy, "Array", array.array(typecode, sequence))
 
     def Queue(self, maxsize: int = 0) -> Any:
         return self._make(QueueProxy, "Queue", queue.Queue(maxsize))

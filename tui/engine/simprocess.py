@@ -308,6 +308,7 @@ class SimProcess:
         if self._lane is not None and self._lane.alive:
             kernel = _k()
             self._signalled_at = kernel.clock.now
+            lose_feeders(self._lane.pid)
             kernel.terminate_lane(self._lane, exitcode)
 
     def close(self) -> None:
@@ -541,7 +542,7 @@ class FeederQueue(SimQueue):
         self._flushing: list[SimThread] = []
         self._no_flush: set[int] = set()
         """Processes that called cancel_join_thread()."""
-        _feeder_queues.add(self)
+        _feeder_queues[next(_feeder_numbers)] = self
 
     def _item_put(self) -> None:
         self._writers.append(_k().lane.pid)
@@ -564,7 +565,7 @@ class FeederQueue(SimQueue):
     def flush(self, pid: int) -> None:
         """Wait until process `pid`'s feeder has written all it holds (or drop it: cancel_join_thread)."""
         if pid in self._no_flush:
-            self._drop_unwritten(pid)
+            self.drop_unwritten(pid)
             return
         kernel = _k()
         while self.unwritten(pid) > 0:
@@ -575,21 +576,27 @@ class FeederQueue(SimQueue):
             finally:
                 self._flushing.remove(me)
 
-    def _drop_unwritten(self, pid: int) -> None:
+    def drop_unwritten(self, pid: int) -> None:
+        """Process `pid`'s feeder is gone: what it had not begun to write is lost.
+
+        A JoinableQueue still counts those items as unfinished (put() counted
+        them), so a join() on it waits for ever, as in CPython.
+        """
         with self._mutex:
             kept: list[tuple[bytes, int]] = []
             written = 0
             for data, writer in zip(self._items, self._writers, strict=True):
                 start, written = written, written + len(data) + MESSAGE_HEADER
                 if writer == pid and start >= PIPE_CAPACITY:
-                    self._unfinished -= 1
                     continue  # still in the dead feeder's buffer: lost
                 kept.append((data, writer))
             self._items = deque(data for data, _ in kept)
             self._writers = deque(writer for _, writer in kept)
 
     def join_thread(self) -> None:
-        """Wait for this process's feeder to write everything into the pipe."""
+        """Wait for this process's feeder to write everything into the pipe (after close(), as CPython asserts)."""
+        if not self._closed:
+            raise AssertionError(f"Queue {self!r} not closed")
         self.flush(_k().lane.pid)
 
     def cancel_join_thread(self) -> None:
@@ -597,13 +604,25 @@ class FeederQueue(SimQueue):
         self._no_flush.add(_k().lane.pid)
 
 
-_feeder_queues: weakref.WeakSet[FeederQueue] = weakref.WeakSet()
+_feeder_queues: weakref.WeakValueDictionary[int, FeederQueue] = weakref.WeakValueDictionary()
+"""Every live Queue by its number: flushed in the order they were made (never by address)."""
+_feeder_numbers = itertools.count()
+
+
+def _queues_in_order() -> list[FeederQueue]:
+    return [queue_ for _number, queue_ in sorted(_feeder_queues.items())]
 
 
 def flush_feeders(pid: int) -> None:
     """Process `pid` ends: each Queue's feeder of it writes what it holds first (Queue._finalize_join)."""
-    for queue_ in list(_feeder_queues):
+    for queue_ in _queues_in_order():
         queue_.flush(pid)
+
+
+def lose_feeders(pid: int) -> None:
+    """Process `pid` dies (os._exit, a signal): what its feeders had not written yet is lost."""
+    for queue_ in _queues_in_order():
+        queue_.drop_unwritten(pid)
 
 
 class SimSimpleQueue(SimQueue):
@@ -783,9 +802,11 @@ _abrupt_exit_hooks: dict[int, Callable[[], None]] = {}
 
 def process_exiting() -> None:
     """The running child process ends abruptly (os._exit): whoever watches it is told first."""
-    hook = _abrupt_exit_hooks.pop(_k().lane.pid, None)
+    pid = _k().lane.pid
+    hook = _abrupt_exit_hooks.pop(pid, None)
     if hook is not None:
         hook()
+    lose_feeders(pid)
 
 
 class AsyncResult:

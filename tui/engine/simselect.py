@@ -25,7 +25,7 @@ import math
 import select as _select
 import selectors as _selectors
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from tui.engine.errors import UnsupportedInSimulation
@@ -40,6 +40,8 @@ WRITABLE = POLLOUT | POLLERR
 """...and as writable."""
 ALWAYS_REPORTED = POLLERR | POLLHUP | POLLNVAL
 """poll() reports these whether or not they were asked for."""
+EPOLL_ALWAYS = POLLERR | POLLHUP
+"""epoll reports these unasked; a closed descriptor has left its set and is never reported."""
 SHOWN_SOCKETS = 3
 """A wait on more sockets than this names the first few and counts the rest."""
 
@@ -89,6 +91,8 @@ class ReadinessWait(Blocker):
             return " or ".join(kinds) or "ready"
 
         wanted = self.wanted
+        if not wanted:
+            return ("select", f"waits for ever ({self.call} on no descriptors)")
         if len(wanted) == 1:
             sock, mask = wanted[0]
             return (sock._label, f"waits for {sock._label} to be {what(mask)} ({self.call})")
@@ -99,30 +103,40 @@ class ReadinessWait(Blocker):
         return (wanted[0][0]._label, f"waits for one of {len(wanted)} sockets ({shown}) ({self.call})")
 
 
-def look(wanted: list[tuple[SimSocket, int]]) -> tuple[list[int], float]:
+def look(wanted: list[tuple[SimSocket, int]], always: int = ALWAYS_REPORTED) -> tuple[list[int], float]:
     """Each socket's reported events now, and when the soonest full send buffer asked about has room."""
     reported = []
     room_soonest = math.inf
     for sock, mask in wanted:
         events, room_at = sock.poll_events()
-        reported.append(events & (mask | ALWAYS_REPORTED))
+        reported.append(events & (mask | always))
         if room_at is not None and mask & POLLOUT:
             room_soonest = min(room_soonest, room_at)
     return reported, room_soonest
 
 
-def wait_ready(wanted: list[tuple[SimSocket, int]], timeout: float | None, call: str) -> list[int]:
+def wait_ready(
+    wanted: list[tuple[SimSocket, int]],
+    timeout: float | None,
+    call: str,
+    *,
+    always: int = ALWAYS_REPORTED,
+    screen: Callable[[list[int]], list[int]] | None = None,
+) -> list[int]:
     """Block until a socket of `wanted` has an event it asks for, or `timeout` passes.
 
-    Returns each socket's reported events (0 for one not ready), as poll()
-    reports them: what was asked for, plus ERR, HUP and NVAL always. A
-    timeout of None waits for ever; 0 only looks.
+    Returns each socket's reported events (0 for one not ready): what was
+    asked for, plus the `always` bits (poll()'s ERR, HUP and NVAL unless the
+    caller says otherwise), passed through `screen` (epoll's edge-triggered
+    registrations). A timeout of None waits for ever; 0 only looks.
     """
     net = _network()
     kernel = net.kernel
     deadline = None if timeout is None else net.now() + timeout
     while True:
-        reported, room_soonest = look(wanted)
+        reported, room_soonest = look(wanted, always)
+        if screen is not None:
+            reported = screen(reported)
         if any(reported):
             return reported
         now = net.now()
@@ -186,16 +200,16 @@ def select(rlist: Iterable[Any], wlist: Iterable[Any], xlist: Iterable[Any], tim
     closed = [fd for fd, sock in zip(everything, socks, strict=True) if sock is not None and sock._state == "closed"]
     if closed:
         raise OSError(errno.EBADF, "Bad file descriptor")
+    # Only what select() counts ends the wait: READABLE for the read list, WRITABLE
+    # for the write list. No out-of-band data here: the exception list never is.
     masks: dict[int, int] = {}
     for fd in fds[0]:
-        masks[fd] = masks.get(fd, 0) | POLLIN
+        masks[fd] = masks.get(fd, 0) | READABLE
     for fd in fds[1]:
-        masks[fd] = masks.get(fd, 0) | POLLOUT
-    for fd in fds[2]:
-        masks.setdefault(fd, 0)  # no out-of-band data here: only watched, never reported
+        masks[fd] = masks.get(fd, 0) | WRITABLE
     order = list(masks)
     wanted = [(simulated(fd), masks[fd]) for fd in order]
-    reported = dict(zip(order, wait_ready(wanted, seconds, "select"), strict=True))  # type: ignore[arg-type]
+    reported = dict(zip(order, wait_ready(wanted, seconds, "select", always=0), strict=True))  # type: ignore[arg-type]
     readable = [obj for obj, fd in zip(lists[0], fds[0], strict=True) if reported[fd] & READABLE]
     writable = [obj for obj, fd in zip(lists[1], fds[1], strict=True) if reported[fd] & WRITABLE]
     return readable, writable, []
@@ -218,6 +232,8 @@ class _Registrations:
     def __init__(self, call: str) -> None:
         self.masks: dict[int, int] = {}
         self.call = call
+        self.edges: dict[int, tuple[int, int]] = {}
+        """epoll, EPOLLET: fd -> (the socket's change count, its events) when last looked at."""
 
     def wait(self, seconds: float | None, maxevents: int = -1) -> list[tuple[int, int]]:
         fds = list(self.masks)
@@ -227,10 +243,39 @@ class _Registrations:
         if not some_simulated:
             _sleep(seconds)
             return []
-        wanted = [(sock, self.masks[fd]) for fd, sock in zip(fds, socks, strict=True) if sock is not None]
-        reported = wait_ready(wanted, seconds, self.call)
-        ready = [(fd, events) for fd, events in zip(fds, reported, strict=True) if events]
+        epoll = self.call == "epoll"
+        watched = []
+        for fd, sock in zip(fds, socks, strict=True):
+            mask = self.masks[fd]
+            if sock is None or (epoll and (sock._state == "closed" or mask == _select.EPOLLONESHOT)):
+                continue  # closed: gone from an epoll set; a disarmed one-shot reports nothing at all
+            watched.append((fd, sock, mask))
+        wanted = [(sock, mask) for _fd, sock, mask in watched]
+        screen = self._edge_screen(watched) if epoll else None
+        reported = wait_ready(
+            wanted, seconds, self.call, always=EPOLL_ALWAYS if epoll else ALWAYS_REPORTED, screen=screen
+        )
+        ready = [(fd, events) for (fd, _sock, _mask), events in zip(watched, reported, strict=True) if events]
+        if epoll:
+            for fd, sock, _mask in watched:
+                self.edges[fd] = (sock._changes, sock.poll_events()[0])
         return ready if maxevents < 0 else ready[:maxevents]
+
+    def _edge_screen(self, watched: list[tuple[int, SimSocket, int]]) -> Callable[[list[int]], list[int]]:
+        """Edge-triggered registrations report only what changed since they last reported."""
+
+        def screen(reported: list[int]) -> list[int]:
+            out = []
+            for (fd, sock, mask), events in zip(watched, reported, strict=True):
+                seen = self.edges.get(fd)
+                if events and mask & _select.EPOLLET and seen is not None:
+                    changes, before = seen
+                    if changes == sock._changes:
+                        events &= ~before  # no new arrival: only readiness that was not there before
+                out.append(events)
+            return out
+
+        return screen
 
     def _real_wait(self, seconds: float | None, maxevents: int) -> list[tuple[int, int]]:
         real = REAL["epoll"]() if self.call == "epoll" else REAL["poll"]()
@@ -275,7 +320,7 @@ class SimPoll:
 
 
 class SimEpoll:
-    """select.epoll(), over simulated sockets (level-triggered; EPOLLONESHOT disarms after one report)."""
+    """select.epoll(), over simulated sockets (EPOLLET reports changes only; EPOLLONESHOT disarms after one report)."""
 
     def __init__(self, sizehint: int = -1, flags: int = 0) -> None:
         self._table = _Registrations("epoll")
@@ -299,6 +344,7 @@ class SimEpoll:
         if key not in self._table.masks:
             raise FileNotFoundError(errno.ENOENT, "No such file or directory")
         self._table.masks[key] = eventmask
+        self._table.edges.pop(key, None)  # re-armed: what is ready now counts as new
 
     def unregister(self, fd: Any) -> None:
         self._check()
@@ -306,13 +352,18 @@ class SimEpoll:
         if key not in self._table.masks:
             raise FileNotFoundError(errno.ENOENT, "No such file or directory")
         del self._table.masks[key]
+        self._table.edges.pop(key, None)
 
     def poll(self, timeout: Any = None, maxevents: int = -1) -> list[tuple[int, int]]:
         """`timeout` in seconds; None or negative waits for ever."""
         self._check()
         if timeout is not None:
             timeout = float(timeout)
-        ready = self._table.wait(None if timeout is None or timeout < 0 else timeout, maxevents)
+        if maxevents == 0 or maxevents < -1:
+            raise ValueError(f"maxevents must be greater than 0, got {maxevents}")
+        ready = self._table.wait(
+            None if timeout is None or timeout < 0 else math.ceil(timeout * 1000) / 1000, maxevents
+        )
         masks = self._table.masks
         for fd, _events in ready:
             if masks.get(fd, 0) & _select.EPOLLONESHOT:
@@ -365,8 +416,13 @@ class SimSelector(_selectors._BaseSelectorImpl):  # type: ignore[name-defined,mi
         if not some_simulated:
             _sleep(seconds)
             return []
-        wanted = [(sock, _poll_mask(key.events)) for key, sock in zip(keys, socks, strict=True)]
-        return _ready_keys(keys, wait_ready(wanted, seconds, "selector"))  # type: ignore[arg-type]
+        # As an epoll set (the default selector): a closed socket has left it and is never reported.
+        live = [
+            (key, sock) for key, sock in zip(keys, socks, strict=True) if sock is not None and sock._state != "closed"
+        ]
+        wanted = [(sock, _poll_mask(key.events)) for key, sock in live]
+        reported = wait_ready(wanted, seconds, "selector", always=EPOLL_ALWAYS)
+        return _ready_keys([key for key, _sock in live], reported)
 
     def _real_select(self, keys: list[Any], timeout: float | None) -> list[tuple[Any, int]]:
         real = REAL[self._real_kind]()
@@ -425,9 +481,10 @@ class LoopSelector(SimSelector):
 
     def ready_now(self) -> tuple[list[tuple[Any, int]], float | None]:
         """What is ready now, and when a full send buffer watched for writing has room (None: no such wait)."""
-        keys = [key for key in self._fd_to_key.values() if simulated(key.fd) is not None]
-        wanted = [(simulated(key.fd), _poll_mask(key.events)) for key in keys]
-        reported, room_soonest = look(wanted)  # type: ignore[arg-type]
+        live = [(key, sock) for key in self._fd_to_key.values() if (sock := simulated(key.fd)) is not None]
+        live = [(key, sock) for key, sock in live if sock._state != "closed"]
+        keys = [key for key, _sock in live]
+        reported, room_soonest = look([(sock, _poll_mask(key.events)) for key, sock in live], EPOLL_ALWAYS)
         return _ready_keys(keys, reported), None if room_soonest == math.inf else room_soonest
 
     def close(self) -> None:

@@ -117,6 +117,8 @@ class SimSocket:
         self._shut_rd = False
         self._shut_wr = False
         self._waiting: list[SimThread] = []
+        self._changes = 0
+        """Counts arrivals and other wake-ups: what an edge-triggered epoll registration looks for."""
         self._loops: list[Any] = []
         """Event loops watching this socket (add_reader, sock_recv...): an idle one is woken at any change."""
         self._options: dict[tuple[int, int], Any] = {}
@@ -153,6 +155,7 @@ class SimSocket:
                 self._waiting.remove(me)
 
     def _wake_all(self, by: str | None) -> None:
+        self._changes += 1
         kernel = self._net.kernel
         for thread in list(self._waiting):
             kernel.wake(thread, by=by, via=self._label)
@@ -381,7 +384,7 @@ class SimSocket:
         while True:
             now = self._net.now()
             ready_at = self._room_at(conn)
-            if ready_at <= now + EPSILON or self._timeout == 0:
+            if ready_at <= now + EPSILON:
                 return len(payload)
             if deadline is not None and deadline <= now + EPSILON:
                 raise TimeoutError("timed out")
@@ -391,7 +394,14 @@ class SimSocket:
             self._check_open()
 
     def sendall(self, data: Any, flags: int = 0) -> None:
-        self.send(data, flags)
+        if self._timeout != 0:
+            self.send(data, flags)  # blocking: it waits until the rest fits in the buffer
+            return
+        # Non-blocking: what fits is sent, and then, as CPython's sendall, EAGAIN if anything is left.
+        payload = memoryview(data).cast("B")
+        sent = self.send(payload, flags) if len(payload) else 0
+        if sent < len(payload):
+            raise BlockingIOError(EAGAIN, "Resource temporarily unavailable")
 
     def shutdown(self, how: int) -> None:
         self._check_open()
@@ -482,8 +492,8 @@ class SimSocket:
         mask = POLLIN if self._rbuf or self._eof or self._reset or self._shut_rd else 0
         if self._reset:
             return mask | POLLOUT | POLLERR | POLLHUP, None
-        if self._eof and self._shut_wr:
-            mask |= POLLHUP
+        if (self._eof or self._shut_rd) and self._shut_wr:
+            mask |= POLLHUP  # shut down both ways (the peer's end of file, or our own SHUT_RD)
         # Writable again only once the buffer is half empty, not at the first free byte
         # (Linux wakes writers at a low-water mark too): a writer woken then makes progress.
         room_at = self._room_at(conn, WRITABLE_BELOW)
