@@ -103,13 +103,15 @@ def run_recorded(main, *, max_frames: int = 100_000):
     return result, [json.loads(line) for line in lines]
 
 
-def instructions_run(function, *args) -> int:
+def instructions_run(function, *args, callees: bool = False) -> int:
     """How many bytecode instructions `function(*args)` runs in its own frame, on this CPython.
 
     The oracle for the CPU cost model (each instruction of the program's code
     costs the same), counted the plainest way each version offers: one event
     per instruction. Instruction counts differ between versions (3.13 fuses
     some instructions), so tests ask this rather than hard-coding them.
+    With `callees`, the Python functions it calls are counted too (library
+    code the program calls costs time).
     """
     import sys
 
@@ -120,7 +122,7 @@ def instructions_run(function, *args) -> int:
 
         def trace(frame, event, arg):
             nonlocal count
-            if frame.f_code is not code:
+            if frame.f_code is not code and not callees:
                 return None
             frame.f_trace_opcodes = True
             frame.f_trace_lines = False
@@ -142,10 +144,17 @@ def instructions_run(function, *args) -> int:
         count += 1
 
     monitoring.register_callback(tool, monitoring.events.INSTRUCTION, instruction)
-    monitoring.set_local_events(tool, code, monitoring.events.INSTRUCTION)
+    if callees:
+        monitoring.set_events(tool, monitoring.events.INSTRUCTION)
+    else:
+        monitoring.set_local_events(tool, code, monitoring.events.INSTRUCTION)
     try:
         function(*args)
     finally:
-        monitoring.set_local_events(tool, code, 0)
+        if callees:
+            monitoring.set_events(tool, 0)
+        else:
+            monitoring.set_local_events(tool, code, 0)
+        monitoring.register_callback(tool, monitoring.events.INSTRUCTION, None)
         monitoring.free_tool_id(tool)
     return count

@@ -135,16 +135,22 @@ def tested_pythons() -> list[tuple[str, str]]:
     return sorted(found.items())
 
 
-def every_version() -> None:
-    """The benchmark under each tested CPython in turn, then one table of all of them."""
+def figures_of_every_version(script: str) -> list[tuple[str, dict]]:
+    """Run `script --figures` under each tested CPython in turn, showing its output; each one's figures."""
     rows = []
     for version, python in tested_pythons():
         print(f"\n=== CPython {version}: {python}", flush=True)
         env = dict(os.environ, PYTHONPATH=str(REPO))
-        done = subprocess.run([python, __file__, "--figures"], env=env, stdout=subprocess.PIPE, text=True, check=False)
+        done = subprocess.run([python, script, "--figures"], env=env, stdout=subprocess.PIPE, text=True, check=False)
         *shown, last = done.stdout.strip().splitlines()
         print("\n".join(shown))
         rows.append((version, json.loads(last)))
+    return rows
+
+
+def every_version() -> None:
+    """The benchmark under each tested CPython in turn, then one table of all of them."""
+    rows = figures_of_every_version(__file__)
     print("\n| CPython | asyncio recording | threads hand-offs | switches/s | CPU-bound threads | bytes/frame |")
     print("|---|---|---|---|---|---|")
     for version, f in rows:

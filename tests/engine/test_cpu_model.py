@@ -8,10 +8,10 @@ costs nothing. Threads are switched out only in the program's own code.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import pytest
+from conftest import instructions_run
 
 from tui.engine.kernel import LOCK_OP_COST, THREAD_START_COST
 from tui.engine.settings import Settings
@@ -21,48 +21,6 @@ BYTECODE_COST = Settings().bytecode_cost
 
 def printed(trace: Any) -> list[str]:
     return "".join(trace.summary["stdout"]).splitlines()
-
-
-def instructions_with_callees(function, *args) -> int:
-    """Every bytecode instruction `function(*args)` runs, in its own frame and every Python frame it calls.
-
-    The oracle for counting library code: one event per instruction, the
-    plainest way each CPython version offers.
-    """
-    count = 0
-    monitoring = getattr(sys, "monitoring", None)
-    if monitoring is None:  # 3.11
-
-        def trace(frame, event, arg):
-            nonlocal count
-            frame.f_trace_opcodes = True
-            frame.f_trace_lines = False
-            if event == "opcode":
-                count += 1
-            return trace
-
-        sys.settrace(trace)
-        try:
-            function(*args)
-        finally:
-            sys.settrace(None)
-        return count
-    tool = next(t for t in range(6) if monitoring.get_tool(t) is None)
-    monitoring.use_tool_id(tool, "tests")
-
-    def instruction(code_object, offset):
-        nonlocal count
-        count += 1
-
-    monitoring.register_callback(tool, monitoring.events.INSTRUCTION, instruction)
-    monitoring.set_events(tool, monitoring.events.INSTRUCTION)
-    try:
-        function(*args)
-    finally:
-        monitoring.set_events(tool, 0)
-        monitoring.register_callback(tool, monitoring.events.INSTRUCTION, None)
-        monitoring.free_tool_id(tool)
-    return count
 
 
 LIBRARY_WORK = """
@@ -92,7 +50,7 @@ def test_the_standard_librarys_python_code_costs_what_its_instructions_cost(reco
         for _ in range(rounds):
             colorsys.rgb_to_hls(0.2, 0.4, 0.6)
 
-    expected = (instructions_with_callees(convert, 2_000) + 6) * BYTECODE_COST  # + timed()'s own few
+    expected = (instructions_run(convert, 2_000, callees=True) + 6) * BYTECODE_COST  # + timed()'s own few
     assert small == pytest.approx(expected, rel=0.02)
     assert large == pytest.approx(2 * small, rel=0.02)
 
@@ -128,7 +86,7 @@ def test_a_lock_operation_costs_what_cpython_s_c_lock_does_and_the_engine_nothin
             lock.acquire()
             lock.release()
 
-    bytecode = instructions_with_callees(churn, 1_000) * BYTECODE_COST
+    bytecode = instructions_run(churn, 1_000, callees=True) * BYTECODE_COST
     assert small == pytest.approx(bytecode + 2_000 * LOCK_OP_COST, rel=0.02)
     assert large == pytest.approx(2 * small, rel=0.02)
 
