@@ -13,9 +13,10 @@ Every kind of selector (`SelectSelector`, `PollSelector`, `EpollSelector`,
 `DefaultSelector`) is the one SimSelector here. File descriptors that are not
 simulated sockets (a real pipe, a terminal) are handed to CPython's own
 call, as before; a wait on both kinds at once cannot be simulated and says
-so. epoll is level-triggered here: `EPOLLET` reports an fd as long as it is
-ready, which a correct edge-triggered program tolerates; `EPOLLONESHOT`
-disarms the fd after one report, as on Linux.
+so. As on Linux, a closed socket drops out of an epoll set (and of a
+selector) and is never reported; `EPOLLET` reports only what changed since
+the last report (an arrival, or readiness that was not there);
+`EPOLLONESHOT` disarms the fd after one report, until `modify()`.
 """
 
 from __future__ import annotations
