@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+
+def recorded_like_python(record_source, python_output, source: str):
+    """Record `source`: it must complete and print what plain `python` prints. Returns the trace."""
+    trace = record_source(source)
+    assert trace.summary["outcome"] == "completed", trace.summary
+    assert trace.summary["stdout"].splitlines() == python_output(source)
+    return trace
+
+
 PROCESS_FACE = """
     import multiprocessing, os, pickle, signal, time
 
@@ -38,9 +47,7 @@ PROCESS_FACE = """
 
 
 def test_processes_are_named_and_shown_as_cpython_shows_them(record_source, python_output) -> None:
-    trace = record_source(PROCESS_FACE)
-    assert trace.summary["outcome"] == "completed", trace.summary
-    assert trace.summary["stdout"].splitlines() == python_output(PROCESS_FACE)
+    recorded_like_python(record_source, python_output, PROCESS_FACE)
 
 
 EXECUTOR_QUEUE = """
@@ -78,9 +85,7 @@ EXECUTOR_QUEUE = """
 
 
 def test_executor_calls_wait_pending_and_a_failed_initializer_breaks_the_pool(record_source, python_output) -> None:
-    trace = record_source(EXECUTOR_QUEUE)
-    assert trace.summary["outcome"] == "completed", trace.summary
-    assert trace.summary["stdout"].splitlines() == python_output(EXECUTOR_QUEUE)
+    trace = recorded_like_python(record_source, python_output, EXECUTOR_QUEUE)
     assert "Exception in initializer:" in trace.summary["stderr"]
     assert "simprocess" not in trace.summary["stderr"]  # no frame of the engine's in the program's log
 
@@ -109,9 +114,7 @@ LAZY_IMAP = """
 
 
 def test_pool_imap_hands_out_results_as_they_come_and_raises_at_the_failing_item(record_source, python_output) -> None:
-    trace = record_source(LAZY_IMAP)
-    assert trace.summary["outcome"] == "completed", trace.summary
-    assert trace.summary["stdout"].splitlines() == python_output(LAZY_IMAP)
+    recorded_like_python(record_source, python_output, LAZY_IMAP)
 
 
 QUEUE_PIPE = """
@@ -136,9 +139,7 @@ QUEUE_PIPE = """
 
 
 def test_a_child_cannot_exit_before_what_it_put_in_a_queue_fits_in_the_pipe(record_source, python_output) -> None:
-    trace = record_source(QUEUE_PIPE)
-    assert trace.summary["outcome"] == "completed", trace.summary
-    assert trace.summary["stdout"].splitlines() == python_output(QUEUE_PIPE)
+    trace = recorded_like_python(record_source, python_output, QUEUE_PIPE)
     assert trace.summary["virtual_time"] > 1  # the big child's join(timeout=1) ran out
 
 
@@ -229,9 +230,7 @@ WORKER_DIES = """
 
 
 def test_a_worker_that_dies_breaks_the_executor_and_only_its_process_ends(record_source, python_output) -> None:
-    trace = record_source(WORKER_DIES)
-    assert trace.summary["outcome"] == "completed", trace.summary
-    assert trace.summary["stdout"].splitlines() == python_output(WORKER_DIES)
+    recorded_like_python(record_source, python_output, WORKER_DIES)
 
 
 MANAGER = """
@@ -286,9 +285,7 @@ MANAGER = """
 
 
 def test_manager_proxies_share_copies_through_the_manager_as_cpython(record_source, python_output) -> None:
-    trace = record_source(MANAGER)
-    assert trace.summary["outcome"] == "completed", trace.summary
-    assert trace.summary["stdout"].splitlines() == python_output(MANAGER)
+    trace = recorded_like_python(record_source, python_output, MANAGER)
     # Each proxy call is a round trip to the manager, and waiting for it is said.
     waits = {f["wait"] for f in trace.frames() if f.get("wait", "").startswith("waits for the manager")}
     assert "waits for the manager to answer DictProxy.__getitem__()" in waits
@@ -359,9 +356,7 @@ MANAGER_SYNC = """
 
 
 def test_manager_condition_event_barrier_and_semaphore_proxies(record_source, python_output) -> None:
-    trace = record_source(MANAGER_SYNC)
-    assert trace.summary["outcome"] == "completed", trace.summary
-    assert trace.summary["stdout"].splitlines() == python_output(MANAGER_SYNC)
+    recorded_like_python(record_source, python_output, MANAGER_SYNC)
 
 
 MANAGER_EDGES = """
@@ -394,6 +389,4 @@ MANAGER_EDGES = """
 
 
 def test_manager_after_shutdown_arrays_namespaces_and_join_thread_as_cpython(record_source, python_output) -> None:
-    trace = record_source(MANAGER_EDGES)
-    assert trace.summary["outcome"] == "completed", trace.summary
-    assert trace.summary["stdout"].splitlines() == python_output(MANAGER_EDGES)
+    recorded_like_python(record_source, python_output, MANAGER_EDGES)

@@ -219,6 +219,20 @@ class LoopIdle(Blocker):
         return ("loop", "event loop idle")
 
 
+def _by_file(is_kind: Callable[[str], bool]) -> Callable[[Any], bool]:
+    """`is_kind` asked of a code object's file, once per file (the counters ask at every new code object)."""
+    known: dict[str, bool] = {}
+
+    def of_code(code: Any) -> bool:
+        filename = code.co_filename
+        answer = known.get(filename)
+        if answer is None:
+            answer = known[filename] = is_kind(filename)
+        return answer
+
+    return of_code
+
+
 class Kernel:
     """Owns the baton, the lanes, the timed waits and the CPU accounting of every thread."""
 
@@ -338,29 +352,13 @@ class Kernel:
         # Rounded up: a quantum is never shorter than `quantum`, so five of them
         # make a full 5 ms switch interval whatever the instruction cost.
         limit = max(1, math.ceil(quantum / self.tick_cost - 1e-9))
-        user_files: dict[str, bool] = {}
-        library_files: dict[str, bool] = {}
-
-        def is_counted(code: Any) -> bool:
-            # The program's own code is counted and can be interrupted.
-            filename = code.co_filename
-            mine = user_files.get(filename)
-            if mine is None:
-                mine = user_files[filename] = is_user_file(filename)
-            return mine
-
-        def is_library(code: Any) -> bool:
-            # The standard library's Python code costs what it costs when the
-            # program calls it (a log call is not free), but a thread is never
-            # switched out inside it: some of it holds real locks taken before
-            # the recording began (importlib's, logging's module lock), and a
-            # thread parked while holding one would stall the simulation.
-            filename = code.co_filename
-            known = library_files.get(filename)
-            if known is None:
-                known = library_files[filename] = is_library_file(filename)
-            return known
-
+        # The program's own code is counted and can be interrupted. The standard
+        # library's Python code costs what it costs when the program calls it (a
+        # log call is not free), but a thread is never switched out inside it:
+        # some of it holds real locks taken before the recording began
+        # (importlib's, logging's module lock), and a thread parked while
+        # holding one would stall the simulation.
+        is_counted, is_library = _by_file(is_user_file), _by_file(is_library_file)
         self.counter = cpython.running.bytecode_counter(is_counted, is_library)
         self.counter.start(limit, self._interval_elapsed)
         self._take_ticks = self.counter.take
