@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -48,14 +49,18 @@ class Settings:
         return asdict(self)
 
 
-def _positive(kind: type) -> Any:
+def _positive(kind: type, *, zero: bool = False) -> Any:
+    """A parser of numbers above 0 (or from 0, with `zero`), and always finite: inf and nan are refused."""
+
     def parse(text: str) -> Any:
         try:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"not a {'whole ' if kind is int else ''}number: {text!r}") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be more than 0: {text}")
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must be a finite number: {text}")
+        if value < 0 or (value == 0 and not zero):
+            raise argparse.ArgumentTypeError(f"must be {'0 or more' if zero else 'more than 0'}: {text}")
         return value
 
     return parse
@@ -94,7 +99,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--cores", type=_positive(int), default=defaults.cores, help="simulated CPUs (4)")
     parser.add_argument(
-        "--latency", type=float, default=defaults.latency, help="simulated network one-way delay, seconds (0.025)"
+        "--latency",
+        type=_positive(float, zero=True),
+        default=defaults.latency,
+        help="simulated network one-way delay, seconds (0.025)",
     )
     parser.add_argument(
         "--bandwidth",
