@@ -70,6 +70,21 @@ CPython (an acquire/release pair in a loop took 250-320 ns there, the loop inclu
 MAIN_PID = 4100
 """The pid the recorded program's main process sees (fixed, so traces never differ)."""
 
+MAX_THREADS = 25_000
+"""Threads of the program alive at once (every process's, parked ones of terminated processes too).
+
+Each is a real OS thread of the recording process, and Linux's default pid_max (32,768) counts
+every thread of the machine: past it CPython itself fails with "can't start new thread", at a
+point that depends on the machine. The cap ends a runaway loop of thread starts first, at the
+same place on every machine, with its own outcome ("thread-limit")."""
+MAX_PROCESSES = 128
+"""Simulated processes one recording can start, the main one included (P0 to P127).
+
+The trace numbers processes in a byte per frame (tui.trace.check refuses `P128`), and each one
+copies its parent's globals and holds OS threads: a multiprocessing fork bomb, or a Pool
+replacing workers without end, stops here with its own outcome ("process-limit") rather
+than at the machine's limits or as an unreadable trace."""
+
 
 class Lane:
     """A simulated process: its clock, its GIL queue, its threads, its pid."""
@@ -79,6 +94,7 @@ class Lane:
         "core",
         "core_since",
         "exitcode",
+        "live_threads",
         "name",
         "namespace",
         "number",
@@ -101,6 +117,8 @@ class Lane:
         self.runnable: deque[SimThread] = deque()
         """Threads of this process waiting for its GIL, in order."""
         self.threads: list[SimThread] = []
+        self.live_threads = 0
+        """Threads of this process not yet DONE: it ends when the count drops to 0 (O(1), not a scan)."""
         self.alive = True
         self.exitcode: int | None = None
         self.core: int | None = None
@@ -258,6 +276,8 @@ class Kernel:
         self.threads: list[SimThread] = []
         self.lanes: list[Lane] = []
         self.by_ident: dict[int, SimThread] = {}
+        self.os_threads = 0
+        """OS threads the program's threads hold: started and not yet returned (see MAX_THREADS)."""
         self._timed: list[tuple[float, int, SimThread]] = []
         self._callbacks: list[tuple[float, int, Callable[[], None]]] = []
         self._callback_at: float | None = None
@@ -288,6 +308,8 @@ class Kernel:
     # -- lanes (simulated processes) -------------------------------------------------------
 
     def new_lane(self, name: str, pid: int, parent: Lane | None, start: float | None = None) -> Lane:
+        if len(self.lanes) >= MAX_PROCESSES:
+            self.refuse("process-limit", f"started {MAX_PROCESSES} processes, the main one included (the process cap)")
         lane = Lane(len(self.lanes), name, pid, self.clock.now if start is None else start, parent)
         self.lanes.append(lane)
         return lane
@@ -297,7 +319,23 @@ class Kernel:
         thread.park.acquire()
         self.threads.append(thread)
         lane.threads.append(thread)
+        lane.live_threads += 1
         return thread
+
+    def refuse(self, outcome: str, what: str) -> NoReturn:
+        """A cap is reached: end the recording with `outcome`, naming the program's line that asked.
+
+        Without a recorder (the kernel used on its own) it is the error CPython gives when
+        the OS refuses a thread.
+        """
+        rec = self.recorder
+        if rec is None:
+            raise RuntimeError(f"can't start new thread: {what}")
+        user = rec.sites.user_frame(sys._getframe(2))
+        where = f"{rec.sites.display_path(user.f_code.co_filename)}:{user.f_lineno}" if user else "?"
+        rec.flush_pending(self.current.tid)
+        rec.stop(outcome, f"stopped at {where}: the program {what}")
+        raise AssertionError("Recorder.stop must not return")
 
     @property
     def lane(self) -> Lane:
@@ -633,6 +671,8 @@ class Kernel:
         name = name or getattr(owner, "name", None) or getattr(function, "__name__", "thread")
         in_a_new_process = lane is not None and lane is not self.current.lane
         lane = lane or self.current.lane
+        if self.os_threads >= MAX_THREADS:
+            self.refuse("thread-limit", f"had {MAX_THREADS:,} threads alive at once (the thread cap)")
         thread = self._new_thread(str(name), lane)
         self.start_counting()
         if not in_a_new_process:  # a process's first thread comes with its fork (FORK_COST)
@@ -655,7 +695,12 @@ class Kernel:
                 self._exit(thread)
 
         thread.why = ["new", self.recorder.current if self.recorder is not None else self.current.tid]
-        ident = real_start_new_thread(bootstrap, ())
+        self.os_threads += 1
+        try:
+            ident = real_start_new_thread(bootstrap, ())
+        except RuntimeError as exc:  # the OS refused one before the cap (pid_max, memory): the same ending
+            alive = self.os_threads - 1
+            self.refuse("thread-limit", f"had {alive:,} threads alive at once, and the system refused another ({exc})")
         thread.ident = ident
         self.by_ident[ident] = thread
         if self.recorder is not None:
@@ -671,8 +716,10 @@ class Kernel:
         if sentinel is not None and sentinel.locked():
             sentinel.release()
         thread.state = DONE
+        self.os_threads -= 1  # its OS thread returns right after the hand-on below
         lane = thread.lane
-        if lane is not self.main.lane and all(t.state == DONE for t in lane.threads):
+        lane.live_threads -= 1
+        if lane is not self.main.lane and lane.live_threads == 0:
             # The process ends with its last thread: the exit goes into that thread's frame.
             lane.time = self.clock.now
             lane.alive = False
@@ -701,7 +748,8 @@ class Kernel:
         lane.exitcode = exitcode
         for thread in lane.threads:
             if thread.state != DONE:
-                thread.state = DONE  # its OS thread stays parked until the recording ends
+                thread.state = DONE  # its OS thread stays parked until the recording ends (still counted)
+                lane.live_threads -= 1
         lane.runnable.clear()
         if lane in self._core_queue:
             self._core_queue.remove(lane)

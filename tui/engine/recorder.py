@@ -273,6 +273,8 @@ class Recorder:
         self._tasks: dict[Any, _TaskInfo] = {}
         self._finished: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
         self._task_count = 0
+        self._tasks_before_frame = 0
+        """_task_count when the last frame was written: the tasks the step in progress made are the rest."""
         self._names: dict[str, str] = {}
         # The program's objects are held weakly (invariant): a recorded program must see its
         # locks, futures and executors freed as under CPython (weakref callbacks, an executor's
@@ -283,6 +285,9 @@ class Recorder:
         self._var_names: dict[str, int] = {}
         self._last_state: dict[str, dict[str, Any]] = {}
         self._defs: dict[str, dict[str, Any]] = {}
+        """The definitions in `_new` (not yet written) of resources and tasks, by id: a later fix to one
+        (a task's final name, a part's name) finds it in O(1), however many the step made (invariant:
+        a step creating N tasks costs O(N), never a scan of the step's definitions per task)."""
         self._futs: weakref.WeakKeyDictionary[Any, tuple[str, Any, float | None]] = weakref.WeakKeyDictionary()
         """Waiter futures -> (resource id or label, resource object, sleep deadline)."""
         self._fut_ids: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
@@ -313,6 +318,15 @@ class Recorder:
         self.stdout_size = 0
         self.stderr_total: list[str] = []
         self.stderr_size = 0
+
+    def progress(self) -> int:
+        """What the watchdog counts as the running step getting somewhere: frames written, and the
+        tasks this step made, up to max_frames of them.
+
+        A step that creates 200,000 tasks is busy for seconds without writing a frame, and is no
+        runaway. Past max_frames tasks it is: they could never all run before the frame limit.
+        """
+        return self.frames + min(self._task_count - self._tasks_before_frame, self.max_frames)
 
     # -- naming -------------------------------------------------------------------------
 
@@ -355,6 +369,7 @@ class Recorder:
             definition["at"] = [self.sites.site(frame.f_code, frame.f_code.co_firstlineno)]
         else:
             definition["internal"] = True
+        self._defs[tid] = definition
         self._new.append(definition)
         self._rare = True
         return info
@@ -366,7 +381,7 @@ class Recorder:
         if info is None or name == info.name:
             return
         info.name = self._names[info.tid] = name
-        definition = next((d for d in self._new if d.get("task") == info.tid), None)
+        definition = self._defs.get(info.tid)
         if definition is not None:
             definition["name"] = name
         else:
@@ -382,7 +397,7 @@ class Recorder:
         info = self._tasks.get(task)
         if info is None:
             return
-        definition = next((d for d in self._new if d.get("task") == info.tid), None)
+        definition = self._defs.get(info.tid)
         name = task.get_name()
         if name != info.name:
             info.name = self._names[info.tid] = name
@@ -951,6 +966,7 @@ class Recorder:
         parts.append("}")
         self.emit("".join(parts))
         self.frames += 1
+        self._tasks_before_frame = self._task_count
         if self.frames >= self.max_frames:
             self.stop("frame-limit", f"stopped after {self.frames} frames (the frame limit)")
 
@@ -1091,9 +1107,12 @@ class Recorder:
         threadprobes.touch_executors()
         self.thread_frame(frame)
 
-    def runaway_frame(self, actor: str, stack: list[int]) -> None:
-        """The last frame of a run stopped by the watchdog: the step that never ended."""
+    def runaway_frame(self, actor: str, stack: list[int], stop: str | None = None) -> None:
+        """The last frame of a run stopped by the watchdog: the step that never ended
+        (`stop` says why when it is not the step timeout: "memory")."""
         frame: dict[str, Any] = {"t": self.clock.now, "a": actor, "st": "runaway", "at": stack}
+        if stop is not None:
+            frame["stop"] = stop
         handle = self.running
         if handle is not None:
             frame.update(t=self.running_since, h=-handle._hid, why=json.loads(self._why_json(handle._why)))

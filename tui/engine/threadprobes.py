@@ -131,6 +131,8 @@ def _install_executor_probes() -> None:
 
 def touch_executors() -> None:
     """Executors change whenever their threads run: re-read them after each thread slice."""
+    if not _executors:
+        return  # the common case, checked without building an iterator over the WeakSet
     for executor in list(_executors):
         _touch(executor)
 
