@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.text import Text
 
 from tui.recording import Recording
-from tui.render.styles import shorten
+from tui.render.inert import inert
+from tui.render.styles import pad, shorten
 from tui.trace.model import Trace, TraceFormatError
 from tui.trace.narrate import narrate
 
@@ -19,13 +19,20 @@ OUTCOME_STYLES = {
     "deadlock": "bold red",
     "frame-limit": "bold yellow",
     "runaway": "bold yellow",
+    "memory": "bold yellow",
+    "thread-limit": "bold yellow",
+    "process-limit": "bold yellow",
     "crashed": "bold red",
     "error": "bold red",
 }
 
 
 def frame_line(trace: Trace, index: int) -> Text:
-    """`  12  t=1.000s  worker-1  <narration>` for frame `index`."""
+    """`  12  t=1.000s  worker-1  <narration>` for frame `index`.
+
+    Names and narration come from the program, so they pass through `inert()`:
+    stdout may be a terminal.
+    """
     frame = trace.frame(index)
     world = trace.state_at(index)
     actor = frame.get("a", "")
@@ -33,8 +40,8 @@ def frame_line(trace: Trace, index: int) -> Text:
     line = Text()
     line.append(f"{index + 1:>6} ", style="dim")  # frames count from 1 on screen, as in the app
     line.append(f"t={frame['t']:8.3f}s ", style="cyan")
-    line.append(f"{shorten(who, 16):<16} ", style="bold")
-    line.append(narrate(frame, world, trace.state_at(index - 1) if index else None))
+    line.append(pad(shorten(inert(who), 16), 16) + " ", style="bold")
+    line.append(inert(narrate(frame, world, trace.state_at(index - 1) if index else None)))
     return line
 
 
@@ -43,27 +50,28 @@ def _print_output(console: Console, frame: dict[str, Any]) -> None:
         text = frame.get(stream)
         if text:
             for printed in text.rstrip("\n").split("\n"):
-                console.print(Text("         │ ", style="dim") + Text(printed, style=style))
+                console.print(Text("         │ ", style="dim") + Text(inert(printed), style=style))
 
 
 def print_summary(console: Console, summary: dict[str, Any]) -> None:
     outcome = summary.get("outcome", "?")
-    head = Text("outcome: ", style="bold") + Text(outcome, style=OUTCOME_STYLES.get(outcome, "bold"))
+    head = Text("outcome: ", style="bold") + Text(inert(outcome), style=OUTCOME_STYLES.get(outcome, "bold"))
     head.append(f"   frames: {summary.get('frames', 0)}   virtual time: {summary.get('virtual_time', 0.0):.3f}s")
     if summary.get("result") is not None:
-        head.append(f"   result: {summary['result']}")
+        head.append(f"   result: {inert(str(summary['result']))}")
     console.print(head)
     if summary.get("error"):
-        console.print(Text(str(summary["error"]), style="red"))
+        console.print(Text(inert(str(summary["error"]), multiline=True), style="red"))
     report = summary.get("report") or {}
     if summary.get("error") and report.get("text") == summary.get("error"):
         report = {key: value for key, value in report.items() if key != "text"}  # said once is enough
     if report.get("traceback"):
-        console.print(Text(report["traceback"].rstrip("\n"), style="red"))
+        console.print(Text(inert(report["traceback"].rstrip("\n"), multiline=True), style="red"))
     elif report.get("message"):
-        console.print(Text(f"{report.get('type', 'Error')}: {report['message']}", style="red"))
+        console.print(Text(inert(f"{report.get('type', 'Error')}: {report['message']}", multiline=True), style="red"))
     elif report.get("text"):
-        console.print(Text(str(report["text"]), style="red" if outcome != "frame-limit" else "yellow"))
+        text = inert(str(report["text"]), multiline=True)
+        console.print(Text(text, style="red" if outcome != "frame-limit" else "yellow"))
 
 
 def print_listing(
@@ -80,7 +88,7 @@ def print_listing(
         try:
             trace.add_line(line)
         except TraceFormatError as exc:
-            console.print(f"[red]bad trace line: {escape(str(exc))}[/red]")
+            console.print(Text(f"bad trace line: {inert(str(exc))}", style="red"))
             continue
         if trace.summary is None:
             index = len(trace) - 1

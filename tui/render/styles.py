@@ -6,6 +6,7 @@ colour (NO_COLOR, 16-colour terminals) or on a glyph a terminal font lacks.
 
 from __future__ import annotations
 
+from rich.cells import cell_len, get_character_cell_size, set_cell_size
 from rich.style import Style
 
 from tui.trace.model import STATE_CODES
@@ -60,6 +61,9 @@ OUTCOME_STYLES = {
     "deadlock": Style(color="red", bold=True),
     "frame-limit": Style(color="yellow", bold=True),
     "runaway": Style(color="yellow", bold=True),
+    "memory": Style(color="yellow", bold=True),
+    "thread-limit": Style(color="yellow", bold=True),
+    "process-limit": Style(color="yellow", bold=True),
     "crashed": Style(color="red", bold=True),
     "error": Style(color="red", bold=True),
 }
@@ -69,11 +73,56 @@ CODE_STYLES = {code: STATE_STYLES.get(name, Style()) for name, code in STATE_COD
 
 
 def shorten(name: str, width: int) -> str:
-    """Fit a name in `width` keeping both ends: `ThreadPool~0_2`, so siblings stay distinct."""
-    if len(name) <= width:
+    """Fit a name in `width` cells keeping both ends: `ThreadPool~0_2`, so siblings stay distinct.
+
+    Widths are terminal cells, not characters: `漢` takes two, a combining accent none.
+    """
+    if cell_len(name) <= width:
         return name
     head = (width - 1) // 2
-    return name[:head] + "~" + name[-(width - 1 - head) :]
+    return _first_cells(name, head) + "~" + _last_cells(name, width - 1 - head)
+
+
+def _first_cells(text: str, width: int) -> str:
+    """The longest start of `text` that fits in `width` cells (counting per character, so never too long)."""
+    used = 0
+    for end, char in enumerate(text):
+        used += get_character_cell_size(char)
+        if used > width:
+            return text[:end]
+    return text
+
+
+def _last_cells(text: str, width: int) -> str:
+    """The longest end of `text` that fits in `width` cells (counting per character, so never too long)."""
+    used = 0
+    start = len(text)
+    while start > 0:
+        size = get_character_cell_size(text[start - 1])
+        if used + size > width:
+            break
+        used += size
+        start -= 1
+    while start < len(text) and get_character_cell_size(text[start]) == 0:
+        start += 1  # an accent or joiner whose base character was cut off
+    return text[start:]
+
+
+def pad(text: str, width: int) -> str:
+    """`text` with spaces after it up to `width` cells: what `f"{text:<{width}}"` does for ASCII."""
+    return text + " " * max(0, width - cell_len(text))
+
+
+def clip(text: str, width: int, ellipsis: str = "...") -> str:
+    """`text` cut to at most `width` cells, ending in `ellipsis` when something was cut."""
+    if cell_len(text) <= width:
+        return text
+    return _first_cells(text, max(0, width - cell_len(ellipsis))) + ellipsis
+
+
+def fit(text: str, width: int) -> str:
+    """`text` cut or padded to exactly `width` cells (a column of a table), with no ellipsis."""
+    return set_cell_size(text, width)
 
 
 def actor_color(actor_id: str) -> str:

@@ -6,12 +6,20 @@ from typing import Any
 
 from rich.text import Text
 
+from tui.render.inert import inert
 from tui.render.styles import actor_color
 
 
 def wait_for_graph(report: dict[str, Any], name_of: Any) -> Text:
-    """Draw the cycle (actor, resource, actor, ...) with ASCII arrows, then the other waits."""
+    """Draw the cycle (actor, resource, actor, ...) with ASCII arrows, then the other waits.
+
+    `name_of(id)` gives the program's own names, shown inert.
+    """
     text = Text()
+
+    def name(actor_or_resource: str) -> str:
+        return inert(name_of(actor_or_resource))
+
     cycle: list[str] = report.get("cycle") or []
     if cycle:
         text.append("Wait-for cycle: nobody in it can ever go on\n\n", style="bold red")
@@ -19,13 +27,13 @@ def wait_for_graph(report: dict[str, Any], name_of: Any) -> Text:
             actor, resource = cycle[position], cycle[position + 1]
             holder = cycle[position + 2]
             text.append("  ")
-            text.append(name_of(actor), style=f"bold {actor_color(actor)}")
+            text.append(name(actor), style=f"bold {actor_color(actor)}")
             text.append("\n    |  waits for ")
-            text.append(name_of(resource), style="bold")
+            text.append(name(resource), style="bold")
             text.append(", held by\n    v\n")
             if position + 2 == len(cycle) - 1:
                 text.append("  ")
-                text.append(name_of(holder), style=f"bold {actor_color(holder)}")
+                text.append(name(holder), style=f"bold {actor_color(holder)}")
                 text.append("   <- back to the start: a cycle\n")
     else:
         text.append("Deadlock: everyone is waiting and nothing can wake them\n", style="bold red")
@@ -34,9 +42,9 @@ def wait_for_graph(report: dict[str, Any], name_of: Any) -> Text:
         text.append("\nAlso waiting:\n", style="bold")
         for wait in others:
             text.append("  ")
-            text.append(wait["name"], style=actor_color(wait["actor"]))
-            text.append(f" {wait['wait']}")
+            text.append(inert(wait["name"]), style=actor_color(wait["actor"]))
+            text.append(f" {inert(wait['wait'])}")
             if wait.get("at"):
-                text.append(f"  ({wait['at']})", style="dim")
+                text.append(f"  ({inert(wait['at'])})", style="dim")
             text.append("\n")
     return text

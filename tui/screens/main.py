@@ -12,12 +12,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Tab, Tabs
 
-from tui.recording import Recording, RecordOptions, SavedTrace
+from tui.recording import Recording, RecordOptions, SavedTrace, summary_line
+from tui.render.inert import inert
 from tui.screens.breaks import Breakpoints, BreakScreen
 from tui.screens.help import HelpScreen
 from tui.screens.picker import ScenarioPicker
@@ -160,20 +162,28 @@ class MainScreen(Screen[None]):
         self.selected = None
         self.streaming = True
         self._incoming.clear()
-        self.recording = SavedTrace(str(self.path)) if self.saved else Recording(str(self.path), self.options)
+        self.recording = SavedTrace(str(self.path)) if self.saved else self._new_recording()
         self._stream(self.recording, self._generation)
         self.refresh_views()
+
+    def _new_recording(self) -> Recording:
+        recording = Recording(str(self.path), self.options)
+        # Said once, where the user is looking: the kernel does not enforce the sandbox here.
+        recording.on_note = lambda note: self.app.call_from_thread(
+            self.notify, note.removeprefix("concur-tui: "), severity="warning", timeout=15, markup=False
+        )
+        return recording
 
     @work(thread=True, exclusive=True, group="recording")
     def _stream(self, recording: Recording | SavedTrace, generation: int) -> None:
         """Worker thread: read the recording process's lines into a queue the UI folds."""
         try:
-            for line in recording.lines():
+            for line in recording.lines(check=False):  # the Trace checks each line as _ingest folds it
                 if generation != self._generation:
                     return
                 self._incoming.append((generation, line))
         except OSError as exc:
-            self._incoming.append((generation, f'{{"summary": {{"outcome": "crashed", "error": "{exc}"}}}}'))
+            self._incoming.append((generation, summary_line("crashed", error=str(exc))))
 
     def _ingest(self) -> None:
         """UI tick: fold queued lines into the trace, within a time budget."""
@@ -183,12 +193,18 @@ class MainScreen(Screen[None]):
         before = len(self.trace)
         while self._incoming and time.monotonic() < deadline:
             generation, line = self._incoming.popleft()
-            if generation != self._generation:
+            if generation != self._generation or self.trace.complete:
                 continue
             try:
                 self.trace.add_line(line)
             except TraceFormatError as exc:
+                # The run ends here, with the frames so far, as the CLI ends it (Recording.malformed).
                 self.problem = str(exc)
+                last = self.trace.frame(len(self.trace) - 1) if len(self.trace) else None
+                self.trace.add_line(self.recording.malformed(exc, len(self.trace), last))
+                self._incoming.clear()
+            if self.trace.cut:
+                self.notify(self.trace.cut, severity="warning", markup=False)
         if len(self.trace) != before:
             # The trace is long-lived: keep the cyclic GC from re-scanning it on every
             # collection (a full scan of a 100,000-frame trace is a visible pause).
@@ -272,11 +288,11 @@ class MainScreen(Screen[None]):
     def action_task_step(self, direction: int) -> None:
         actor = self.selected or (self.view().world.running if self.cursor >= 0 else None)
         if actor is None:
-            self.notify("Select a task first (Tasks panel, up/down)", severity="warning")
+            self.say("Select a task first (Tasks panel, up/down)", severity="warning")
             return
         found = self.trace.next_frame_of(actor, self.cursor, direction)
         if found is None:
-            self.notify(f"No {'later' if direction > 0 else 'earlier'} frame of that task", severity="warning")
+            self.say(f"No {'later' if direction > 0 else 'earlier'} frame of that task", severity="warning")
             return
         self.selected = actor
         self.seek(found)
@@ -302,7 +318,7 @@ class MainScreen(Screen[None]):
         hit = self._break_hit(self.cursor)
         if hit:
             self.running = False
-            self.notify(f"Stopped at frame {self.cursor + 1}: {hit}")
+            self.say(f"Stopped at frame {self.cursor + 1}: {hit}")
 
     def _break_hit(self, index: int) -> str | None:
         """Which breakpoint frame `index` triggers, if any."""
@@ -332,6 +348,10 @@ class MainScreen(Screen[None]):
         return None
 
     # -- dialogs --------------------------------------------------------------------------------
+
+    def say(self, message: str, *, severity: SeverityLevel = "information") -> None:
+        """A notification that may quote the program (a task name, a file name): inert, never markup."""
+        self.notify(inert(message), severity=severity, markup=False)
 
     def action_goto_frame(self) -> None:
         count = len(self.trace)
@@ -371,7 +391,7 @@ class MainScreen(Screen[None]):
         def chosen(points: Breakpoints | None) -> None:
             if points is not None:
                 self.breakpoints = points
-                self.notify(f"Break on: {points.describe()}")
+                self.say(f"Break on: {points.describe()}")
 
         self.app.push_screen(BreakScreen(self.breakpoints), chosen)
 
@@ -384,7 +404,7 @@ class MainScreen(Screen[None]):
 
     def action_rerecord(self) -> None:
         self.start_recording()
-        self.notify(f"Recording {self.path.name} again")
+        self.say(f"Recording {self.path.name} again")
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())

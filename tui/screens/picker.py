@@ -13,6 +13,8 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from tui import scenarios
+from tui.render.inert import inert
+from tui.render.styles import pad
 
 
 class ScenarioPicker(ModalScreen[Path | None]):
@@ -26,8 +28,8 @@ class ScenarioPicker(ModalScreen[Path | None]):
             options = []
             for scenario in scenarios.bundled():
                 label = Text()
-                label.append(f"{scenario.name:<28}", style="bold")
-                label.append(scenario.title)
+                label.append(pad(inert(scenario.name), 28), style="bold")
+                label.append(inert(scenario.title))
                 options.append(Option(label, id=str(scenario.path)))
             yield OptionList(*options, id="lessons")
             yield Input(placeholder="path/to/your_program.py", id="path")
@@ -41,7 +43,7 @@ class ScenarioPicker(ModalScreen[Path | None]):
         given = event.value.strip()
         path = scenarios.resolve(given) if given else None
         if path is None or not path.is_file():
-            self.query_one("#problem", Label).update(f"No such file: {given!r}")
+            self.query_one("#problem", Label).update(Text(f"No such file: {inert(repr(given))}"))  # not markup
             return
         self.dismiss(path)
 

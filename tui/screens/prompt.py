@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -25,14 +26,14 @@ class PromptScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(self.question, id="question")
+            yield Label(Text(self.question), id="question")
             yield Input(placeholder=self.placeholder, id="answer")
             yield Label("Enter to go, Escape to cancel", id="problem")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         problem = self.check(event.value.strip())
         if problem:
-            self.query_one("#problem", Label).update(problem)
+            self.query_one("#problem", Label).update(Text(problem))  # an answer is echoed as text, not markup
             return
         self.dismiss(event.value.strip())
 

@@ -74,8 +74,26 @@ Frame fields (absent when empty):
             max_frames, python, lesson (the module docstring), source
 
 Summary fields: format, version, outcome (completed | exception | deadlock |
-frame-limit | runaway | crashed | error), frames, virtual_time, result,
+frame-limit | runaway | memory | thread-limit | process-limit | crashed |
+error), frames, virtual_time, result,
 scenario, seed, stdout, stderr, and where relevant exit_code, report, error.
+
+Reading a trace (tui.trace.check). Every line is checked once, as it is read:
+it must be JSON, an object, in order (`i` counts from 0, the header is in frame
+0 and only there, nothing follows the summary), and each field above must have
+its type (times `t`, `d`, `cpu` and `virtual_time` finite; only due times, `until`
+and a timer's `why[1]`, may be NaN or Infinity). Fields a reader does not know
+are ignored. Anything else raises the one TraceFormatError, whose message names
+the line and the field (`line 12: "new[0].task" must be a string, not 3`).
+
+A trace that stops early keeps its complete frames: a last line cut off
+mid-way (no newline, not complete JSON) is dropped, and a trace without its
+summary is given one by the reader, outcome "cut" (never written by a
+recorder), its `error` saying where it stops ("the trace ends mid-line after
+frame 41", frames counted from 1 as on screen); `Trace.cut` holds that
+sentence. On the recording pipe, by contrast, the first malformed line ends
+the run as "crashed", its `error` naming that line and the last good frame
+(tui.recording.Recording.malformed).
 """
 
 from __future__ import annotations
@@ -83,7 +101,18 @@ from __future__ import annotations
 FORMAT_NAME = "concur-tui-trace"
 FORMAT_VERSION = 1
 
-OUTCOMES = ("completed", "exception", "deadlock", "frame-limit", "runaway", "crashed", "error")
+OUTCOMES = (
+    "completed",
+    "exception",
+    "deadlock",
+    "frame-limit",
+    "runaway",
+    "memory",
+    "thread-limit",
+    "process-limit",
+    "crashed",
+    "error",
+)
 
 RESOURCE_STATES = {
     "Lock": ("locked", "owner"),

@@ -20,8 +20,10 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from tui.trace.format import FORMAT_NAME, FORMAT_VERSION
+from tui.trace.check import LineCheck, TraceFormatError, checked_records, read_lines
 from tui.trace.state import World
+
+__all__ = ("BLOCK", "STATE_CODES", "Trace", "TraceFormatError", "load", "load_lines")
 
 BLOCK = 512
 """Frames per compressed block of lines."""
@@ -40,10 +42,6 @@ STATE_CODES = {
     "preempted": 11,
 }
 STATE_NAMES = {code: name for name, code in STATE_CODES.items()}
-
-
-class TraceFormatError(ValueError):
-    """A line that is not a concur-tui trace frame (or from another version)."""
 
 
 class Trace:
@@ -83,6 +81,9 @@ class Trace:
         self._tail: list[str] = []
         self._block_cache: OrderedDict[int, list[str]] = OrderedDict()
         self._state_cache: OrderedDict[int, World] = OrderedDict()
+        self._check = LineCheck()
+        self.cut: str | None = None
+        """Why the trace stops early ("the trace ends mid-line after frame 41"), or None; see format.py."""
 
     # -- building ----------------------------------------------------------------------
 
@@ -94,43 +95,32 @@ class Trace:
         return self.summary is not None
 
     def add_line(self, line: str) -> None:
-        """Take one line of the trace: a frame, or the final summary."""
-        line = line.rstrip("\r\n")
-        try:
-            record = json.loads(line)
-        except ValueError as exc:
-            raise TraceFormatError(f"line {len(self) + 1} is not JSON: {exc}") from None
-        if not isinstance(record, dict):
-            raise TraceFormatError(f"line {len(self) + 1} is not a JSON object")
-        if "summary" in record:
-            self.summary = record["summary"]
-            self._check_version(self.summary)
-            if not self.header and self.summary.get("source") is not None:
-                # A program that could not even start: show its source at least.
-                self.header = {"file": self.summary.get("file"), "source": self.summary["source"]}
-            return
-        if record.get("i") != len(self):
-            raise TraceFormatError(f"frame {len(self)} expected, got {record.get('i')!r}")
-        self._add_frame(record, line)
+        """Take one line of the trace: a frame, or the final summary (TraceFormatError if it is neither)."""
+        record = self._check.read(line)
+        if record is not None:
+            self.add_record(record, line)
 
-    def _check_version(self, record: dict[str, Any]) -> None:
-        name = record.get("format", FORMAT_NAME)
-        version = record.get("version", FORMAT_VERSION)
-        if name != FORMAT_NAME:
-            raise TraceFormatError(f"not a concur-tui trace (format {name!r})")
-        if version != FORMAT_VERSION:
-            raise TraceFormatError(
-                f"trace format version {version} is not supported (this is version {FORMAT_VERSION})"
-            )
+    def add_record(self, record: dict[str, Any], line: str) -> None:
+        """Take a line that this trace's LineCheck has already read (see load_lines)."""
+        if "summary" not in record:
+            self._add_frame(record, line.rstrip("\r\n"))
+            return
+        self.summary = summary = record["summary"]
+        if summary.get("outcome") == "cut":
+            self.cut = summary.get("error")
+        if not self.header and summary.get("source") is not None:
+            # A program that could not even start: show its source at least.
+            self.header = {"file": summary.get("file"), "source": summary["source"]}
 
     def _add_frame(self, frame: dict[str, Any], line: str) -> None:
         index = frame["i"]
         header = frame.get("trace")
         if header is not None:
-            self._check_version(header)
             self.header = header
-        for sid, site in frame.get("sites", {}).items():
-            self.sites[int(sid)] = tuple(site)  # type: ignore[assignment]
+        sites = frame.get("sites")
+        if sites:
+            for sid, site in sites.items():
+                self.sites[int(sid)] = tuple(site)  # type: ignore[assignment]
         if index == self._next_keyframe:
             self._keyframes.append(self.world.snapshot())
             self._keyframe_at.append(index - 1)
@@ -301,14 +291,14 @@ class Trace:
 
 
 def load_lines(lines: Iterable[str]) -> Trace:
+    """Fold a whole trace; anything malformed raises TraceFormatError, a trace cut short loads with `cut` set."""
     trace = Trace()
-    for line in lines:
-        if line.strip():
-            trace.add_line(line)
+    for line, record in checked_records(lines, trace._check):
+        trace.add_record(record, line)
     return trace
 
 
 def load(path: str) -> Trace:
     """Read a saved trace (`concur-tui trace FILE --json > saved.jsonl`)."""
-    with open(path, encoding="utf-8") as handle:
-        return load_lines(handle)
+    with open(path, "rb") as handle:
+        return load_lines(read_lines(handle))

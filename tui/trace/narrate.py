@@ -267,6 +267,8 @@ def _after(frame: dict[str, Any]) -> str:
         return ran + f"fails with {frame.get('error', 'an exception')}"
     if state == "cancelled":
         return "ends cancelled"
+    if state == "runaway" and frame.get("stop") == "memory":
+        return "is stopped here: the recording went over its memory cap"
     if state == "runaway":
         return "never gives control back: the recording is stopped"
     if state == "running" and frame.get("stop") == "eager":

@@ -294,7 +294,8 @@ class World:
         actor_id = frame["a"]
         kind = frame["k"]
         self.core = frame.get("core")
-        for proc, code in frame.get("exit", {}).items():
+        exits = frame.get("exit")  # `get(key, {})` would build a dict for every frame
+        for proc, code in exits.items() if exits else ():
             process = self.processes.get(proc)
             if process is not None:
                 process.exitcode = code
@@ -332,7 +333,8 @@ class World:
                     if entry[0] == hid:
                         entry[2] = True
                         break
-        for renamed, name in frame.get("names", {}).items():
+        names = frame.get("names")
+        for renamed, name in names.items() if names else ():
             actor = self._actor(renamed)
             if actor is not None:
                 actor.name = name

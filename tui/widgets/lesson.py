@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from tui.render.inert import inert
 from tui.render.waitgraph import wait_for_graph
 from tui.viewmodel import FrameView
 from tui.widgets.lineview import LineView
@@ -19,17 +20,18 @@ def outcome_text(view: FrameView) -> Text:
         text.append_text(wait_for_graph(report, view.world.name))
     elif outcome == "exception":
         text.append("The program raised:\n", style="bold red")
-        text.append(report.get("traceback") or f"{report.get('type')}: {report.get('message')}", style="red")
-    elif outcome in ("runaway", "frame-limit"):
+        raised = report.get("traceback") or f"{report.get('type')}: {report.get('message')}"
+        text.append(inert(raised, multiline=True), style="red")
+    elif outcome in ("runaway", "frame-limit", "memory", "thread-limit", "process-limit"):
         text.append(f"Stopped ({outcome}):\n", style="bold yellow")
-        text.append(str(report.get("text", "")))
+        text.append(inert(str(report.get("text", "")), multiline=True))
     elif outcome in ("error", "crashed"):
         text.append("Could not record this program:\n", style="bold red")
-        text.append(str(summary.get("error") or report.get("text", "")), style="red")
+        text.append(inert(str(summary.get("error") or report.get("text", "")), multiline=True), style="red")
         text.append("\n\nPress o to open another program, or R to record again after fixing it.")
     elif outcome == "completed":
         text.append("Completed", style="bold green")
-        text.append(f" at t={summary.get('virtual_time', 0):.3f}s; main returned {summary.get('result')}.")
+        text.append(f" at t={summary.get('virtual_time', 0):.3f}s; main returned {inert(str(summary.get('result')))}.")
     return text
 
 
@@ -50,7 +52,7 @@ class LessonView(LineView):
         if (view.at_end or view.count == 0) and summary.get("outcome"):
             text.append_text(outcome_text(view))
             text.append("\n\n")
-        lesson = view.trace.header.get("lesson")
+        lesson = inert(view.trace.header.get("lesson") or "", multiline=True)
         if lesson:
             title, _, body = lesson.strip().partition("\n")
             text.append(title + "\n", style="bold")

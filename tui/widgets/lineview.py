@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.segment import Segment
 from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from tui.render.inert import inert
 
 
 class LineView(ScrollView, can_focus=True, inherit_bindings=False):
@@ -88,7 +91,9 @@ class LineView(ScrollView, can_focus=True, inherit_bindings=False):
             text.no_wrap = True
             text.overflow = "ellipsis"
             text.truncate(width, overflow="ellipsis")
-            segments = list(text.render(self.app.console, end=""))
+            # Views make program text inert where they build rows (so columns line up); this is
+            # the backstop that keeps anything they missed from reaching the terminal.
+            segments = [Segment(inert(line), style) for line, style, _ in text.render(self.app.console, end="")]
             strip = self._cache[index] = Strip(segments).apply_style(base)
         return strip.crop_extend(scroll_x, scroll_x + width, base)
 

@@ -6,7 +6,8 @@ import math
 
 from rich.text import Text
 
-from tui.render.styles import actor_color
+from tui.render.inert import inert
+from tui.render.styles import actor_color, pad
 from tui.viewmodel import FrameView
 from tui.widgets.lineview import LineView
 
@@ -49,7 +50,7 @@ def gil_lines(view: FrameView) -> list[Text]:
     lines = [Text(""), Text("Processes, cores and GILs:", style="bold")]
     running = world.actors.get(world.running or "")
     for process in world.processes.values():
-        text = Text(f"  {process.name} (pid {process.pid})", style="bold")
+        text = Text(f"  {inert(process.name)} (pid {process.pid})", style="bold")
         if not process.alive:
             text.append(f"  exited with code {process.exitcode}", style="dim")
             lines.append(text)
@@ -57,7 +58,7 @@ def gil_lines(view: FrameView) -> list[Text]:
         mine = [t for t in threads if t.proc == process.id and not t.ended]
         if running is not None and running.proc == process.id:
             text.append("  GIL: ")
-            text.append(running.name, style=f"bold {actor_color(running.id)}")
+            text.append(inert(running.name), style=f"bold {actor_color(running.id)}")
             if world.core is not None:
                 text.append(f"  on cpu{world.core}", style="dim")
         lines.append(text)
@@ -67,7 +68,7 @@ def gil_lines(view: FrameView) -> list[Text]:
             for position, thread in enumerate(waiting):
                 if position:
                     line.append(", ")
-                line.append(thread.name, style=actor_color(thread.id))
+                line.append(inert(thread.name), style=actor_color(thread.id))
             lines.append(line)
     return lines
 
@@ -78,7 +79,7 @@ class LoopView(LineView):
     def show(self, view: FrameView) -> None:
         world = view.world
         head = Text("Next: ", style="bold")
-        head.append(next_step(view))
+        head.append(inert(next_step(view)))  # it quotes task and timer names
         top = head.wrap(self.app.console, max(20, self.scrollable_content_region.width - 1))
         ready = world.ready
         live = [entry for entry in ready if not entry[2]]
@@ -102,14 +103,14 @@ class LoopView(LineView):
                 text = Text("  ")
                 if cancelled:
                     text.append("x  ", style="dim")
-                    text.append(world.name(who), style="dim strike")
+                    text.append(inert(world.name(who)), style="dim strike")
                     text.append(" (cancelled, will be skipped)", style="dim")
                     return text
                 text.append(f"{positions[id(ready[index - 1])]:>2}. ")
                 if who in world.actors:
-                    text.append(world.name(who), style=actor_color(who))
+                    text.append(inert(world.name(who)), style=actor_color(who))
                 else:
-                    text.append(f"callback {who}", style="italic")
+                    text.append(f"callback {inert(str(who))}", style="italic")
                 return text
             index -= ready_rows + 1
             if index == 0:
@@ -118,9 +119,9 @@ class LoopView(LineView):
                 return Text("  (none)", style="dim")
             when, owner, label = timers[index - 1]
             text = Text(f"  t={when:<9.3f}" if math.isfinite(when) else f"  t={when!r:<9}", style="cyan")
-            text.append(f"{label:<12} ")
+            text.append(pad(inert(str(label)), 12) + " ")
             if owner in world.actors:
-                text.append(world.name(owner), style=actor_color(owner))
+                text.append(inert(world.name(owner)), style=actor_color(owner))
             delay = when - world.time
             if delay == float("inf"):
                 text.append("  (never)", style="dim")

@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.text import Text
 from textual.widgets import Static
 
+from tui.render.inert import inert
 from tui.trace.narrate import narrate
 from tui.viewmodel import FrameView
 
@@ -16,14 +17,14 @@ def narration_text(view: FrameView) -> Text:
         summary = view.trace.summary
         if summary and summary.get("outcome") in ("error", "crashed"):
             text.append("Could not record this program: ", style="bold red")
-            text.append(str(summary.get("error") or (summary.get("report") or {}).get("text", "")))
+            text.append(inert(str(summary.get("error") or (summary.get("report") or {}).get("text", ""))))
             text.append("  Press o to open another program, or R to record again after fixing it.", style="dim")
         else:
             text.append("Recording... the first frames appear as soon as they are made.", style="dim")
         return text
     text.append(f"#{view.index + 1} ", style="bold")
     before = view.trace.state_at(view.index - 1) if view.index > 0 else None
-    text.append(narrate(view.frame, view.world, before))
+    text.append(inert(narrate(view.frame, view.world, before)))  # it quotes the program's names
     if view.at_end and view.outcome not in (None, "completed"):
         text.append(f"  Run ended: {view.outcome} (see the Lesson / outcome panel).", style="bold red")
     return text

@@ -6,6 +6,7 @@ from bisect import bisect_right
 
 from rich.text import Text
 
+from tui.render.inert import inert
 from tui.viewmodel import FrameView
 from tui.widgets.lineview import LineView
 
@@ -28,7 +29,7 @@ class OutputView(LineView):
         output = view.trace.output
         for index, stream, text in output[self._seen :]:
             for line in text.rstrip("\n").split("\n"):
-                self._lines.append((index, stream, line))
+                self._lines.append((index, stream, inert(line)))  # printed text must not drive the terminal
                 self._line_frames.append(index)
         self._seen = len(output)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from tui.render.inert import inert
 from tui.render.styles import actor_color
 from tui.trace.state import Resource, World
 from tui.viewmodel import FrameView
@@ -15,12 +16,15 @@ def _names(world: World, ids: list[str]) -> Text:
     for position, actor_id in enumerate(ids):
         if position:
             text.append(", ")
-        text.append(world.name(actor_id), style=actor_color(actor_id))
+        text.append(inert(world.name(actor_id)), style=actor_color(actor_id))
     return text
 
 
 def describe(resource: Resource, world: World) -> Text:
-    """The state line of a resource: `locked by worker-1`, `value 0/2`, `2/2 items [1, 2]`."""
+    """The state line of a resource: `locked by worker-1`, `value 0/2`, `2/2 items [1, 2]`.
+
+    Queue items, results, errors and addresses are the program's values: shown inert.
+    """
     state = resource.state
     kind = resource.kind
     text = Text()
@@ -47,19 +51,19 @@ def describe(resource: Resource, world: World) -> Text:
     elif kind.endswith("Queue"):
         size, maxsize = state.get("size", 0), state.get("maxsize", 0)
         text.append(f"{size}/{maxsize if maxsize else 'inf'} items ")
-        text.append("[" + ", ".join(state.get("items", [])) + "]", style="cyan")
+        text.append(inert("[" + ", ".join(map(str, state.get("items", []))) + "]"), style="cyan")
         if state.get("unfinished"):
             text.append(f", {state['unfinished']} not done", style="dim")
         if state.get("shutdown"):
             text.append(", shut down", style="red")
     elif kind == "Barrier":
-        text.append(f"{state.get('state', '?')}, {state.get('count', 0)}/{state.get('parties', '?')} arrived")
+        text.append(inert(f"{state.get('state', '?')}, {state.get('count', 0)}/{state.get('parties', '?')} arrived"))
     elif kind == "Socket":
-        text.append(str(state.get("state", "?")), style="cyan")
+        text.append(inert(str(state.get("state", "?"))), style="cyan")
         if state.get("local"):
-            text.append(f" {state['local']}")
+            text.append(f" {inert(str(state['local']))}")
         if state.get("peer"):
-            text.append(f" <-> {state['peer']}")
+            text.append(f" <-> {inert(str(state['peer']))}")
         if state.get("buffered"):
             text.append(f", {state['buffered']} bytes received, unread", style="yellow")
         if state.get("eof"):
@@ -80,11 +84,11 @@ def describe(resource: Resource, world: World) -> Text:
             text.append("free", style="green")
     elif kind == "Future":
         future_state = state.get("state", "pending")
-        text.append(future_state, style="green" if future_state == "done" else "yellow")
+        text.append(inert(str(future_state)), style="green" if future_state == "done" else "yellow")
         if "result" in state:
-            text.append(f" -> {state['result']}")
+            text.append(f" -> {inert(str(state['result']))}")
         if "error" in state:
-            text.append(f" {state['error']}", style="red")
+            text.append(f" {inert(str(state['error']))}", style="red")
     return text
 
 
@@ -97,7 +101,7 @@ class ResourceView(LineView):
         parts = world.parts_by_owner()
         for resource in world.own_resources():
             head = Text()
-            head.append(resource.shown, style="bold")
+            head.append(inert(resource.shown), style="bold")
             head.append("  ")
             head.append_text(describe(resource, world))
             lines.append(head)
@@ -112,7 +116,7 @@ class ResourceView(LineView):
                 groups.append((f"waiting for its {inner}", [a.id for a in world.waiters(part.id)]))
             for label, waiting in groups:
                 if waiting:
-                    line = Text(f"    {label}: ", style="dim")
+                    line = Text(f"    {inert(label)}: ", style="dim")
                     line.append_text(_names(world, waiting))
                     lines.append(line)
         if not lines:

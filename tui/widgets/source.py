@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.syntax import Syntax
 from rich.text import Text
 
+from tui.render.inert import inert
 from tui.render.styles import actor_color
 from tui.trace.state import Actor
 from tui.viewmodel import FrameView
@@ -26,6 +27,8 @@ class SourceView(LineView):
         key = (source[:64], len(source))
         if key != self._source_key:
             self._source_key = key
+            # A string literal can hold a raw ESC; CRLF files would show a ␍ at every line end.
+            source = inert(source.replace("\r\n", "\n"), multiline=True, tab_size=4)  # Syntax's tab size
             syntax = Syntax(source, "python", theme="ansi_dark", background_color="default")
             self._code_lines = syntax.highlight(source).split("\n", allow_blank=True)
         return self._code_lines
@@ -84,7 +87,7 @@ class SourceView(LineView):
                     if position:
                         text.append(", ", style="dim")
                     style = actor_color(actor.id) + (" bold reverse" if actor.id == running else "")
-                    text.append(actor.name, style=style)
+                    text.append(inert(actor.name), style=style)
             if number == current:
                 text.stylize("on grey23")
             return text

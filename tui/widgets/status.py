@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from tui.render.inert import inert
 from tui.render.styles import OUTCOME_STYLES
 from tui.viewmodel import FrameView
 
@@ -14,7 +15,7 @@ def status_text(view: FrameView, *, running: bool = False, speed: float = 0) -> 
     trace = view.trace
     name = trace.header.get("file") or (trace.summary or {}).get("scenario") or "?"
     text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(f" {name} ", style="bold")
+    text.append(f" {inert(name)} ", style="bold")  # a file may be named anything, ESC included
     text.append("| ")
     text.append(f"frame {view.index + 1}/{view.count}", style="bold")
     text.append(" | ")

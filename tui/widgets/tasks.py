@@ -9,7 +9,8 @@ from textual.binding import Binding
 from textual.events import Click
 from textual.message import Message
 
-from tui.render.styles import STATE_GLYPHS, STATE_STYLES, actor_color, shorten
+from tui.render.inert import inert
+from tui.render.styles import STATE_GLYPHS, STATE_STYLES, actor_color, clip, fit, pad, shorten
 from tui.trace.narrate import sleep_end
 from tui.trace.state import Actor, World
 from tui.trace.waits import wait_now
@@ -99,7 +100,7 @@ class TaskTable(LineView):
             for sid in reversed(actor_at):
                 site = trace.site(sid)
                 if site is not None:
-                    return f"line {site[1]}" if site[0] == scenario else f"{site[0]}:{site[1]}"
+                    return f"line {site[1]}" if site[0] == scenario else inert(f"{site[0]}:{site[1]}")
             return "-"
 
         def row(index: int) -> Text:
@@ -107,15 +108,14 @@ class TaskTable(LineView):
             is_running = actor.id == running
             text = Text()
             text.append(">" if is_running else " ", style="bold")
-            name = shorten(actor.name, 16)
+            # Columns are measured in cells, so wide and combining characters keep them aligned.
+            name = shorten(inert(actor.name), 16)
             style = actor_color(actor.id) + (" dim" if actor.internal or actor.ended else "")
-            text.append(f"{name:<16} ", style=style)
+            text.append(pad(name, 16) + " ", style=style)
             text.append_text(state_cell(actor))
-            detail = detail_of(actor, view.world)
-            if len(detail) > detail_width:
-                detail = detail[: detail_width - 3] + "..."
-            text.append(f"{detail:<{detail_width}} ")
-            text.append(f"{place(actor.at):<10.10}", style="dim")
+            detail = clip(inert(detail_of(actor, view.world)), detail_width)
+            text.append(pad(detail, detail_width) + " ")
+            text.append(fit(place(actor.at), 10), style="dim")
             if actor.kind == "thread" and actor.cpu:
                 text.append(f"{actor.cpu * 1000:>5.0f}ms", style="dim")
             else:
@@ -146,13 +146,13 @@ def bytecode_lines(view: FrameView) -> list[Text]:
     op = frame.get("op")
     if not op:
         return []
-    who = view.world.name(frame.get("a"))
+    who = inert(view.world.name(frame.get("a")))
     head = Text(f"{who} was switched out in line {op['line']}, before the marked instruction:", style="bold")
     lines = [head]
     for offset, name, argument in op["ops"]:
         here = offset == op["offset"]
         text = Text(" -> " if here else "    ", style="bold red" if here else "")
-        text.append(f"{offset:>4} {name:<20} {argument}", style="bold" if here else "dim")
+        text.append(f"{offset:>4} {name:<20} {inert(str(argument))}", style="bold" if here else "dim")
         lines.append(text)
     lines.append(Text(""))
     return lines
@@ -173,25 +173,26 @@ class TaskDetail(LineView):
             lines.append(Text("Select a task (up/down in the table, or click) to see its await chain.", style="dim"))
         else:
             head = Text()
-            head.append(actor.name, style=f"bold {actor_color(actor.id)}")
+            head.append(inert(actor.name), style=f"bold {actor_color(actor.id)}")
             head.append(f" ({actor.id}, {actor.kind}", style="dim")
             if actor.coro:
-                head.append(f", coroutine {actor.coro}", style="dim")
+                head.append(f", coroutine {inert(actor.coro)}", style="dim")
             if actor.by:
                 how = "started eagerly by" if actor.eager else "created by"
-                head.append(f", {how} {view.world.name(actor.by)}", style="dim")
+                head.append(f", {how} {inert(view.world.name(actor.by))}", style="dim")
             head.append(")", style="dim")
             lines.append(head)
             lines.append(Text("Await chain (outermost first):", style="bold"))
-            source = (trace.header.get("source") or "").splitlines()
+            # Not splitlines(): it also breaks at \f, \x1c or U+2028, which Python's line numbers do not.
+            source = (trace.header.get("source") or "").split("\n")
             for sid in actor.at:
                 site = trace.site(sid)
                 if site is None:
                     continue
                 file, line, func = site
-                text = Text(f"  {file}:{line} in {func}")
+                text = Text(inert(f"  {file}:{line} in {func}"))
                 if file == trace.header.get("file") and 0 < line <= len(source):
-                    text.append(f"   {source[line - 1].strip()}", style="dim")
+                    text.append(f"   {inert(source[line - 1].strip())}", style="dim")
                 lines.append(text)
             if not actor.at:
                 lines.append(Text("  (not suspended in the program's own code)", style="dim"))
@@ -203,9 +204,9 @@ class TaskDetail(LineView):
                 frame = trace.frame(index)
                 where = trace.where(frame.get("at", []))
                 summary = frame.get("wait") or frame.get("error") or frame.get("st", "")
-                text = Text(f"  #{index + 1:<6} t={frame['t']:<8.3f} {summary}")
+                text = Text(f"  #{index + 1:<6} t={frame['t']:<8.3f} {inert(str(summary))}")
                 if where:
-                    text.append(f"  {where}", style="dim")
+                    text.append(f"  {inert(where)}", style="dim")
                 if index == view.index:
                     text.stylize("reverse")
                 lines.append(text)

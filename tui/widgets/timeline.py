@@ -15,7 +15,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.render.styles import ACTOR_COLORS, CODE_GLYPHS, CODE_STYLES, STATE_STYLES, actor_color, legend, shorten
+from tui.render.inert import inert
+from tui.render.styles import ACTOR_COLORS, CODE_GLYPHS, CODE_STYLES, STATE_STYLES, actor_color, legend, pad, shorten
 from tui.render.ticks import time_ticks
 from tui.trace.model import STATE_CODES
 from tui.viewmodel import FrameView
@@ -64,7 +65,7 @@ class Timeline(ScrollView, can_focus=True, inherit_bindings=False):
 
     def show(self, view: FrameView) -> None:
         self._view = view
-        self._actors = [(a.id, a.name) for a in view.actors()]
+        self._actors = [(a.id, inert(a.name)) for a in view.actors()]
         # With several processes, one row per core shows which process it runs.
         self._core_rows = view.trace.core_count if len(view.world.processes) > 1 else 0
         size = Size(self.scrollable_content_region.width, len(self._actors) + self._core_rows + 2)
@@ -131,7 +132,7 @@ class Timeline(ScrollView, can_focus=True, inherit_bindings=False):
         codes = self._row_codes(view, actor_id)
         color = actor_color(actor_id)
         label = shorten(name, LABEL_WIDTH - 1)
-        segments = [Segment(f"{label:<{LABEL_WIDTH}}", _style_for(RUNNING, color, False, label=True))]
+        segments = [Segment(pad(label, LABEL_WIDTH), _style_for(RUNNING, color, False, label=True))]
         # Runs of equal cells become one segment: a row is a handful of segments, not 100.
         run_start = 0
         for column in range(1, len(codes) + 1):
