@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import threading
 from pathlib import Path
 
 from textual.app import App
 
 from tui.recording import RecordOptions
 from tui.screens.main import MainScreen
+
+LEAVING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+"""Signals that end the app the way `q` does."""
 
 
 class ConcurApp(App[int]):
@@ -25,11 +32,27 @@ class ConcurApp(App[int]):
         """`path` is a saved trace (JSON Lines) to view rather than a program to record."""
 
     def on_mount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in LEAVING_SIGNALS:
+            loop.add_signal_handler(signum, self._leave, signum)
         self.push_screen(MainScreen(self.path, self.options, saved=self.saved))
         from tui.engine.cpython import SUPPORT_NOTE
 
         if SUPPORT_NOTE:  # the same line the CLI printed, where the user is looking now
             self.notify(SUPPORT_NOTE.removeprefix("concur-tui: "), severity="warning", timeout=15, markup=False)
+
+    def _leave(self, signum: int) -> None:
+        """SIGTERM or SIGHUP: stop the recording and exit as `q` does, so the terminal is restored
+        (alternate screen left, cursor shown, mouse reporting off) and nothing is left running."""
+        self.stop_recording()
+        self.exit(128 + signum)
+        # A closed terminal may not take the restoring writes: leave within a second regardless.
+        threading.Timer(1.0, os._exit, (128 + signum,)).start()
+
+    def stop_recording(self) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen) and screen.recording is not None:
+                screen.recording.cancel()
 
     @property
     def main(self) -> MainScreen:
@@ -38,7 +61,10 @@ class ConcurApp(App[int]):
         return screen
 
 
-def run_app(path: Path, options: RecordOptions) -> int:
-    app = ConcurApp(path, options)
-    app.run()
+def run_app(path: Path, options: RecordOptions, *, saved: bool = False) -> int:
+    app = ConcurApp(path, options, saved=saved)
+    try:
+        app.run()
+    finally:
+        app.stop_recording()  # however the app ended, the recording process ends with it
     return app.return_code or 0

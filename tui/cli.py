@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 
 from tui import __version__, scenarios
 from tui.engine import settings
-from tui.recording import Recording, RecordOptions
+from tui.recording import Recording, RecordOptions, SavedTrace
 
 EXIT_OK = 0
 EXIT_RAISED = 1
@@ -25,7 +25,11 @@ EXIT_BY_OUTCOME = {
     "deadlock": EXIT_DEADLOCK,
     "frame-limit": EXIT_LIMIT,
     "runaway": EXIT_LIMIT,
+    "thread-limit": EXIT_LIMIT,
+    "process-limit": EXIT_LIMIT,
+    "memory": EXIT_LIMIT,
     "error": EXIT_USAGE,
+    "cut": EXIT_RAISED,
 }
 
 
@@ -89,19 +93,41 @@ def _options(args: argparse.Namespace, program_args: list[str] | None = None) ->
 
 
 def _one_line_problem(summary: dict[str, Any]) -> str:
+    """The problem in one line for stderr, made inert: the message is the program's own text."""
+    from tui.render.inert import inert
+
     if summary.get("error"):
-        return str(summary["error"])
+        return inert(str(summary["error"]))
     report = summary.get("report") or {}
     if report.get("where"):
-        return f"{report['where']}: {report.get('type', '')}: {report.get('message', '')}".strip()
-    return str(report.get("text", "")).splitlines()[0] if report.get("text") else ""
+        return inert(f"{report['where']}: {report.get('type', '')}: {report.get('message', '')}".strip())
+    return inert(str(report.get("text", "")).splitlines()[0]) if report.get("text") else ""
+
+
+def _recording(path: str, options: RecordOptions) -> Recording:
+    """A recording whose one-line notes (the sandbox missing) go to stderr as they arrive."""
+    recording = Recording(path, options)
+    recording.on_note = lambda note: print(note, file=sys.stderr, flush=True)
+    return recording
+
+
+def is_saved_trace(path: str) -> bool:
+    """`saved.jsonl` (what `trace --json` writes) is a trace to read, not a program to record."""
+    return path.endswith(".jsonl")
+
+
+def _stream(path: str, options: RecordOptions) -> Recording | SavedTrace:
+    """What the trace commands read: a saved trace, or a recording of the program."""
+    return SavedTrace(path) if is_saved_trace(path) else _recording(path, options)
 
 
 def run_trace_json(path: str, options: RecordOptions) -> int:
-    recording = Recording(path, options)
+    from tui.render.inert import inert_json
+
+    recording = _stream(path, options)
     out = sys.stdout.buffer
-    for chunk in recording.chunks():
-        out.write(chunk)
+    for line in recording.lines():  # checked: a malformed line ends the run as `crashed`, said once
+        out.write(inert_json(line.encode("utf-8") + b"\n"))
     out.flush()
     summary = recording.summary or {}
     outcome = summary.get("outcome", "crashed")
@@ -116,8 +142,8 @@ def run_trace_json(path: str, options: RecordOptions) -> int:
 def run_trace_text(path: str, options: RecordOptions) -> int:
     from tui.render.listing import print_listing
 
-    recording = Recording(path, options)
-    summary = print_listing(recording, stop_before_error=True)
+    recording = _stream(path, options)
+    summary = print_listing(recording, stop_before_error=True)  # type: ignore[arg-type]
     outcome = summary.get("outcome", "crashed")
     if outcome == "error":  # the file could not be read or compiled: one line on stderr
         print(f"concur-tui: error: {_one_line_problem(summary)}", file=sys.stderr)
@@ -127,13 +153,16 @@ def run_trace_text(path: str, options: RecordOptions) -> int:
 def run_list() -> int:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
+
+    from tui.render.inert import inert
 
     table = Table(box=None, show_header=True, header_style="bold")
     table.add_column("scenario")
     table.add_column("lesson")
     for scenario in scenarios.bundled():
         marker = " (default)" if scenario.path.name == scenarios.DEFAULT_SCENARIO else ""
-        table.add_row(scenario.name + marker, scenario.title)
+        table.add_row(Text(inert(scenario.name) + marker), Text(inert(scenario.title)))
     Console().print(table)
     return EXIT_OK
 
@@ -143,7 +172,7 @@ def run_app(path: str, options: RecordOptions) -> int:
         from tui.app import run_app as start_app
     except ImportError:
         return run_trace_text(path, options)
-    return start_app(Path(path), options)
+    return start_app(Path(path), options, saved=is_saved_trace(path))
 
 
 def warn_if_untested_python() -> None:

@@ -8,17 +8,22 @@ gets a summary line to show.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import re
 import selectors
+import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from tui.engine.settings import Settings
+from tui.engine.settings import VIEWER_PID_VARIABLE, Settings, format_size, memory_cap
+from tui.trace.check import MAX_LINE, LineCheck, TraceFormatError, checked_records, read_lines
 from tui.trace.format import FORMAT_NAME, FORMAT_VERSION
 
 STALL_GRACE = 5.0
@@ -27,6 +32,67 @@ STALL_GRACE = 5.0
 
 RecordOptions = Settings
 """How to record (seed, limits, the GIL and network model); see tui.engine.settings."""
+
+
+PR_SET_DUMPABLE = 4
+
+
+def keep_memory_private() -> None:
+    """Make this viewer non-dumpable: its /proc entries (mem, environ) close to processes without
+    CAP_SYS_PTRACE, which the recording process gives up (tui.engine.sandbox)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # not Linux: the sandbox is not enforced there either, and says so
+
+
+class MemoryGuard:
+    """The memory cap's backstop, from outside: a program that allocates while holding the GIL
+    (`b"x" * 10**10`, `list(range(10**9))`) keeps the recording's own watchdog from running.
+
+    Past the cap and a margin (the watchdog, which names the line, acts first
+    whenever it can) the recording process is asked where it is (SIGUSR1:
+    faulthandler writes every thread's stack) and killed.
+    """
+
+    POLL = 0.05
+
+    def __init__(self, pid: int, cap: int) -> None:
+        self.pid = pid
+        self.limit = cap + max(cap // 8, 64 << 20)
+        self.tripped = False
+        self._done = threading.Event()
+        threading.Thread(target=self._watch, name="concur-tui memory guard", daemon=True).start()
+
+    def _watch(self) -> None:
+        try:
+            statm = os.open(f"/proc/{self.pid}/statm", os.O_RDONLY)
+        except OSError:
+            return  # no /proc here, or the process is already gone
+        page = os.sysconf("SC_PAGE_SIZE")
+        try:
+            while not self._done.wait(self.POLL):
+                try:
+                    resident = int(os.pread(statm, 128, 0).split()[1]) * page
+                except (OSError, IndexError, ValueError):
+                    return  # the process ended
+                if resident > self.limit:
+                    self._stop()
+                    return
+        finally:
+            os.close(statm)
+
+    def _stop(self) -> None:
+        self.tripped = True
+        try:
+            os.kill(self.pid, signal.SIGUSR1)
+            time.sleep(0.2)  # faulthandler writes the stacks from its signal handler, GIL or not
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def close(self) -> None:
+        self._done.set()
 
 
 def summary_line(outcome: str, **fields: Any) -> str:
@@ -42,25 +108,65 @@ class Recording:
         self.process: subprocess.Popen[bytes] | None = None
         self.summary: dict[str, Any] | None = None
         self.frames_seen = 0
+        self.memory_guard: MemoryGuard | None = None
+        self.sandbox_note: str | None = None
+        """Set when the recording runs without the sandbox's kernel half (tui.engine.sandbox)."""
+        self.on_note: Callable[[str], None] | None = None
+        """Called once, from the reading thread, with that line: each viewer shows it at start."""
         self._cancelled = False
 
     def _command(self, out_fd: int) -> list[str]:
         return [sys.executable, "-m", "tui.engine.record", self.path, "--out-fd", str(out_fd), *self.options.argv()]
 
-    def lines(self) -> Iterator[str]:
-        """Yield each line as it arrives (str, no newline); the last one is always a summary."""
+    def lines(self, check: bool = True) -> Iterator[str]:
+        """Yield each line as it arrives (str, no newline); the last one is always a summary.
+
+        Every line is checked as the trace format says (tui.trace.check): the
+        first one that is not a good frame ends the run as `crashed`, with the
+        frames before it kept and a summary saying what was wrong. With
+        `check=False` the caller checks instead (the app's Trace does, once)
+        and ends the run the same way, through `malformed`.
+        """
+        checker = LineCheck()
+        last: dict[str, Any] | None = None
         pending = b""
         for chunk in self.chunks():
             pending += chunk
             *complete, pending = pending.split(b"\n")
             for raw in complete:
-                yield raw.decode("utf-8", "replace")
+                try:
+                    line = raw.decode("utf-8")
+                    if check:
+                        last = checker.read(line) or last
+                except (UnicodeDecodeError, TraceFormatError) as exc:
+                    if checker.summary is None:  # junk after the summary is not the run's
+                        yield self.malformed(_as_format_error(exc, checker), checker.frames, last)
+                    return
+                yield line
+
+    def malformed(self, problem: TraceFormatError, frames: int, last: dict[str, Any] | None = None) -> str:
+        """End a run whose recording pipe sent a line that is not a good frame: the `crashed` summary line.
+
+        Both viewers come here (through `lines`, or the app's ingest), so they
+        say the same thing: which line, after which good frame, and what was wrong.
+        """
+        self._kill()
+        where = f"after frame {frames}" if frames else "before its first frame"
+        text = f"the recording pipe sent a malformed line {where}: {problem}"
+        fields: dict[str, Any] = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "scenario": self.path}
+        if last is not None and "summary" not in last:
+            fields["virtual_time"] = last["t"] + last.get("d", 0.0)
+        line = summary_line("crashed", frames=frames, error=text, seed=self.options.seed, **fields)
+        self.summary = json.loads(line)["summary"]
+        return line
 
     def chunks(self) -> Iterator[bytes]:
         """Yield the trace as raw bytes, whole lines only; the last line is always a summary."""
         read_fd, write_fd = os.pipe()
         env = dict(os.environ, PYTHONHASHSEED="0", PYTHONIOENCODING="utf-8")
+        env[VIEWER_PID_VARIABLE] = str(os.getpid())
         env.pop("PYTHONSTARTUP", None)
+        keep_memory_private()
         with tempfile.TemporaryFile() as diagnostics:
             try:
                 self.process = subprocess.Popen(
@@ -70,14 +176,34 @@ class Recording:
                     stderr=diagnostics,
                     pass_fds=(write_fd,),
                     env=env,
+                    # A session of its own: no controlling terminal (the program
+                    # cannot open /dev/tty), and the terminal's signals are ours to pass on.
+                    start_new_session=True,
                 )
             finally:
                 os.close(write_fd)
+            self.memory_guard = MemoryGuard(self.process.pid, memory_cap(self.options))
             try:
-                yield from self._read(read_fd, diagnostics)
+                yield from self._noting_the_sandbox(self._read(read_fd, diagnostics))
             finally:
+                self.memory_guard.close()
                 os.close(read_fd)
                 self._reap()
+
+    def _noting_the_sandbox(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
+        """Pass the chunks on; the header (the first line) says if the kernel half of the sandbox is missing."""
+        first = True
+        for chunk in chunks:
+            if first:
+                first = False
+                header_line = chunk.split(b"\n", 1)[0]
+                if b'"sandbox"' in header_line:
+                    note = _header_field(header_line, "sandbox")
+                    if isinstance(note, str):
+                        self.sandbox_note = note
+                        if self.on_note is not None:
+                            self.on_note(f"concur-tui: warning: {note}")
+            yield chunk
 
     def _read(self, fd: int, diagnostics: Any) -> Iterator[bytes]:
         stall_limit = self.options.step_timeout + STALL_GRACE
@@ -99,6 +225,9 @@ class Recording:
                 newline = chunk.rfind(b"\n")
                 if newline < 0:
                     partial += chunk
+                    if len(partial) > MAX_LINE:  # no newline in sight: not a trace, and memory is finite
+                        yield self._overlong_summary().encode() + b"\n"
+                        return
                     continue
                 whole = partial + chunk[: newline + 1]
                 partial = chunk[newline + 1 :]
@@ -108,9 +237,10 @@ class Recording:
                 yield whole
         finally:
             selector.close()
-        if last_line.startswith(b'{"summary"'):
+        summary = _summary_of(last_line)
+        if summary is not None:
             self.frames_seen -= 1
-            self.summary = json.loads(last_line)["summary"]
+            self.summary = summary
         elif not self._cancelled:
             yield self._crashed_summary(diagnostics, last_line).encode() + b"\n"
 
@@ -143,30 +273,64 @@ class Recording:
         self.summary = json.loads(line)["summary"]
         return line
 
+    def _overlong_summary(self) -> str:
+        frames = self.frames_seen
+        problem = f"line {frames + 1} is longer than {MAX_LINE / 2**20:g} MiB"
+        return self.malformed(TraceFormatError(problem, frames + 1), frames)
+
     def _crashed_summary(self, diagnostics: Any, last_line: bytes) -> str:
         process = self.process
         code = process.wait() if process is not None else None
         diagnostics.seek(0)
         log = diagnostics.read()[-4000:].decode("utf-8", "replace").strip()
+        if self.memory_guard is not None and self.memory_guard.tripped:
+            return self._memory_summary(log)
         text = crash_message(code, log, os.path.abspath(self.path))
         fields: dict[str, Any] = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "scenario": self.path}
         fields["seed"] = self.options.seed
         try:
-            fields["virtual_time"] = float(json.loads(last_line)["t"])
-        except (ValueError, KeyError, TypeError):
-            pass
+            when = float(json.loads(last_line)["t"])
+            if when - when == 0.0:  # a finite time: a summary never says NaN
+                fields["virtual_time"] = when
+        except (ValueError, KeyError, TypeError, IndexError, RecursionError):
+            pass  # the last line was not a good frame: the checks in `lines` say so
         line = summary_line(
             "crashed", frames=self.frames_seen, error=text, **fields, report={"text": text, "log": log[-2000:]}
         )
         self.summary = json.loads(line)["summary"]
         return line
 
+    def _memory_summary(self, log: str) -> str:
+        """The guard stopped the run: the `memory` outcome, at the line faulthandler saw running."""
+        program = os.path.abspath(self.path)
+        current = log[log.find("Current thread") :] if "Current thread" in log else log
+        where = next((f"{os.path.basename(p)}:{n}" for p, n in _STACK_LINE.findall(current) if p == program), "?")
+        cap = format_size(memory_cap(self.options))
+        text = (
+            f"memory: the recording used more than {cap} at {where} (allocating without letting"
+            " other threads run), so it was stopped (--memory sets the cap)"
+        )
+        line = summary_line("memory", frames=self.frames_seen, report={"text": text, "where": where})
+        self.summary = json.loads(line)["summary"]
+        return line
+
+
+def _header_field(line: bytes, name: str) -> Any:
+    try:
+        record = json.loads(line)
+        return record["trace"].get(name)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None  # a malformed header: the trace's own checks say so
+
 
 class SavedTrace:
     """A trace saved to a file (`concur-tui trace FILE --json > saved.jsonl`), read as a Recording streams.
 
     Nothing is run: the lines are the frames and the summary the recording
-    process wrote, on whatever Python recorded them.
+    process wrote, on whatever Python recorded them. They are checked as they
+    are read: a malformed file ends with an `error` summary naming the line
+    and the field (the frames before it stay viewable), and a file cut short
+    with the `cut` summary that tui.trace.check writes.
     """
 
     def __init__(self, path: str) -> None:
@@ -174,36 +338,79 @@ class SavedTrace:
         self.summary: dict[str, Any] | None = None
         self.frames_seen = 0
 
-    def lines(self) -> Iterator[str]:
-        with open(self.path, encoding="utf-8") as handle:
-            for raw in handle:
-                line = raw.rstrip("\n")
-                if not line.strip():
-                    continue
-                if line.startswith('{"summary"'):
-                    self.summary = json.loads(line)["summary"]
-                else:
-                    self.frames_seen += 1
-                yield line
+    def lines(self, check: bool = True) -> Iterator[str]:
+        """Yield each line (str, no newline); the last one is always a summary. `check` is always on."""
+        checker = LineCheck()
+        try:
+            with open(self.path, "rb") as handle:
+                for line, record in checked_records(read_lines(handle), checker):
+                    if "summary" in record:
+                        self.summary = record["summary"]
+                    else:
+                        self.frames_seen += 1
+                    yield line.rstrip("\r\n")
+        except TraceFormatError as exc:
+            yield self._unreadable(f"{self.path}: {exc}")
+        except OSError as exc:
+            yield self._unreadable(f"{self.path}: cannot read: {exc.strerror or exc}")
+
+    def _unreadable(self, text: str) -> str:
+        """The `error` summary for a saved trace that cannot be shown past this point."""
+        line = summary_line("error", frames=self.frames_seen, error=text, format=FORMAT_NAME, version=FORMAT_VERSION)
+        self.summary = json.loads(line)["summary"]
+        return line
+
+    def malformed(self, problem: TraceFormatError, frames: int, last: dict[str, Any] | None = None) -> str:
+        """As Recording.malformed; `lines` has already checked every line, so this is only a backstop."""
+        return self._unreadable(f"{self.path}: {problem}")
 
     def cancel(self) -> None:
         """Nothing to stop: no process runs for a saved trace."""
 
 
+def _as_format_error(problem: Exception, checker: LineCheck) -> TraceFormatError:
+    """A line that is not UTF-8 is as malformed as one that is not JSON: say so the same way."""
+    if isinstance(problem, TraceFormatError):
+        return problem
+    number = checker.number + 1
+    reason = problem.reason if isinstance(problem, UnicodeDecodeError) else str(problem)
+    return TraceFormatError(f"line {number} is not UTF-8 text ({reason})", number)
+
+
+def _summary_of(line: bytes) -> dict[str, Any] | None:
+    """The summary, if this last line is one (`lines` checks it properly; this only must not raise)."""
+    if not line.startswith(b'{"summary"'):
+        return None
+    try:
+        summary = json.loads(line)["summary"]
+    except (ValueError, KeyError, TypeError, RecursionError):
+        return None
+    return summary if isinstance(summary, dict) else None
+
+
 _FATAL = re.compile(r"^Fatal Python error: (.+)$", re.MULTILINE)
+_FOREIGN_LOOKUP = re.compile(r"^concur-tui: ctypes looked up (.+) at (.+)$", re.MULTILINE)
 _STACK_LINE = re.compile(r'^\s*File "(.+)", line (\d+) in ', re.MULTILINE)
 
 
 def crash_message(code: int | None, log: str, program: str) -> str:
     """One line on how the recording process died, from its exit status and faulthandler's last words."""
     how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit status {code}"
-    fatal = _FATAL.search(log)
-    if fatal is None:
-        last = log.splitlines()[-1].strip() if log else ""
-        return f"the recording process died ({how})" + (f": {last}" if last else "")
     where = next(
         (f"{os.path.basename(path)}:{line}" for path, line in _STACK_LINE.findall(log) if path == program), None
     )
     at = f" at {where}" if where else ""
     lost = "the step that crashed is missing from the trace"
+    if code == -signal.SIGSYS:  # the sandbox's seccomp filter (tui.engine.sandbox)
+        lookups = _FOREIGN_LOOKUP.findall(log)
+        if not where and lookups:
+            at = f" at {lookups[-1][1]} (the last C function it looked up through ctypes: {lookups[-1][0]})"
+        return (
+            f"stopped by the kernel{at}: the program made a system call outside the simulation (a real process,"
+            f" a signal to another process or tracing one), below Python (ctypes or a C extension); {lost}"
+        )
+    fatal = _FATAL.search(log)
+    if fatal is None:
+        last = log.splitlines()[-1].strip() if log else ""
+        return f"the recording process died ({how})" + (f": {last}" if last else "")
     return f"the program crashed the interpreter{at}: {fatal.group(1)} ({how}); {lost}"

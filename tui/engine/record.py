@@ -14,19 +14,34 @@ import argparse
 import ast
 import asyncio
 import atexit
+import ctypes
 import faulthandler
 import gc
 import io
 import json
+import linecache
 import os
 import platform
+import signal
 import sys
 import threading
+import tokenize
 import types
 import warnings
 from typing import Any, NoReturn
 
-from tui.engine import cpython, probes, settings, simnet, simprocess, simthreads, threadprobes, unsupported, vtime
+from tui.engine import (
+    cpython,
+    probes,
+    sandbox,
+    settings,
+    simnet,
+    simprocess,
+    simthreads,
+    threadprobes,
+    unsupported,
+    vtime,
+)
 from tui.engine.clock import VirtualClock
 from tui.engine.deadlock import deadlock_report
 from tui.engine.kernel import Kernel, real_start_new_thread
@@ -41,6 +56,16 @@ _real_exit = os._exit
 
 
 _CONCURRENCY_MODULES = ("threading", "multiprocessing", "concurrent")
+
+
+def has_docstring(source: str) -> bool:
+    """Does the module start with a docstring (after any BOM, shebang, coding line or comments)?"""
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return False
+    first = body[0] if body else None
+    return isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str)
 
 
 def uses_threads_or_processes(source: str) -> bool:
@@ -98,6 +123,23 @@ class FrameWriter:
                 _real_exit(0)  # the viewer went away; nobody is left to tell
 
 
+class MemoryGauge:
+    """The recording process's resident memory, read from /proc (opened once: the sandbox allows it)."""
+
+    def __init__(self) -> None:
+        try:
+            self._fd: int | None = os.open("/proc/self/statm", os.O_RDONLY)
+        except OSError:
+            self._fd = None  # no /proc: no cap, as on a system without the feature
+        self._page = os.sysconf("SC_PAGE_SIZE") if self._fd is not None else 0
+
+    def resident(self) -> int:
+        if self._fd is None:
+            return 0
+        fields = os.pread(self._fd, 128, 0).split()
+        return int(fields[1]) * self._page
+
+
 class CapturedStream(io.TextIOBase):
     """sys.stdout/sys.stderr of the program: text goes into the current frame."""
 
@@ -141,6 +183,7 @@ class Session:
         self.kernel: Kernel | None = None
         self.recorder: Recorder | None = None
         self.max_frames = options.max_frames
+        self.memory_cap = settings.memory_cap(options)
         self._ending = _thread.allocate_lock()
 
     # -- ending -----------------------------------------------------------------------
@@ -211,14 +254,17 @@ class Session:
 
     def _progress(self) -> int:
         rec, kernel = self.recorder, self.kernel
-        return (rec.frames if rec else 0) + (kernel.switches if kernel else 0)
+        return (rec.progress() if rec else 0) + (kernel.switches if kernel else 0)
 
     def watch(self) -> None:
-        """Real thread: flush idle output, and stop a step that never gives control back."""
+        """Real thread: flush idle output, stop a step that never gives control back, and keep the memory cap."""
         last = -1
         since = vtime.real_monotonic()
+        memory = MemoryGauge()
         while True:
             vtime.real_sleep(0.05)
+            if memory.resident() > self.memory_cap:
+                self.out_of_memory()
             now = vtime.real_monotonic()
             progress = self._progress()
             if progress != last:
@@ -229,7 +275,8 @@ class Session:
             if now - since > self.step_timeout:
                 self.runaway()
 
-    def runaway(self) -> NoReturn:
+    def _running_now(self) -> tuple[str, str, str, list[Any]]:
+        """Who is running, and where in the program (seen from the watchdog): actor, name, file:line, stack."""
         rec, kernel = self.recorder, self.kernel
         assert rec is not None and kernel is not None
         thread = kernel.current
@@ -237,46 +284,88 @@ class Session:
         user = self.sites.user_frame(frame)
         where = f"{self.sites.display_path(user.f_code.co_filename)}:{user.f_lineno}" if user else "?"
         actor = rec.current if rec.running is not None else thread.tid
-        name = rec.name_of(actor)
+        return actor, rec.name_of(actor), where, self.sites.stack_of(user) if user else []
+
+    def runaway(self) -> NoReturn:
+        actor, name, where, stack = self._running_now()
         text = (
             f"runaway: {name} ran for {self.step_timeout:g}s of wall time without giving control back "
             f"(stopped at {where}); a coroutine must await, and a thread must block, for others to run"
         )
-        stack = self.sites.stack_of(user) if user else []
-        rec.runaway_frame(actor, stack)
+        assert self.recorder is not None
+        self.recorder.runaway_frame(actor, stack)
         self.finish("runaway", report={"actor": actor, "name": name, "where": where, "text": text})
+
+    def out_of_memory(self) -> NoReturn:
+        """Over the cap: stop where the program is allocating, keeping every frame so far."""
+        if self.recorder is None or self.kernel is None:
+            self.finish("memory", report={"text": f"memory: the recording used more than {self._cap_text()}"})
+        actor, name, where, stack = self._running_now()
+        text = (
+            f"memory: the recording used more than {self._cap_text()} while {name} ran at {where},"
+            " so it was stopped (--memory sets the cap)"
+        )
+        self.recorder.runaway_frame(actor, stack, stop="memory")
+        self.finish("memory", report={"actor": actor, "name": name, "where": where, "text": text})
+
+    def _cap_text(self) -> str:
+        return settings.format_size(self.memory_cap)
 
     # -- running ----------------------------------------------------------------------
 
     def load(self) -> types.CodeType:
+        """Read and compile the program as `python FILE` does: PEP 263 coding line, BOM, shebang."""
         try:
             with open(self.path, "rb") as handle:
                 source_bytes = handle.read()
         except OSError as exc:
             self.finish("error", error=f"{self.shown_path}: cannot read: {exc.strerror or exc}")
-        try:
-            self.source = source_bytes.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            self.finish("error", error=f"{self.shown_path}: not UTF-8 text ({exc.reason} at byte {exc.start})")
+        self.source = self._decode(source_bytes)
+        # The trace shows the source as it was recorded, and so do tracebacks: a
+        # program that edits its own file still sees the lines that ran (an
+        # entry with no mtime is never re-read by linecache.checkcache).
+        linecache.cache[self.path] = (len(self.source), None, self.source.splitlines(True), self.path)
+        nul = source_bytes.find(b"\0")
+        if nul >= 0:  # compile() gives no line for it; `python FILE` names the line
+            self._syntax_error(source_bytes[:nul].count(b"\n") + 1, None, "source code cannot contain null bytes")
         try:
             return compile(source_bytes, self.path, "exec", dont_inherit=True)
         except SyntaxError as exc:
-            where = f"{self.shown_path}:{exc.lineno}" + (f":{exc.offset}" if exc.offset else "")
-            self.finish(
-                "error",
-                error=f"{where}: SyntaxError: {exc.msg}",
-                line=exc.lineno,
-                file=os.path.basename(self.path),
-                source=self.source,
-            )
-        except ValueError as exc:  # e.g. null bytes
+            self._syntax_error(exc.lineno, exc.offset, exc.msg)
+        except ValueError as exc:
             self.finish("error", error=f"{self.shown_path}: cannot compile: {exc}")
 
+    def _decode(self, source_bytes: bytes) -> str:
+        """The source as text, in the encoding its BOM or coding line declares (UTF-8 by default)."""
+        declared = True
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(source_bytes).readline)
+        except SyntaxError as exc:
+            if not exc.msg.startswith("invalid or missing encoding declaration"):
+                self._syntax_error(exc.lineno or 1, None, exc.msg)  # an unknown coding, or one the BOM contradicts
+            encoding, declared = "utf-8", False  # non-UTF-8 bytes in the first two lines, and no coding line
+        try:
+            return source_bytes.decode(encoding)
+        except UnicodeDecodeError as exc:
+            line = source_bytes[: exc.start].count(b"\n") + 1
+            shown = "UTF-8" if encoding.startswith("utf-8") else encoding
+            problem = f"not {shown} text ({exc.reason} at byte {exc.start})"
+            if not declared or encoding == "utf-8":
+                problem += ", and no coding line declares another encoding (PEP 263)"
+            self.finish("error", error=f"{self.shown_path}:{line}: {problem}")
+
+    def _syntax_error(self, line: int | None, offset: int | None, message: str) -> NoReturn:
+        where = f"{self.shown_path}:{line}" + (f":{offset}" if offset else "")
+        self.finish(
+            "error",
+            error=f"{where}: SyntaxError: {message}",
+            line=line,
+            file=os.path.basename(self.path),
+            source=getattr(self, "source", None),
+        )
+
     def header(self, code: types.CodeType) -> dict[str, Any]:
-        lesson = None
-        consts = code.co_consts
-        if consts and isinstance(consts[0], str) and self.source.lstrip().startswith(('"', "'")):
-            lesson = consts[0]
+        lesson = code.co_consts[0] if has_docstring(self.source) else None
         return {
             "format": FORMAT_NAME,
             "version": FORMAT_VERSION,
@@ -288,13 +377,17 @@ class Session:
             "python": platform.python_version(),
             "lesson": lesson,
             "source": self.source,
-        }
+        } | ({"sandbox": self.sandbox_note} if self.sandbox_note else {})
 
     def run(self) -> NoReturn:
         code = self.load()
         # Last words if C code crashes the interpreter: the viewer reads them
         # from our stderr to say where the program was.
-        faulthandler.enable(file=sys.__stderr__, all_threads=False)
+        stderr = sys.__stderr__.fileno() if sys.__stderr__ is not None else 2
+        faulthandler.enable(file=stderr, all_threads=False)
+        # The viewer's memory guard asks where the program is before it stops it (tui.recording).
+        faulthandler.register(signal.SIGUSR1, file=stderr, all_threads=True)
+        self.sandbox_note = sandbox.close(stderr)
         opts = self.options
         self.kernel = kernel = Kernel(
             self.clock,
@@ -456,7 +549,28 @@ def _drop_tracebacks(exc: BaseException) -> None:
         pending += [current.__cause__, current.__context__]
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def end_with_the_viewer() -> None:
+    """Die with the viewer: when it exits, however (even SIGKILL), the kernel kills this process.
+
+    The variable is the program's business no more once read. If the viewer
+    is already gone, this process has been re-parented: nobody would read the trace.
+    """
+    viewer = os.environ.pop(settings.VIEWER_PID_VARIABLE, None)
+    if viewer is None:
+        return  # started by hand, for debugging
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if str(os.getppid()) != viewer:
+        _real_exit(1)
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
+    end_with_the_viewer()
     parser = argparse.ArgumentParser(prog="python -m tui.engine.record")
     parser.add_argument("file")
     parser.add_argument("--out-fd", type=int, required=True)

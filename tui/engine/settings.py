@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import re
 from dataclasses import asdict, dataclass, fields
 from typing import Any
+
+VIEWER_PID_VARIABLE = "CONCUR_TUI_VIEWER_PID"
+"""Environment variable: the viewer that started a recording process, which ends with it (tui.engine.record)."""
 
 PREEMPT_MODELS = ("cpython", "any")
 """The values of Settings.preempt."""
@@ -34,6 +39,8 @@ class Settings:
     """Where a thread can lose the GIL: "cpython", only where the running CPython checks for a
     switch (a backward jump, a function's start, after a call); "any", between any two
     instructions, as the language permits (free-threaded builds, other interpreters)."""
+    memory: int = 0
+    """The recording's memory cap in bytes; 0 means the default (default_memory_cap())."""
     program_args: tuple[str, ...] = ()
     """What the program finds in sys.argv[1:] (given after `--` on the command line)."""
 
@@ -41,12 +48,53 @@ class Settings:
         """These settings as command-line options of the recording process."""
         out: list[str] = []
         for field in fields(self):
-            if field.name != "program_args":
+            if field.name != "program_args" and not (field.name == "memory" and not self.memory):
                 out += [f"--{field.name.replace('_', '-')}", str(getattr(self, field.name))]
         return [*out, "--", *self.program_args]
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        values = asdict(self)
+        if not self.memory:
+            del values["memory"]  # the default cap is the machine's: traces of it stay alike everywhere
+        return values
+
+
+MAX_DEFAULT_MEMORY = 4 << 30
+MIN_MEMORY = 64 << 20
+"""Below this the interpreter and the engine alone would not fit."""
+_SIZE_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def default_memory_cap() -> int:
+    """A quarter of the machine's memory, and at most 4 GiB: a runaway program leaves the machine usable."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return MAX_DEFAULT_MEMORY
+    return min(total // 4, MAX_DEFAULT_MEMORY)
+
+
+def memory_cap(settings: Settings) -> int:
+    return settings.memory or default_memory_cap()
+
+
+def format_size(size: float) -> str:
+    """`4 GiB`, `512 MiB`: how the cap is written back to the user."""
+    for unit, name in ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
+        if size >= unit:
+            return f"{size / unit:.3g} {name}"
+    return f"{size:g} bytes"
+
+
+def _size(text: str) -> int:
+    """`512M`, `2G`, `1.5GiB`, `800000000`: a memory size (binary units), at least 64 MiB."""
+    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]*)?)\s*([KMGT]?)(?:i?B)?\s*", text, re.IGNORECASE)
+    if match is None:
+        raise argparse.ArgumentTypeError(f"not a size (e.g. 512M, 2G): {text!r}")
+    size = int(float(match.group(1)) * _SIZE_UNITS[match.group(2).upper()])
+    if size < MIN_MEMORY:
+        raise argparse.ArgumentTypeError(f"must be at least 64M: {text}")
+    return size
 
 
 def _positive(kind: type, *, zero: bool = False) -> Any:
@@ -96,6 +144,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=defaults.preempt,
         help="where threads can switch: 'cpython' (at backward jumps, function starts and after calls,"
         " as CPython does; the default) or 'any' (between any two instructions, as the language permits)",
+    )
+    parser.add_argument(
+        "--memory",
+        type=_size,
+        default=defaults.memory,
+        help="memory the recording may use before it is stopped, e.g. 512M or 2G"
+        f" (a quarter of this machine's memory, at most 4G: {format_size(default_memory_cap())})",
     )
     parser.add_argument("--cores", type=_positive(int), default=defaults.cores, help="simulated CPUs (4)")
     parser.add_argument(

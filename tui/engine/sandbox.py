@@ -1,0 +1,223 @@
+"""Provides close(): the recorded program cannot reach beyond the simulation, enforced twice.
+
+Above Python, an audit hook (PEP 578) refuses every route Python can see to a
+real process, a real signal, a real socket, a terminal or another process's
+/proc entries, at the user's line, with UnsupportedInSimulation. Beneath
+Python, a seccomp filter (through libseccomp) stops the same system calls
+when C code makes them (ctypes, a C extension): the kernel stops the run
+with SIGSYS, and faulthandler's last words name the user's line. A route
+neither layer can close is listed in the README ("The closed simulation").
+
+The recording process also has no controlling terminal (the viewer starts
+it in a session of its own, so /dev/tty cannot be opened), and it gives up
+CAP_SYS_PTRACE, so it cannot read the memory of a viewer that made itself
+non-dumpable (tui.recording does), even as root.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import faulthandler
+import os
+import signal
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from tui.engine.errors import UnsupportedInSimulation
+
+NO_PROCESSES = "multiprocessing and concurrent.futures are simulated; real processes are not"
+NO_SIGNALS = "only os.kill() of a simulated process (SIGTERM, SIGKILL) is simulated"
+NO_SOCKETS = "socket.socket() (TCP) and socketpair() are simulated; a real socket is not"
+
+_PROCESS_EVENTS = {
+    "os.system": "os.system()",
+    "os.posix_spawn": "os.posix_spawn()",
+    "os.fork": "os.fork()",
+    "os.forkpty": "os.forkpty() / pty.fork()",
+    "os.exec": "os.exec*()",
+    "os.spawn": "os.spawn*()",
+    "subprocess.Popen": "subprocess.Popen()",
+    "os.startfile": "os.startfile()",
+}
+_SIGNAL_EVENTS = {"os.kill": "os.kill()", "os.killpg": "os.killpg()", "signal.pthread_kill": "signal.pthread_kill()"}
+_SAFE_DEVICES = frozenset(("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"))
+
+
+def refused_path(path: str, own_pid: int) -> str | None:
+    """Why `path` (already resolved) is out of bounds, or None: terminals, devices, other processes."""
+    if path.startswith("/dev/"):
+        if path in _SAFE_DEVICES or path.startswith("/dev/shm/"):
+            return None
+        return f"opening {path}" + (" (a terminal)" if "tty" in path or "/pts" in path else "")
+    if path.startswith("/proc/"):
+        entry = path[6:].split("/", 1)[0]
+        # /proc/self resolves to /proc/<own pid>; other numbers are other processes (the viewer among them).
+        if entry.isdigit() and int(entry) != own_pid:
+            return f"opening {path} (another process's /proc entry)"
+    return None
+
+
+def _resolved(path: Any) -> str | None:
+    if isinstance(path, int):
+        return None  # an open file descriptor: already the program's own
+    try:
+        text = os.fsdecode(path)
+    except TypeError:
+        return None
+    return os.path.realpath(text)
+
+
+def audit_hook(own_pid: int) -> Callable[[str, tuple[Any, ...]], None]:
+    """The hook. It runs for every audited event, the engine's own frame reads (`f_code`,
+    `sys._getframe`) among them, millions of times a run: those cost one failed dict lookup."""
+
+    def refuse_open(args: tuple[Any, ...]) -> None:
+        resolved = _resolved(args[0])
+        if resolved is not None and (why := refused_path(resolved, own_pid)) is not None:
+            raise UnsupportedInSimulation(why, "a recorded program reaches only its own files")
+
+    def refuse_process(what: str) -> Callable[[tuple[Any, ...]], None]:
+        def refuse(args: tuple[Any, ...]) -> None:
+            raise UnsupportedInSimulation(f"real processes ({what})", NO_PROCESSES)
+
+        return refuse
+
+    def refuse_signal(what: str) -> Callable[[tuple[Any, ...]], None]:
+        def refuse(args: tuple[Any, ...]) -> None:
+            raise UnsupportedInSimulation(f"real signals ({what})", NO_SIGNALS)
+
+        return refuse
+
+    def refuse_socket(args: tuple[Any, ...]) -> None:
+        raise UnsupportedInSimulation("real sockets (_socket.socket)", NO_SOCKETS)
+
+    handlers: dict[str, Callable[[tuple[Any, ...]], None]] = {
+        "open": refuse_open,
+        "socket.__new__": refuse_socket,
+        "ctypes.dlsym": lambda args: _note_foreign_lookup(args[1], sys._getframe(2)),
+        **{event: refuse_process(what) for event, what in _PROCESS_EVENTS.items()},
+        **{event: refuse_signal(what) for event, what in _SIGNAL_EVENTS.items()},
+    }
+    handler_of = handlers.get
+
+    def hook(event: str, args: tuple[Any, ...]) -> None:
+        handler = handler_of(event)
+        if handler is not None:
+            handler(args)
+
+    return hook
+
+
+_CTYPES_DIR = os.path.dirname(ctypes.__file__)
+FOREIGN_LOOKUP = "concur-tui: ctypes looked up {name} at {where}"
+"""A line on stderr each time the program finds a C function through ctypes (once per name).
+
+If that function then breaks the seccomp filter with every signal blocked
+(the C library's system() and posix_spawn() block them), the kernel kills
+the process before faulthandler can say where; the viewer names this line.
+"""
+
+
+def _note_foreign_lookup(name: Any, frame: Any) -> None:
+    while frame is not None and frame.f_code.co_filename.startswith(_CTYPES_DIR):
+        frame = frame.f_back  # CDLL.__getattr__ and friends: the program's line is further out
+    where = f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_lineno}" if frame is not None else "?"
+    line = FOREIGN_LOOKUP.format(name=name if isinstance(name, str) else repr(name), where=where)
+    try:
+        os.write(2, line.encode("utf-8", "backslashreplace") + b"\n")
+    except OSError:
+        pass
+
+
+def _refuse(what: str, hint: str) -> Callable[..., Any]:
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise UnsupportedInSimulation(what, hint)
+
+    return refuse
+
+
+def _patch_unaudited() -> None:
+    """Routes with no audit event: replaced in their modules (the C behind them is seccomp's)."""
+    import _posixsubprocess
+
+    _posixsubprocess.fork_exec = _refuse("real processes (_posixsubprocess.fork_exec())", NO_PROCESSES)
+    no_timers = "time here is virtual: use time.sleep() or threading.Timer"
+    for name in ("alarm", "setitimer"):
+        if hasattr(signal, name):
+            setattr(signal, name, _refuse(f"real timer signals (signal.{name}())", no_timers))
+
+
+# -- beneath Python ---------------------------------------------------------------
+
+CLONE_THREAD = 0x00010000
+CAP_SYS_PTRACE = 19
+
+
+def seccomp_filter(own_pid: int) -> Any:
+    """The kernel's half: process creation, exec, signals to others, tracing, sockets.
+
+    A thread is a clone() with CLONE_THREAD and stays allowed; clone3() gets
+    ENOSYS, so the C library falls back to clone(), whose flags can be checked.
+    Sockets and timers fail with an error the C code can handle (the C
+    library probes sockets for name lookups); the rest stops the run.
+    """
+    import pyseccomp as sc  # type: ignore[import-untyped]  # a ctypes binding of libseccomp, untyped
+
+    rules = sc.SyscallFilter(defaction=sc.ALLOW)
+    rules.set_attr(sc.Attr.CTL_TSYNC, 1)  # every thread of the process, should one already run
+    for call in ("execve", "execveat", "fork", "vfork", "ptrace", "process_vm_readv", "process_vm_writev"):
+        rules.add_rule(sc.TRAP, call)
+    for call in ("tkill", "pidfd_send_signal"):
+        rules.add_rule(sc.TRAP, call)
+    rules.add_rule(sc.TRAP, "clone", sc.Arg(0, sc.MASKED_EQ, CLONE_THREAD, 0))
+    rules.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")
+    # Signals only to this process itself (raise(), pthread_kill() of its own threads).
+    for call in ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo"):
+        rules.add_rule(sc.TRAP, call, sc.Arg(0, sc.NE, own_pid))
+    for call in ("socket", "socketpair", "io_uring_setup", "alarm", "setitimer", "timer_create"):
+        rules.add_rule(sc.ERRNO(errno.EACCES), call)
+    return rules
+
+
+def _drop_ptrace_capability() -> None:
+    """Give up CAP_SYS_PTRACE (root has it): without it /proc/<viewer>/mem stays closed."""
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    class Header(ctypes.Structure):
+        _fields_ = (("version", ctypes.c_uint32), ("pid", ctypes.c_int))
+
+    class Data(ctypes.Structure):
+        _fields_ = (("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32))
+
+    header = Header(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3: two data words
+    data = (Data * 2)()
+    if libc.capget(ctypes.byref(header), data) != 0:
+        return
+    mask = ~(1 << CAP_SYS_PTRACE) & 0xFFFFFFFF
+    data[0].effective &= mask
+    data[0].permitted &= mask
+    data[0].inheritable &= mask
+    libc.capset(ctypes.byref(header), data)
+
+
+def close(stderr: int) -> str | None:
+    """Close the simulation for the program about to run; None, or the one line saying what is not enforced.
+
+    Called once, in the recording process, before the program's first line
+    and before any thread of it exists (threads inherit the filter).
+    """
+    own_pid = os.getpid()
+    note = None
+    try:
+        _drop_ptrace_capability()
+        # SIGSYS from the filter: write the Python stack (the user's line) before the process dies.
+        faulthandler.register(signal.SIGSYS, file=stderr, all_threads=False, chain=True)
+        seccomp_filter(own_pid).load()
+    except Exception as exc:  # no libseccomp, no pyseccomp, or a kernel without seccomp
+        why = str(exc).strip() or type(exc).__name__
+        note = f"the kernel does not enforce the closed simulation here ({why}); Python-level refusals still apply"
+    _patch_unaudited()
+    sys.addaudithook(audit_hook(own_pid))
+    return note
