@@ -88,6 +88,8 @@ def test_a_raising_program_shows_its_traceback_and_exits_1(tmp_path: Path) -> No
         (["trace", "--step-timeout", "inf"], "must be a finite number: inf"),
         (["trace", "--bytecode-cost", "nan"], "must be a finite number: nan"),
         (["trace", "--latency", "-1"], "must be 0 or more: -1"),
+        (["trace", "--step-timeout", "1e7"], "must be at most 1e+06: 1e7"),
+        (["trace", "--cores", "5000"], "must be at most 1024: 5000"),
         (["trace", "--memory", "lots"], "not a size (e.g. 512M, 2G): 'lots'"),
         (["trace", "--memory", "10M"], "must be at least 64M: 10M"),
         (["trace", "--memory=-1G"], "not a size (e.g. 512M, 2G): '-1G'"),

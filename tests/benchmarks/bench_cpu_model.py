@@ -18,7 +18,6 @@ suite (these machines are noisy).
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import re
@@ -119,9 +118,7 @@ def every_version() -> None:
 
 
 if __name__ == "__main__":
-    if "--versions" in sys.argv:
-        every_version()
-    elif "--figures" in sys.argv:
-        print(json.dumps(main()))
-    else:
-        main()
+    sys.path.insert(0, str(HERE))
+    from bench_recording import run_benchmark
+
+    run_benchmark(main, every_version)

@@ -22,7 +22,9 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 WORKLOAD = HERE / "workload_asyncio.py"
@@ -168,10 +170,16 @@ def peak_of(command: list[str], env: dict[str, str]) -> int:
     return int(done.stderr.strip().splitlines()[-1])
 
 
-if __name__ == "__main__":
+def run_benchmark(main: Callable[[], dict[str, Any]], every_version: Callable[[], None]) -> None:
+    """A benchmark script's command line: `--versions` (every tested CPython, one table),
+    `--figures` (this CPython, as JSON: how figures_of_every_version reads each run), or plain."""
     if "--versions" in sys.argv:
         every_version()
     elif "--figures" in sys.argv:
         print(json.dumps(main()))
     else:
         main()
+
+
+if __name__ == "__main__":
+    run_benchmark(main, every_version)

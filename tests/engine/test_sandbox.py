@@ -62,6 +62,9 @@ attempt("kill viewer", lambda: posix.kill(posix.getppid(), signal.SIGUSR2))
 attempt("killpg", lambda: os.killpg(0, signal.SIGUSR2))
 attempt("alarm", lambda: signal.alarm(1))
 attempt("setitimer", lambda: signal.setitimer(signal.ITIMER_REAL, 0.1))
+import _signal
+attempt("_signal.alarm", lambda: _signal.alarm(1))
+attempt("pidfd", lambda: signal.pidfd_send_signal(os.pidfd_open(posix.getppid()), signal.SIGUSR2))
 attempt("socket", _socket.socket)
 attempt("tty", lambda: open("/dev/tty", "w"))
 attempt("viewer proc", lambda: open(f"/proc/{{posix.getppid()}}/environ", "rb"))
@@ -72,7 +75,8 @@ attempt("own proc", lambda: open("/proc/self/status").read(1))
     refused = "UnsupportedInSimulation concur-tui does not simulate "
     for name in ("posix.system", "posix_spawnp", "posix.fork", "pty.fork", "fork_exec", "execv"):
         assert f"{name} {refused}real processes (" in "\n".join(got), name
-    for name in ("kill viewer", "killpg"):
+    assert any(line.startswith(f"_signal.alarm {refused}real timer signals") for line in got)
+    for name in ("kill viewer", "killpg", "pidfd"):
         assert any(line.startswith(f"{name} {refused}real signals") for line in got), got
     assert any(line.startswith(f"alarm {refused}real timer signals") for line in got)
     assert any(line.startswith(f"setitimer {refused}real timer signals") for line in got)
@@ -96,10 +100,18 @@ def test_ctypes_calls_the_kernel_cannot_allow_fail_or_stop_the_run(record_source
         fd = libc.open(f"/proc/{posix.getppid()}/mem".encode(), os.O_RDONLY)
         print("viewer mem", errno_of(fd))
         print("own pid signal 0", errno_of(libc.kill(posix.getpid(), 0)))
+        print("drop the death signal", errno_of(libc.prctl(1, 0, 0, 0, 0)))
         """
     )
     got = trace.summary["stdout"].splitlines()
-    assert got == ["socket EACCES", "tty ENXIO", "viewer mem EACCES", "own pid signal 0 ok"], got
+    expected = [
+        "socket EACCES",
+        "tty EACCES",
+        "viewer mem EACCES",
+        "own pid signal 0 ok",
+        "drop the death signal EPERM",
+    ]
+    assert got == expected, got
 
 
 @pytest.mark.parametrize(
@@ -132,6 +144,42 @@ def test_a_forbidden_system_call_from_c_code_is_stopped_by_the_kernel_at_the_use
     assert "outside the simulation" in summary["error"]
     assert not marker.exists()
     assert received == []
+
+
+def test_no_route_reaches_a_terminal_device_or_the_viewers_proc_entries(record_source) -> None:
+    """Landlock closes /dev/pts and /proc/<viewer> by every route, not only the paths Python shows."""
+    import pty
+
+    primary, secondary = pty.openpty()
+    try:
+        terminal = os.ttyname(secondary)
+        trace = record_source(
+            ATTEMPT
+            + f"""
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+viewer = int(open("/proc/self/stat").read().rsplit(")", 1)[1].split()[1])
+def through_dir_fd(directory, name):
+    os.open(name, os.O_WRONLY, dir_fd=os.open(directory, os.O_RDONLY | os.O_DIRECTORY))
+attempt("dir_fd pts", lambda: through_dir_fd("/dev", "{terminal.removeprefix("/dev/")}"))
+attempt("dir_fd proc", lambda: through_dir_fd("/proc", f"{{viewer}}/environ"))
+print("ctypes pts", libc.open(b"{terminal}", os.O_WRONLY) < 0)
+print("ctypes environ", libc.open(f"/proc/{{viewer}}/environ".encode(), os.O_RDONLY) < 0)
+attempt("own stat", lambda: open(f"/proc/self/stat").read(1))
+"""
+        )
+        got = trace.summary["stdout"].splitlines()
+        assert got[:2] == [
+            "dir_fd pts PermissionError [Errno 13] Permission denied",
+            "dir_fd proc PermissionError [Errno 13] Permission denied",
+        ], got
+        assert got[2:] == ["ctypes pts True", "ctypes environ True", "own stat RAN"], got
+        os.set_blocking(primary, False)
+        with pytest.raises(BlockingIOError):
+            os.read(primary, 100)  # nothing reached the terminal
+    finally:
+        os.close(primary)
+        os.close(secondary)
 
 
 def test_threads_still_start_under_the_filter(record_source, python_output) -> None:
@@ -234,7 +282,8 @@ def test_the_viewer_says_once_when_the_kernel_half_is_missing(tmp_path: Path) ->
     assert done.returncode == 0, done.stderr
     warnings = [line for line in done.stderr.splitlines() if "closed simulation" in line]
     assert warnings == [
-        "concur-tui: warning: the kernel does not enforce the closed simulation here (no libseccomp here);"
+        "concur-tui: warning: the kernel does not enforce the closed simulation here"
+        " (system calls: no libseccomp here);"
         " Python-level refusals still apply"
     ]
 

@@ -121,6 +121,11 @@ class FrameWriter:
                     view = view[written:]
             except BrokenPipeError:
                 _real_exit(0)  # the viewer went away; nobody is left to tell
+            except OSError as exc:  # the program closed or replaced the trace's pipe (os.close, os.dup2)
+                try:
+                    os.write(2, f"the program broke the trace's pipe (fd {self.fd}: {exc.strerror})\n".encode())
+                finally:
+                    _real_exit(1)
 
 
 class MemoryGauge:
@@ -549,9 +554,6 @@ def _drop_tracebacks(exc: BaseException) -> None:
         pending += [current.__cause__, current.__context__]
 
 
-PR_SET_PDEATHSIG = 1
-
-
 def end_with_the_viewer() -> None:
     """Die with the viewer: when it exits, however (even SIGKILL), the kernel kills this process.
 
@@ -562,7 +564,7 @@ def end_with_the_viewer() -> None:
     if viewer is None:
         return  # started by hand, for debugging
     try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        ctypes.CDLL(None, use_errno=True).prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):
         return
     if str(os.getppid()) != viewer:

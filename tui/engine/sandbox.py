@@ -5,8 +5,10 @@ real process, a real signal, a real socket, a terminal or another process's
 /proc entries, at the user's line, with UnsupportedInSimulation. Beneath
 Python, a seccomp filter (through libseccomp) stops the same system calls
 when C code makes them (ctypes, a C extension): the kernel stops the run
-with SIGSYS, and faulthandler's last words name the user's line. A route
-neither layer can close is listed in the README ("The closed simulation").
+with SIGSYS, and faulthandler's last words name the user's line. Landlock
+closes /dev (but for its harmless devices) and /proc (but for this process
+and a few read-only entries) to every route, a dir_fd or ctypes included. A
+route no layer closes is listed in the README ("The closed simulation").
 
 The recording process also has no controlling terminal (the viewer starts
 it in a session of its own, so /dev/tty cannot be opened), and it gives up
@@ -143,15 +145,24 @@ def _patch_unaudited() -> None:
     import _posixsubprocess
 
     _posixsubprocess.fork_exec = _refuse("real processes (_posixsubprocess.fork_exec())", NO_PROCESSES)
+    import _signal
+
     no_timers = "time here is virtual: use time.sleep() or threading.Timer"
-    for name in ("alarm", "setitimer"):
-        if hasattr(signal, name):
-            setattr(signal, name, _refuse(f"real timer signals (signal.{name}())", no_timers))
+    refusals = {
+        "alarm": _refuse("real timer signals (signal.alarm())", no_timers),
+        "setitimer": _refuse("real timer signals (signal.setitimer())", no_timers),
+        "pidfd_send_signal": _refuse("real signals (signal.pidfd_send_signal())", NO_SIGNALS),
+    }
+    for module in (signal, _signal):  # signal's functions are _signal's, imported
+        for name, refusal in refusals.items():
+            if hasattr(module, name):
+                setattr(module, name, refusal)
 
 
 # -- beneath Python ---------------------------------------------------------------
 
 CLONE_THREAD = 0x00010000
+PR_SET_PDEATHSIG = 1
 CAP_SYS_PTRACE = 19
 
 
@@ -178,7 +189,76 @@ def seccomp_filter(own_pid: int) -> Any:
         rules.add_rule(sc.TRAP, call, sc.Arg(0, sc.NE, own_pid))
     for call in ("socket", "socketpair", "io_uring_setup", "alarm", "setitimer", "timer_create"):
         rules.add_rule(sc.ERRNO(errno.EACCES), call)
+    # The death signal set at start-up (tui.engine.record) stays: the recording ends with its viewer.
+    rules.add_rule(sc.ERRNO(errno.EPERM), "prctl", sc.Arg(0, sc.EQ, PR_SET_PDEATHSIG))
     return rules
+
+
+# Landlock (Linux 5.13+): which files the process may open, whatever route it takes.
+_LANDLOCK_CREATE_RULESET, _LANDLOCK_ADD_RULE, _LANDLOCK_RESTRICT_SELF = 444, 445, 446
+_LANDLOCK_CREATE_RULESET_VERSION = 1
+_LANDLOCK_RULE_PATH_BENEATH = 1
+_FS_READ = 1 << 2 | 1 << 3  # READ_FILE, READ_DIR
+_FS_RIGHTS_BY_ABI = {1: (1 << 13) - 1, 2: (1 << 14) - 1, 3: (1 << 15) - 1, 5: (1 << 16) - 1}
+"""Every filesystem right each ABI knows (ABI 2 adds REFER, 3 TRUNCATE, 5 IOCTL_DEV)."""
+_DEVICES_ALLOWED = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/shm")
+_PROC_READABLE = ("cpuinfo", "meminfo", "stat", "loadavg", "uptime", "version", "sys", "filesystems", "mounts")
+O_PATH = 0o10000000
+
+
+class _RulesetAttr(ctypes.Structure):
+    _fields_ = (("handled_access_fs", ctypes.c_uint64),)
+
+
+class _PathBeneathAttr(ctypes.Structure):
+    _pack_ = 1  # the kernel's struct is packed
+    _fields_ = (("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32))
+
+
+def restrict_files(own_pid: int) -> None:
+    """Landlock: everything but /dev and /proc as before; of those, only the harmless devices,
+    a few of /proc's read-only entries, and this process's own /proc/<pid>.
+
+    It is what the audit hook's path check says, enforced by the kernel: no
+    terminal device (/dev/pts/*), no other process's /proc entry, by any route
+    (a dir_fd, ctypes, a C extension). Raises OSError where Landlock is missing.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    abi = libc.syscall(_LANDLOCK_CREATE_RULESET, None, 0, _LANDLOCK_CREATE_RULESET_VERSION)
+    if abi < 1:
+        raise OSError(ctypes.get_errno(), "Landlock is not available")
+    every = _FS_RIGHTS_BY_ABI[max(known for known in _FS_RIGHTS_BY_ABI if known <= abi)]
+    attr = _RulesetAttr(every)
+    ruleset = libc.syscall(_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.sizeof(attr), 0)
+    if ruleset < 0:
+        raise OSError(ctypes.get_errno(), "landlock_create_ruleset failed")
+    try:
+        grants = [(f"/{entry}", every) for entry in os.listdir("/") if entry not in ("dev", "proc")]
+        grants += [(device, every) for device in _DEVICES_ALLOWED]
+        grants += [(f"/proc/{entry}", _FS_READ) for entry in _PROC_READABLE] + [(f"/proc/{own_pid}", every)]
+        for path, rights in grants:
+            _allow(libc, ruleset, path, rights)
+        if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS, which Landlock requires
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
+        if libc.syscall(_LANDLOCK_RESTRICT_SELF, ruleset, 0) != 0:
+            raise OSError(ctypes.get_errno(), "landlock_restrict_self failed")
+    finally:
+        os.close(ruleset)
+
+
+def _allow(libc: Any, ruleset: int, path: str, rights: int) -> None:
+    try:
+        fd = os.open(path, O_PATH | os.O_CLOEXEC)
+    except OSError:
+        return  # not on this machine: nothing to allow
+    try:
+        if not os.path.isdir(path):
+            rights &= (1 << 0) | (1 << 1) | (1 << 2) | (1 << 14) | (1 << 15)  # a file takes file rights only
+        beneath = _PathBeneathAttr(rights, fd)
+        if libc.syscall(_LANDLOCK_ADD_RULE, ruleset, _LANDLOCK_RULE_PATH_BENEATH, ctypes.byref(beneath), 0) != 0:
+            raise OSError(ctypes.get_errno(), f"landlock_add_rule({path}) failed")
+    finally:
+        os.close(fd)
 
 
 def _drop_ptrace_capability() -> None:
@@ -206,18 +286,26 @@ def close(stderr: int) -> str | None:
     """Close the simulation for the program about to run; None, or the one line saying what is not enforced.
 
     Called once, in the recording process, before the program's first line
-    and before any thread of it exists (threads inherit the filter).
+    and before any thread of it exists (threads inherit both kernel layers).
     """
     own_pid = os.getpid()
-    note = None
+    missing = []
+    try:
+        restrict_files(own_pid)
+    except OSError as exc:  # a kernel without Landlock
+        missing.append(f"file access: {exc.strerror or exc}")
     try:
         _drop_ptrace_capability()
         # SIGSYS from the filter: write the Python stack (the user's line) before the process dies.
         faulthandler.register(signal.SIGSYS, file=stderr, all_threads=False, chain=True)
         seccomp_filter(own_pid).load()
     except Exception as exc:  # no libseccomp, no pyseccomp, or a kernel without seccomp
-        why = str(exc).strip() or type(exc).__name__
-        note = f"the kernel does not enforce the closed simulation here ({why}); Python-level refusals still apply"
+        missing.append(f"system calls: {str(exc).strip() or type(exc).__name__}")
     _patch_unaudited()
     sys.addaudithook(audit_hook(own_pid))
-    return note
+    if not missing:
+        return None
+    return (
+        f"the kernel does not enforce the closed simulation here ({'; '.join(missing)});"
+        " Python-level refusals still apply"
+    )

@@ -59,6 +59,10 @@ class Settings:
         return values
 
 
+MAX_STEP_TIMEOUT = 1e6
+"""Eleven days: a wait longer than the system's select() can take (about 24 days) would overflow."""
+MAX_CORES = 1024
+"""The simulated machine keeps state per core; more than this is not a machine anyone has."""
 MAX_DEFAULT_MEMORY = 4 << 30
 MIN_MEMORY = 64 << 20
 """Below this the interpreter and the engine alone would not fit."""
@@ -97,8 +101,9 @@ def _size(text: str) -> int:
     return size
 
 
-def _positive(kind: type, *, zero: bool = False) -> Any:
-    """A parser of numbers above 0 (or from 0, with `zero`), and always finite: inf and nan are refused."""
+def _positive(kind: type, *, zero: bool = False, maximum: float | None = None) -> Any:
+    """A parser of numbers above 0 (or from 0, with `zero`), at most `maximum`, and always finite:
+    inf and nan are refused."""
 
     def parse(text: str) -> Any:
         try:
@@ -109,6 +114,8 @@ def _positive(kind: type, *, zero: bool = False) -> Any:
             raise argparse.ArgumentTypeError(f"must be a finite number: {text}")
         if value < 0 or (value == 0 and not zero):
             raise argparse.ArgumentTypeError(f"must be {'0 or more' if zero else 'more than 0'}: {text}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum:g}: {text}")
         return value
 
     return parse
@@ -122,7 +129,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--step-timeout",
-        type=_positive(float),
+        type=_positive(float, maximum=MAX_STEP_TIMEOUT),
         default=defaults.step_timeout,
         help="wall seconds one step may run before it is stopped as a runaway (10)",
     )
@@ -152,7 +159,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="memory the recording may use before it is stopped, e.g. 512M or 2G"
         f" (a quarter of this machine's memory, at most 4G: {format_size(default_memory_cap())})",
     )
-    parser.add_argument("--cores", type=_positive(int), default=defaults.cores, help="simulated CPUs (4)")
+    parser.add_argument(
+        "--cores", type=_positive(int, maximum=MAX_CORES), default=defaults.cores, help="simulated CPUs (4)"
+    )
     parser.add_argument(
         "--latency",
         type=_positive(float, zero=True),

@@ -31,6 +31,8 @@ def install(kernel: Kernel) -> None:
 
     def kill(pid: int, sig: int) -> None:
         """Signals to simulated processes: SIGTERM and SIGKILL end them, as terminate()/kill() do."""
+        if pid == 0 and sig == 0:
+            return  # "may I signal my own process group?": yes, as on CPython
         lane = next((lane for lane in kernel.lanes if lane.pid == pid), None)
         if lane is None or (lane.process is None and sig != 0):
             if lane is None:

@@ -540,6 +540,11 @@ class LineCheck:
         try:
             if "summary" in record:
                 check_summary(record["summary"])
+                frames = record["summary"].get("frames")
+                if frames != self.frames and not (frames == 0 and self.frames == 0):
+                    # A summary that counts frames the trace does not hold was not written by a
+                    # recorder (a program can write into its own trace pipe): it ends nothing.
+                    raise BadField("frames", f"{self.frames} (the frames before it)", frames)
                 self.summary = record["summary"]
                 return record
             index = record.get("i")
