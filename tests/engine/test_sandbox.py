@@ -333,3 +333,14 @@ def test_tracebacks_show_the_source_as_it_was_recorded(record_source) -> None:
     assert "raise ValueError('original')" in shown
     assert "EDITED" not in shown
     assert "\nraise ValueError('original')\n" in trace.header["source"]
+
+
+def test_the_standard_librarys_own_commands_fail_as_commands_that_are_not_there(record_source, python_output) -> None:
+    """platform asks `uname -p` through subprocess and handles OSError: it works, as under python."""
+    source = """
+        import platform
+        print(platform.platform(), platform.machine(), repr(platform.processor()))
+        """
+    trace = record_source(source)
+    assert trace.summary["outcome"] == "completed", trace.summary
+    assert trace.summary["stdout"].splitlines() == python_output(source)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import builtins
+import errno
 import os
 import signal
 import subprocess
+import sys
 from typing import Any, NoReturn
 
 from tui.engine.errors import UnsupportedInSimulation
 from tui.engine.kernel import Kernel
+from tui.engine.sites import is_library_file
 
 
 def _refuse(what: str, hint: str) -> Any:
@@ -19,10 +22,27 @@ def _refuse(what: str, hint: str) -> Any:
     return refuse
 
 
+def _refuse_subprocess(hint: str) -> Any:
+    """subprocess.Popen refused: at the program's own line as UnsupportedInSimulation; inside the
+    standard library (platform asking `uname -p`, ctypes.util looking for a library) as the OSError
+    of a command that is not there, which that code already expects and handles."""
+    what = "subprocesses (subprocess.Popen, run, check_output)"
+
+    def refuse(*args: Any, **kwargs: Any) -> NoReturn:
+        frame = sys._getframe(1)
+        while frame is not None and frame.f_code.co_filename == subprocess.__file__:
+            frame = frame.f_back  # run(), check_output(): who called them
+        if frame is not None and is_library_file(frame.f_code.co_filename):
+            raise FileNotFoundError(errno.ENOENT, str(UnsupportedInSimulation(what, hint)))
+        raise UnsupportedInSimulation(what, hint)
+
+    return refuse
+
+
 def install(kernel: Kernel) -> None:
     """Make these fail at the user's line instead of reaching the real machine."""
     no_processes = "run it in the program itself, or use multiprocessing, which is simulated"
-    subprocess.Popen.__init__ = _refuse("subprocesses (subprocess.Popen, run, check_output)", no_processes)  # type: ignore[method-assign]
+    subprocess.Popen.__init__ = _refuse_subprocess(no_processes)  # type: ignore[method-assign]
     os.system = _refuse("os.system()", no_processes)
     os.popen = _refuse("os.popen()", no_processes)
     for name in ("execv", "execve", "execl", "execlp", "execvp", "spawnv", "spawnl", "posix_spawn"):
