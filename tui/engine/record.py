@@ -424,6 +424,7 @@ class Session:
         sys.stdout = CapturedStream(rec.write_out, "<stdout>")
         sys.stderr = CapturedStream(rec.write_err, "<stderr>")
         real_start_new_thread(self.watch, ())  # the watchdog is no thread of the program
+        sandbox.refuse_at_the_users_line()
 
         module.__file__ = self.path
         module.__builtins__ = __builtins__  # type: ignore[attr-defined]

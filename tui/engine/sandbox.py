@@ -62,13 +62,16 @@ def refused_path(path: str, own_pid: int) -> str | None:
 
 
 def _resolved(path: Any) -> str | None:
+    """The path to check, or None. Only a path that names /dev or /proc is resolved (realpath
+    costs system calls, and every import opens files): a symbolic link elsewhere that leads there
+    is Landlock's to stop, with PermissionError instead of this message."""
     if isinstance(path, int):
         return None  # an open file descriptor: already the program's own
     try:
-        text = os.fsdecode(path)
-    except TypeError:
+        text = os.path.abspath(os.fsdecode(path))
+    except (TypeError, ValueError):
         return None
-    return os.path.realpath(text)
+    return os.path.realpath(text) if text.startswith(("/dev/", "/proc/")) else None
 
 
 def audit_hook(own_pid: int) -> Callable[[str, tuple[Any, ...]], None]:
@@ -282,13 +285,24 @@ def _drop_ptrace_capability() -> None:
     libc.capset(ctypes.byref(header), data)
 
 
+_real_pid = [0]
+"""This process's pid, kept by close(): by the program's first line os.getpid() is the simulated one."""
+
+
+def refuse_at_the_users_line() -> None:
+    """The audit hook, installed last, right before the program's first line: the engine's own
+    start-up (its imports open hundreds of files) never pays for it."""
+    sys.addaudithook(audit_hook(_real_pid[0]))
+
+
 def close(stderr: int) -> str | None:
     """Close the simulation for the program about to run; None, or the one line saying what is not enforced.
 
-    Called once, in the recording process, before the program's first line
-    and before any thread of it exists (threads inherit both kernel layers).
+    Called once, in the recording process, before any thread of it exists
+    (threads inherit both kernel layers); refuse_at_the_users_line() follows,
+    right before the program's first line.
     """
-    own_pid = os.getpid()
+    own_pid = _real_pid[0] = os.getpid()
     missing = []
     try:
         restrict_files(own_pid)
@@ -302,7 +316,6 @@ def close(stderr: int) -> str | None:
     except Exception as exc:  # no libseccomp, no pyseccomp, or a kernel without seccomp
         missing.append(f"system calls: {str(exc).strip() or type(exc).__name__}")
     _patch_unaudited()
-    sys.addaudithook(audit_hook(own_pid))
     if not missing:
         return None
     return (
