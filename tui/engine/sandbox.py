@@ -28,6 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tui.engine.errors import UnsupportedInSimulation
+from tui.engine.unsupported import refusal
 
 NO_PROCESSES = "multiprocessing and concurrent.futures are simulated; real processes are not"
 NO_SIGNALS = "only os.kill() of a simulated process (SIGTERM, SIGKILL) is simulated"
@@ -136,30 +137,23 @@ def _note_foreign_lookup(name: Any, frame: Any) -> None:
         pass
 
 
-def _refuse(what: str, hint: str) -> Callable[..., Any]:
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise UnsupportedInSimulation(what, hint)
-
-    return refuse
-
-
 def _patch_unaudited() -> None:
     """Routes with no audit event: replaced in their modules (the C behind them is seccomp's)."""
     import _posixsubprocess
 
-    _posixsubprocess.fork_exec = _refuse("real processes (_posixsubprocess.fork_exec())", NO_PROCESSES)
-    import _signal
+    _posixsubprocess.fork_exec = refusal("real processes (_posixsubprocess.fork_exec())", NO_PROCESSES)
+    import _signal  # type: ignore[import-not-found]  # no stubs: signal re-exports it
 
     no_timers = "time here is virtual: use time.sleep() or threading.Timer"
     refusals = {
-        "alarm": _refuse("real timer signals (signal.alarm())", no_timers),
-        "setitimer": _refuse("real timer signals (signal.setitimer())", no_timers),
-        "pidfd_send_signal": _refuse("real signals (signal.pidfd_send_signal())", NO_SIGNALS),
+        "alarm": refusal("real timer signals (signal.alarm())", no_timers),
+        "setitimer": refusal("real timer signals (signal.setitimer())", no_timers),
+        "pidfd_send_signal": refusal("real signals (signal.pidfd_send_signal())", NO_SIGNALS),
     }
     for module in (signal, _signal):  # signal's functions are _signal's, imported
-        for name, refusal in refusals.items():
+        for name, stand_in in refusals.items():
             if hasattr(module, name):
-                setattr(module, name, refusal)
+                setattr(module, name, stand_in)
 
 
 # -- beneath Python ---------------------------------------------------------------

@@ -15,7 +15,9 @@ from tui.engine.kernel import Kernel
 from tui.engine.sites import is_library_file
 
 
-def _refuse(what: str, hint: str) -> Any:
+def refusal(what: str, hint: str) -> Any:
+    """A stand-in for a call the simulation refuses: it raises UnsupportedInSimulation(what, hint)."""
+
     def refuse(*args: Any, **kwargs: Any) -> NoReturn:
         raise UnsupportedInSimulation(what, hint)
 
@@ -29,7 +31,7 @@ def _refuse_subprocess(hint: str) -> Any:
     what = "subprocesses (subprocess.Popen, run, check_output)"
 
     def refuse(*args: Any, **kwargs: Any) -> NoReturn:
-        frame = sys._getframe(1)
+        frame: Any = sys._getframe(1)
         while frame is not None and frame.f_code.co_filename == subprocess.__file__:
             frame = frame.f_back  # run(), check_output(): who called them
         if frame is not None and is_library_file(frame.f_code.co_filename):
@@ -43,11 +45,11 @@ def install(kernel: Kernel) -> None:
     """Make these fail at the user's line instead of reaching the real machine."""
     no_processes = "run it in the program itself, or use multiprocessing, which is simulated"
     subprocess.Popen.__init__ = _refuse_subprocess(no_processes)  # type: ignore[method-assign]
-    os.system = _refuse("os.system()", no_processes)
-    os.popen = _refuse("os.popen()", no_processes)
+    os.system = refusal("os.system()", no_processes)
+    os.popen = refusal("os.popen()", no_processes)
     for name in ("execv", "execve", "execl", "execlp", "execvp", "spawnv", "spawnl", "posix_spawn"):
         if hasattr(os, name):
-            setattr(os, name, _refuse(f"os.{name}()", no_processes))
+            setattr(os, name, refusal(f"os.{name}()", no_processes))
 
     def kill(pid: int, sig: int) -> None:
         """Signals to simulated processes: SIGTERM and SIGKILL end them, as terminate()/kill() do."""
