@@ -87,9 +87,9 @@ def run_recorded(main, *, max_frames: int = 100_000):
     """
     import json
 
+    from tui.engine.aio.loop import SimEventLoop
     from tui.engine.clock import VirtualClock
-    from tui.engine.loop import SimEventLoop
-    from tui.engine.recorder import Recorder
+    from tui.engine.recording.recorder import Recorder
     from tui.engine.sites import Sites
 
     lines: list[str] = []

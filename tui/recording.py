@@ -100,7 +100,7 @@ def summary_line(outcome: str, **fields: Any) -> str:
 
 
 class Recording:
-    """One run of `python -m tui.engine.record`; iterate it for trace lines (str, no newline)."""
+    """One run of `python -m tui.engine.recording`; iterate it for trace lines (str, no newline)."""
 
     def __init__(self, path: str, options: RecordOptions | None = None) -> None:
         self.path = path
@@ -116,7 +116,7 @@ class Recording:
         self._cancelled = False
 
     def _command(self, out_fd: int) -> list[str]:
-        return [sys.executable, "-m", "tui.engine.record", self.path, "--out-fd", str(out_fd), *self.options.argv()]
+        return [sys.executable, "-m", "tui.engine.recording", self.path, "--out-fd", str(out_fd), *self.options.argv()]
 
     def lines(self, check: bool = True) -> Iterator[str]:
         """Yield each line as it arrives (str, no newline); the last one is always a summary.

@@ -114,7 +114,7 @@ def main() -> dict[str, float]:
     # Growth of the recording process itself: peak RSS of the full run minus a tiny run.
     TINY.write_text("import asyncio\nasyncio.run(asyncio.sleep(0))\n") if not TINY.exists() else None
     env = dict(os.environ, PYTHONHASHSEED="0")
-    record = [python, "-m", "tui.engine.record", "--out-fd", "1"]
+    record = [python, "-m", "tui.engine.recording", "--out-fd", "1"]
     tiny_peak = peak_of([*record, str(TINY)], env)
     full_peak = peak_of([*record, "--max-frames", "100000000", str(WORKLOAD)], env)
     growth = max(0, full_peak - tiny_peak) * 1024

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from conftest import instructions_run
 
-from tui.engine.kernel import LOCK_OP_COST, THREAD_START_COST
 from tui.engine.settings import Settings
+from tui.engine.threads.kernel import LOCK_OP_COST, THREAD_START_COST
 
 BYTECODE_COST = Settings().bytecode_cost
 

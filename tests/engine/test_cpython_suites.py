@@ -25,7 +25,7 @@ SUITES = Path(__file__).resolve().parents[1] / "data" / "cpython_asyncio_suites.
 STANDALONE = """
 import asyncio, runpy, sys
 import tui.engine
-from tui.engine.loop import SimEventLoop
+from tui.engine.aio.loop import SimEventLoop
 created = []
 original_init = SimEventLoop.__init__
 def counting_init(self, *args, **kwargs):

@@ -19,8 +19,8 @@ import pytest
 from conftest import run_recorded, run_with_python
 
 import tui
-from tui.engine import kernel
 from tui.engine.settings import Settings
+from tui.engine.threads import kernel
 
 ENGINE_DIR = os.path.dirname(os.path.abspath(kernel.__file__)) + os.sep
 
@@ -121,10 +121,10 @@ def _record(path: Path, *, caps: tuple[int, int] | None = None, **settings: Any)
     options = Settings(**settings)
     read, write = os.pipe()
     if caps is None:
-        command = [sys.executable, "-m", "tui.engine.record"]
+        command = [sys.executable, "-m", "tui.engine.recording"]
     else:
-        boot = "import sys; from tui.engine import kernel, record; "
-        boot += f"kernel.MAX_THREADS, kernel.MAX_PROCESSES = {caps[0]}, {caps[1]}; record.main()"
+        boot = "import sys; from tui.engine.recording import main; from tui.engine.threads import kernel; "
+        boot += f"kernel.MAX_THREADS, kernel.MAX_PROCESSES = {caps[0]}, {caps[1]}; main.main()"
         command = [sys.executable, "-c", boot]
     root = os.path.dirname(os.path.dirname(os.path.abspath(tui.__file__)))
     env = dict(os.environ, PYTHONPATH=root)

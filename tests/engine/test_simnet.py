@@ -1,7 +1,7 @@
 """The simulated network: asyncio streams and blocking sockets over an in-memory, virtual-time TCP.
 
 Every program here is recorded through the real recording process. The
-times they print are checked against the model of tui.engine.simnet:
+times they print are checked against the model of tui.engine.network.net:
 connecting takes 2 x latency, a chunk of n bytes arrives
 `latency + n / bandwidth` after the wire is free, close sends end-of-file
 behind the data. Defaults: latency 0.025 s, bandwidth 1,000,000 bytes/s.
@@ -17,7 +17,7 @@ import pytest
 from conftest import SCENARIOS, record
 
 from tui.engine.clock import VirtualClock
-from tui.engine.kernel import Blocker, Kernel
+from tui.engine.threads.kernel import Blocker, Kernel
 
 LATENCY = 0.025
 BANDWIDTH = 1_000_000.0
@@ -698,7 +698,7 @@ def test_an_idle_loop_woken_from_a_kernel_callback_runs_at_the_callbacks_time() 
     call_soon_threadsafe) is not deadlocked, and its clock jumps to the delivery."""
     import asyncio
 
-    from tui.engine.loop import SimEventLoop
+    from tui.engine.aio.loop import SimEventLoop
 
     def no_deadlock(kernel: Kernel) -> None:
         raise AssertionError("deadlock")

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from conftest import instructions_run, record
 
-from tui.engine.kernel import LOCK_OP_COST, SLICE_SKEW, THREAD_START_COST
+from tui.engine.processes.process import FORK_COST, START_DELAY
 from tui.engine.settings import Settings
-from tui.engine.simprocess import FORK_COST, START_DELAY
+from tui.engine.threads.kernel import LOCK_OP_COST, SLICE_SKEW, THREAD_START_COST
 from tui.trace.model import Trace
 
 BYTECODE_COST = Settings().bytecode_cost

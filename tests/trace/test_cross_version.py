@@ -102,7 +102,7 @@ def test_another_pythons_recording_opens_here_and_matches_this_ones(lesson: str,
     for version, python in pythons.items():
         env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONHASHSEED="0")
         done = subprocess.run(
-            [str(python), "-m", "tui.engine.record", str(SCENARIOS / lesson), "--out-fd", "1"],
+            [str(python), "-m", "tui.engine.recording", str(SCENARIOS / lesson), "--out-fd", "1"],
             capture_output=True,
             text=True,
             timeout=120,

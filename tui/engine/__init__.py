@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from tui.engine.aio.loop import SimEventLoop, SimEventLoopPolicy
 from tui.engine.clock import VirtualClock
 from tui.engine.errors import DeadlockError, UnsupportedInSimulation
-from tui.engine.loop import SimEventLoop, SimEventLoopPolicy
 
 __all__ = [
     "DeadlockError",

@@ -186,7 +186,7 @@ def seccomp_filter(own_pid: int) -> Any:
         rules.add_rule(sc.TRAP, call, sc.Arg(0, sc.NE, own_pid))
     for call in ("socket", "socketpair", "io_uring_setup", "alarm", "setitimer", "timer_create"):
         rules.add_rule(sc.ERRNO(errno.EACCES), call)
-    # The death signal set at start-up (tui.engine.record) stays: the recording ends with its viewer.
+    # The death signal set at start-up (tui.engine.recording.main) stays: the recording ends with its viewer.
     rules.add_rule(sc.ERRNO(errno.EPERM), "prctl", sc.Arg(0, sc.EQ, PR_SET_PDEATHSIG))
     return rules
 

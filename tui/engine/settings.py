@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 VIEWER_PID_VARIABLE = "CONCUR_TUI_VIEWER_PID"
-"""Environment variable: the viewer that started a recording process, which ends with it (tui.engine.record)."""
+"""Environment variable: the viewer that started a recording process, which ends with it (tui.engine.recording.main)."""
 
 PREEMPT_MODELS = ("cpython", "any")
 """The values of Settings.preempt."""

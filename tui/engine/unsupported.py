@@ -11,8 +11,8 @@ import sys
 from typing import Any, NoReturn
 
 from tui.engine.errors import UnsupportedInSimulation
-from tui.engine.kernel import Kernel
 from tui.engine.sites import is_library_file
+from tui.engine.threads.kernel import Kernel
 
 
 def refusal(what: str, hint: str) -> Any:

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from tui.trace.words import ordinal
+
 LOCKS = ("Lock", "Condition")
 SEMAPHORES = ("Semaphore", "BoundedSemaphore")
 QUEUES = ("Queue", "PriorityQueue", "LifoQueue")
-
-
-def ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def place_in_line(waiters: Any, fut: Any) -> str:

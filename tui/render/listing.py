@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, Protocol
 
 from rich.console import Console
 from rich.text import Text
 
-from tui.recording import Recording
 from tui.render.inert import inert
 from tui.render.styles import pad, shorten
 from tui.trace.model import Trace, TraceFormatError
@@ -25,6 +25,12 @@ OUTCOME_STYLES = {
     "crashed": "bold red",
     "error": "bold red",
 }
+
+
+class LineSource(Protocol):
+    """A live recording or a saved trace: anything that yields trace lines (the listing never starts one)."""
+
+    def lines(self) -> Iterator[str]: ...
 
 
 def frame_line(trace: Trace, index: int) -> Text:
@@ -75,7 +81,7 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
 
 
 def print_listing(
-    recording: Recording, console: Console | None = None, *, stop_before_error: bool = False
+    recording: LineSource, console: Console | None = None, *, stop_before_error: bool = False
 ) -> dict[str, Any]:
     """Stream the recording's frames as readable lines; returns the summary.
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from tui.engine.waits import ordinal
 from tui.trace.state import Actor, Resource, World
+from tui.trace.words import ordinal
 
 WAITING_STATES = ("wait", "blocked")
 

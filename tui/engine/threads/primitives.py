@@ -21,8 +21,10 @@ import types
 from collections import deque
 from typing import Any
 
-from tui.engine import cpython, threadprobes, vtime
-from tui.engine.kernel import BLOCKED, LOCK_OP_COST, Blocker, Kernel
+from tui.engine import cpython
+from tui.engine.threads import probes as threadprobes
+from tui.engine.threads import vtime
+from tui.engine.threads.kernel import BLOCKED, LOCK_OP_COST, Blocker, Kernel
 
 _kernel: Kernel | None = None
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from tui.engine import cpython
 
 if TYPE_CHECKING:
-    from tui.engine.recorder import Recorder
+    from tui.engine.recording.recorder import Recorder
 
 _recorder: Recorder | None = None
 _installed = False

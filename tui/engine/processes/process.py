@@ -36,12 +36,13 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from tui.engine import cpython, simmanager
+from tui.engine import cpython
 from tui.engine.errors import UnsupportedInSimulation
-from tui.engine.kernel import MAIN_PID, Blocker, Kernel, Lane, SimThread
-from tui.engine.simthreads import SimLock, SimRLock, allocate_lock, fork_copy, name_as
+from tui.engine.processes import manager as simmanager
+from tui.engine.threads.kernel import MAIN_PID, Blocker, Kernel, Lane, SimThread
+from tui.engine.threads.primitives import SimLock, SimRLock, allocate_lock, fork_copy, name_as
 
-_ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
+_ENGINE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # tui/engine, above this package
 
 FORK_COST = 0.001
 """Virtual CPU seconds the parent spends in start() (fork and bookkeeping)."""

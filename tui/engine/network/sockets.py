@@ -1,4 +1,4 @@
-"""Provides blocking sockets for threads, over the simulated network of `tui.engine.simnet`.
+"""Provides blocking sockets for threads, over the simulated network of `tui.engine.network.net`.
 
 In the recording process `socket.socket()` (TCP over IPv4 or IPv6),
 `socket.create_connection()` and `socket.create_server()` make a SimSocket.
@@ -12,7 +12,7 @@ timeout (`settimeout`, or `timeout=` of `create_connection`) raises
 waiting calls raise `BlockingIOError` instead.
 
 The file descriptors are fake numbers (from 1000 up). `select`, `poll`,
-`epoll` and `selectors` wait on them in virtual time (`tui.engine.simselect`,
+`epoll` and `selectors` wait on them in virtual time (`tui.engine.network.select`,
 with `poll_events()` here saying what is ready); `os` calls on them do not
 work. `socketpair()` makes two connected ends that bypass the network.
 """
@@ -24,10 +24,10 @@ import sys
 from types import FrameType
 from typing import Any
 
-from tui.engine import threadprobes
 from tui.engine.errors import UnsupportedInSimulation
-from tui.engine.kernel import Blocker, Kernel, SimThread
-from tui.engine.simnet import ANY, EADDRINUSE, EPSILON, KernelOwner, Listener, Network, Packet, Socket, reset, show
+from tui.engine.network.net import ANY, EADDRINUSE, EPSILON, KernelOwner, Listener, Network, Packet, Socket, reset, show
+from tui.engine.threads import probes as threadprobes
+from tui.engine.threads.kernel import Blocker, Kernel, SimThread
 
 SEND_BUFFER = 64 * 1024
 """Bytes a socket's send buffer holds: sendall() returns once the rest of its data fits in it."""

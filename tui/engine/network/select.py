@@ -30,10 +30,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from tui.engine.errors import UnsupportedInSimulation
-from tui.engine.kernel import Blocker, Kernel
-from tui.engine.simnet import EPSILON, Network
-from tui.engine.simsocket import POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, SimSocket
-from tui.engine.simthreads import name_as
+from tui.engine.network.net import EPSILON, Network
+from tui.engine.network.sockets import POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, SimSocket
+from tui.engine.threads.kernel import Blocker, Kernel
+from tui.engine.threads.primitives import name_as
 
 READABLE = POLLIN | POLLHUP | POLLERR
 """The poll bits Linux's select() counts as readable..."""

@@ -14,7 +14,7 @@ from typing import Any
 
 from tui.engine import cpython
 from tui.engine.clock import VirtualClock
-from tui.engine.kernel import Kernel
+from tui.engine.threads.kernel import Kernel
 
 EPOCH = 1_700_000_000.0
 """What time.time() says at virtual t=0 (2023-11-14 22:13:20 UTC): fixed, so traces never differ."""

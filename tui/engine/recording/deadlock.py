@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from tui.engine import waits
-from tui.engine.kernel import Kernel, LoopIdle
-from tui.engine.recorder import Recorder
+from tui.engine.recording.recorder import Recorder
+from tui.engine.threads.kernel import Kernel, LoopIdle
 
 
 def _find_cycle(edges: dict[str, list[tuple[str, str]]]) -> list[str]:

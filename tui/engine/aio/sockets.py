@@ -2,7 +2,7 @@
 
 CPython's own code does the work: the methods are BaseSelectorEventLoop's,
 borrowed rather than copied, so they behave as the running version's do. What
-they stand on is a LoopSelector (`tui.engine.simselect`) that reports which
+they stand on is a LoopSelector (`tui.engine.network.select`) that reports which
 simulated sockets are ready instead of asking the OS; SimEventLoop._run_once
 looks at it where CPython calls `select()`, and a loop idling with sockets
 watched is woken by them. Outside the recording (no simulated network) the

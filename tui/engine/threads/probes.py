@@ -17,11 +17,13 @@ from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from tui.engine import cpython, probes, simthreads
+from tui.engine import cpython
+from tui.engine.aio import probes
+from tui.engine.threads import primitives as simthreads
 
 if TYPE_CHECKING:
-    from tui.engine.kernel import Kernel
-    from tui.engine.recorder import Recorder
+    from tui.engine.recording.recorder import Recorder
+    from tui.engine.threads.kernel import Kernel
 
 _recorder: Recorder | None = None
 _kernel: Kernel | None = None
@@ -61,7 +63,7 @@ def _maker() -> FrameType:
     return frame
 
 
-_FACTORIES = {("RLock", "threading"), ("allocate_lock", "tui.engine.simthreads")}
+_FACTORIES = {("RLock", "threading"), ("allocate_lock", "tui.engine.threads.primitives")}
 """threading.RLock() and _thread.allocate_lock() (threading.Lock() before 3.13) make locks for their caller."""
 
 

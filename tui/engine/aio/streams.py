@@ -6,7 +6,7 @@ loop runs in the recording process. The transports are real
 `asyncio.Transport`s, so asyncio's own StreamReaderProtocol, StreamReader
 and StreamWriter work on top of them unchanged. The model they sit on (what
 a connection costs, how deliveries arrive) is described in
-`tui.engine.simnet`.
+`tui.engine.network.net`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 from tui.engine import cpython
 from tui.engine.errors import UnsupportedInSimulation
-from tui.engine.simnet import Listener, LoopOwner, Packet, Socket, network, reset, show
+from tui.engine.network.net import Listener, LoopOwner, Packet, Socket, network, reset, show
 
 
 class ServerSocket:
@@ -466,6 +466,6 @@ STREAM_WAITS = {
 
 def label_stream_waits() -> None:
     """Teach the recorder the words for STREAM_WAITS."""
-    from tui.engine.recorder import label_internal_futures
+    from tui.engine.recording.recorder import label_internal_futures
 
     label_internal_futures(STREAM_WAITS)

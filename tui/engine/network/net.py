@@ -36,8 +36,8 @@ loop gets each arrival as a loop timer (`Socket.data_arrives()` in the
 timers panel, due at the arrival time), so an idle loop simply sleeps until
 the next delivery; an end owned by a blocking socket gets it as a kernel
 callback (`Kernel.call_at`) that wakes the thread blocked in `recv()` or
-`accept()`. This module holds the network itself; `tui.engine.simstreams`
-holds the asyncio side (transports, servers) and `tui.engine.simsocket` the
+`accept()`. This module holds the network itself; `tui.engine.aio.streams`
+holds the asyncio side (transports, servers) and `tui.engine.network.sockets` the
 blocking socket API.
 """
 
@@ -51,7 +51,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from tui.engine.errors import UnsupportedInSimulation
-from tui.engine.kernel import Kernel
+from tui.engine.threads.kernel import Kernel
 
 ANY = "0.0.0.0"
 LOOPBACK = "127.0.0.1"
@@ -488,7 +488,9 @@ def install(kernel: Kernel, latency: float, bandwidth: float) -> Network:
     """Create the recording's network and route the socket module to it."""
     global _network
     _network = Network(kernel, latency, bandwidth)
-    from tui.engine import simselect, simsocket, simstreams
+    from tui.engine.aio import streams as simstreams
+    from tui.engine.network import select as simselect
+    from tui.engine.network import sockets as simsocket
 
     simsocket.install(_network)
     simselect.install(_network)

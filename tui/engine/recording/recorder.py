@@ -26,11 +26,13 @@ from collections.abc import Callable
 from types import CoroutineType, FrameType, GeneratorType
 from typing import Any
 
-from tui.engine import cpython, probes, threadprobes, waits
+from tui.engine import cpython, waits
+from tui.engine.aio import probes
+from tui.engine.aio.loop import RecordedTask
 from tui.engine.clock import VirtualClock
-from tui.engine.loop import RecordedTask
+from tui.engine.recording.tracebacks import traceback_sites, user_exception_report
 from tui.engine.sites import Sites
-from tui.engine.tracebacks import traceback_sites, user_exception_report
+from tui.engine.threads import probes as threadprobes
 from tui.trace.format import FORMAT_NAME, FORMAT_VERSION
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "Recorder", "RecordingStopped"]
@@ -1070,7 +1072,7 @@ class Recorder:
 
     def thread_slice_ended(self, kernel: Any, thread: Any) -> None:
         """A thread stops running (blocked, yielded or ended): one frame for its slice."""
-        from tui.engine.kernel import BLOCKED, DONE, Sleep
+        from tui.engine.threads.kernel import BLOCKED, DONE, Sleep
 
         frame: dict[str, Any] = {"t": thread.slice_start, "a": thread.tid, "k": "thread", "why": thread.why}
         if thread.slice_cpu:

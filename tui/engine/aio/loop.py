@@ -13,12 +13,12 @@ from asyncio import base_events, events, futures
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
+from tui.engine.aio.sockets import SocketReadiness
 from tui.engine.clock import VirtualClock
 from tui.engine.errors import DeadlockError, UnsupportedInSimulation
-from tui.engine.loopsockets import SocketReadiness
 
 if TYPE_CHECKING:
-    from tui.engine.recorder import Recorder
+    from tui.engine.recording.recorder import Recorder
 
 # Mirrors asyncio.base_events: past this many timers, and this share of them
 # cancelled, the heap is rebuilt instead of popping cancelled heads lazily.
@@ -230,7 +230,8 @@ class SimEventLoop(SocketReadiness, base_events.BaseEventLoop):
         self._idler: Idler = idler if idler is not None else StandaloneIdler()
         self._rec = recorder
         self._hid = 0
-        from tui.engine import simnet, simselect
+        from tui.engine.network import net as simnet
+        from tui.engine.network import select as simselect
 
         if simnet.in_simulation(self):
             self._watch_sockets(simselect.LoopSelector(self))
@@ -452,18 +453,20 @@ class SimEventLoop(SocketReadiness, base_events.BaseEventLoop):
     def _unsupported(self, what: str) -> Any:
         raise UnsupportedInSimulation(what, "real sockets, pipes, signals and subprocesses are outside virtual time")
 
-    # In the recording process the network is simulated (tui.engine.simnet);
+    # In the recording process the network is simulated (tui.engine.network.net);
     # a loop used on its own has no network at all.
 
     async def create_connection(self, *args: Any, **kwargs: Any) -> Any:
-        from tui.engine import simnet, simstreams
+        from tui.engine.aio import streams as simstreams
+        from tui.engine.network import net as simnet
 
         if simnet.in_simulation(self):
             return await simstreams.create_connection(self, *args, **kwargs)
         return self._unsupported("loop.create_connection() (real network I/O)")
 
     async def create_server(self, *args: Any, **kwargs: Any) -> Any:
-        from tui.engine import simnet, simstreams
+        from tui.engine.aio import streams as simstreams
+        from tui.engine.network import net as simnet
 
         if simnet.in_simulation(self):
             return await simstreams.create_server(self, *args, **kwargs)
@@ -494,14 +497,16 @@ class SimEventLoop(SocketReadiness, base_events.BaseEventLoop):
         return self._unsupported("subprocesses (asyncio.create_subprocess_shell)")
 
     async def getaddrinfo(self, *args: Any, **kwargs: Any) -> Any:
-        from tui.engine import simnet, simstreams
+        from tui.engine.aio import streams as simstreams
+        from tui.engine.network import net as simnet
 
         if simnet.in_simulation(self):
             return await simstreams.getaddrinfo(*args, **kwargs)
         return self._unsupported("loop.getaddrinfo() (real DNS lookups)")
 
     async def getnameinfo(self, *args: Any, **kwargs: Any) -> Any:
-        from tui.engine import simnet, simstreams
+        from tui.engine.aio import streams as simstreams
+        from tui.engine.network import net as simnet
 
         if simnet.in_simulation(self):
             return await simstreams.getnameinfo(*args, **kwargs)

@@ -1,6 +1,6 @@
 """Provides the recording process: runs one scenario under the engine and streams its trace.
 
-Run as `python -m tui.engine.record FILE --out-fd N ...` by `tui.recording`;
+Run as `python -m tui.engine.recording FILE --out-fd N ...` by `tui.recording`;
 never imported by a viewer. It is the only place where asyncio, threading,
 time and friends are patched, and the user's program runs here as if started
 with `python FILE`. Frames go to the pipe as JSON Lines while they are made;
@@ -30,25 +30,20 @@ import types
 import warnings
 from typing import Any, NoReturn
 
-from tui.engine import (
-    cpython,
-    probes,
-    sandbox,
-    settings,
-    simnet,
-    simprocess,
-    simthreads,
-    threadprobes,
-    unsupported,
-    vtime,
-)
+from tui.engine import cpython, sandbox, settings, unsupported
+from tui.engine.aio import probes
+from tui.engine.aio.loop import RecordedTask, SimEventLoop, SimEventLoopPolicy
 from tui.engine.clock import VirtualClock
-from tui.engine.deadlock import deadlock_report
-from tui.engine.kernel import Kernel, real_start_new_thread
-from tui.engine.loop import RecordedTask, SimEventLoop, SimEventLoopPolicy
-from tui.engine.recorder import FORMAT_NAME, FORMAT_VERSION, Recorder, RecordingStopped
+from tui.engine.network import net as simnet
+from tui.engine.processes import process as simprocess
+from tui.engine.recording.deadlock import deadlock_report
+from tui.engine.recording.recorder import FORMAT_NAME, FORMAT_VERSION, Recorder, RecordingStopped
 from tui.engine.settings import Settings
 from tui.engine.sites import Sites
+from tui.engine.threads import primitives as simthreads
+from tui.engine.threads import probes as threadprobes
+from tui.engine.threads import vtime
+from tui.engine.threads.kernel import Kernel, real_start_new_thread
 
 MAX_SUMMARY_OUTPUT = 1024 * 1024
 
@@ -574,7 +569,7 @@ def end_with_the_viewer() -> None:
 
 def main(argv: list[str] | None = None) -> NoReturn:
     end_with_the_viewer()
-    parser = argparse.ArgumentParser(prog="python -m tui.engine.record")
+    parser = argparse.ArgumentParser(prog="python -m tui.engine.recording")
     parser.add_argument("file")
     parser.add_argument("--out-fd", type=int, required=True)
     settings.add_arguments(parser)

@@ -1,0 +1,1 @@
+"""The asyncio side: the recorded event loop, its sockets and streams, and the probes on asyncio's primitives."""
