@@ -9,6 +9,8 @@ import re
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from tui.engine.schedule import parse_policy
+
 VIEWER_PID_VARIABLE = "CONCUR_TUI_VIEWER_PID"
 """Environment variable: the viewer that started a recording process, which ends with it (tui.engine.recording.main)."""
 
@@ -39,6 +41,9 @@ class Settings:
     """Where a thread can lose the GIL: "cpython", only where the running CPython checks for a
     switch (a backward jump, a function's start, after a call); "any", between any two
     instructions, as the language permits (free-threaded builds, other interpreters)."""
+    policy: str = "first"
+    """Who picks at the engine's decision point (tui.engine.schedule): "first" (the default, as
+    CPython's usual order), "random:SEED", or "replay:I,J,..." (a run's `schedule`, again)."""
     memory: int = 0
     """The recording's memory cap in bytes; 0 means the default (default_memory_cap())."""
     program_args: tuple[str, ...] = ()
@@ -48,14 +53,20 @@ class Settings:
         """These settings as command-line options of the recording process."""
         out: list[str] = []
         for field in fields(self):
-            if field.name != "program_args" and not (field.name == "memory" and not self.memory):
+            if field.name != "program_args" and not self._is_omitted(field.name):
                 out += [f"--{field.name.replace('_', '-')}", str(getattr(self, field.name))]
         return [*out, "--", *self.program_args]
 
+    def _is_omitted(self, name: str) -> bool:
+        """Left out of the trace's header and the argv at their defaults, so that traces made before
+        these settings existed, and on machines with other memory, stay alike."""
+        return (name == "memory" and not self.memory) or (name == "policy" and self.policy == "first")
+
     def as_dict(self) -> dict[str, Any]:
         values = asdict(self)
-        if not self.memory:
-            del values["memory"]  # the default cap is the machine's: traces of it stay alike everywhere
+        for name in ("memory", "policy"):
+            if self._is_omitted(name):
+                del values[name]
         return values
 
 
@@ -99,6 +110,14 @@ def _size(text: str) -> int:
     if size < MIN_MEMORY:
         raise argparse.ArgumentTypeError(f"must be at least 64M: {text}")
     return size
+
+
+def _policy(text: str) -> str:
+    try:
+        parse_policy(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def _positive(kind: type, *, zero: bool = False, maximum: float | None = None) -> Any:
@@ -151,6 +170,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=defaults.preempt,
         help="where threads can switch: 'cpython' (at backward jumps, function starts and after calls,"
         " as CPython does; the default) or 'any' (between any two instructions, as the language permits)",
+    )
+    parser.add_argument(
+        "--policy",
+        type=_policy,
+        default=defaults.policy,
+        help="who runs next where a real runtime could pick either: 'first' (the default),"
+        " 'random:SEED', or 'replay:I,J,...' (a run's schedule, from its summary)",
     )
     parser.add_argument(
         "--memory",

@@ -499,7 +499,7 @@ _SUMMARY = {
     "format": _str, "version": _int, "outcome": _str, "frames": _int, "virtual_time": _time, "result": _opt_str,
     "scenario": _opt_str, "seed": _opt_int, "stdout": _str, "stderr": _str, "stdout_truncated": _int,
     "stderr_truncated": _int, "threads": _int, "exit_code": _opt_int, "error": _opt_str, "line": _opt_int,
-    "file": _opt_str, "source": _opt_str, "report": _report,
+    "file": _opt_str, "source": _opt_str, "report": _report, "schedule": _ints,
 }  # fmt: skip
 
 

@@ -13,7 +13,8 @@ from asyncio import locks, queues
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from tui.engine import cpython
+from tui.engine import cpython, probing
+from tui.engine.probing import MAX_SHOWN_ITEMS, short_repr
 
 if TYPE_CHECKING:
     from tui.engine.recording.recorder import Recorder
@@ -73,32 +74,9 @@ def _wrap_init(cls: type, kind: str | None = None) -> None:
     cls.__init__ = __init__  # type: ignore[misc]
 
 
-def wrap_touching(cls: type, names: Iterable[str], touch: Callable[[Any], None] | None = None) -> None:
-    """After each call of these methods, tell `touch` (by default: the recorder) the object changed."""
-    notify = touch or _touch
-    for name in names:
-        original = cls.__dict__[name]
-        if asyncio.iscoroutinefunction(original):
-
-            async def wrapper(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
-                try:
-                    return await __original(self, *args, **kwargs)
-                finally:
-                    notify(self)
-
-        else:
-
-            def wrapper(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:  # type: ignore[misc]
-                try:
-                    return __original(self, *args, **kwargs)
-                finally:
-                    notify(self)
-
-        wrapper.__name__ = original.__name__
-        wrapper.__qualname__ = original.__qualname__
-        wrapper.__doc__ = original.__doc__
-        wrapper.__wrapped__ = original  # type: ignore[attr-defined]
-        setattr(cls, name, wrapper)
+def wrap_touching(cls: type, names: Iterable[str]) -> None:
+    """After each call of these methods, tell the recorder the object changed."""
+    probing.wrap_touching(cls, names, _touch)
 
 
 def _install_lock_probes() -> None:
@@ -174,14 +152,6 @@ def uninstall() -> None:
 # -- what a view shows of each kind of resource ------------------------------------------
 
 
-def _short_repr(value: Any, limit: int = 60) -> str:
-    try:
-        text = repr(value)
-    except Exception as exc:  # a user's __repr__ may raise; show that instead
-        text = f"<repr failed: {type(exc).__name__}>"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 # Waiters are not part of these states: a viewer knows them from the tasks'
 # own frames (each says what it waits on), which keeps a change to a lock with
 # hundreds of waiters as small as a change to one with none.
@@ -216,9 +186,6 @@ def barrier_state(barrier: locks.Barrier) -> dict[str, Any]:
     return {"parties": barrier._parties, "count": barrier._count, "state": barrier._state.value}
 
 
-MAX_SHOWN_ITEMS = 20
-
-
 def queue_state(queue: queues.Queue[Any]) -> dict[str, Any]:
     items = queue._queue
     if isinstance(queue, queues.PriorityQueue):
@@ -230,7 +197,7 @@ def queue_state(queue: queues.Queue[Any]) -> dict[str, Any]:
     state = {
         "size": len(items),
         "maxsize": queue._maxsize,
-        "items": [_short_repr(item, 40) for item in shown],
+        "items": [short_repr(item, 40) for item in shown],
         "unfinished": queue._unfinished_tasks,
     }
     if getattr(queue, "_is_shutdown", False):  # 3.13+: Queue.shutdown()
@@ -246,7 +213,7 @@ def future_state(fut: asyncio.Future[Any]) -> dict[str, Any]:
     exc = fut._exception
     if exc is not None:
         return {"state": "failed", "error": f"{type(exc).__name__}: {exc}"}
-    return {"state": "done", "result": _short_repr(fut._result)}
+    return {"state": "done", "result": short_repr(fut._result)}
 
 
 STATE_OF: dict[str, Callable[[Any], dict[str, Any]]] = {

@@ -462,10 +462,3 @@ STREAM_WAITS = {
     "Server.serve_forever": ("serve_forever", "serves connections until it is cancelled (serve_forever)"),
     "Server.wait_closed": ("server close", "waits for the server to close"),
 }
-
-
-def label_stream_waits() -> None:
-    """Teach the recorder the words for STREAM_WAITS."""
-    from tui.engine.recording.recorder import label_internal_futures
-
-    label_internal_futures(STREAM_WAITS)

@@ -485,14 +485,7 @@ def in_simulation(loop: Any) -> bool:
 
 
 def install(kernel: Kernel, latency: float, bandwidth: float) -> Network:
-    """Create the recording's network and route the socket module to it."""
+    """Create the recording's network (its sockets and selectors are installed on it next: see tui.engine.install)."""
     global _network
     _network = Network(kernel, latency, bandwidth)
-    from tui.engine.aio import streams as simstreams
-    from tui.engine.network import select as simselect
-    from tui.engine.network import sockets as simsocket
-
-    simsocket.install(_network)
-    simselect.install(_network)
-    simstreams.label_stream_waits()
     return _network

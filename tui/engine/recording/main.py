@@ -12,7 +12,6 @@ from __future__ import annotations
 import _thread
 import argparse
 import ast
-import asyncio
 import atexit
 import ctypes
 import faulthandler
@@ -30,18 +29,15 @@ import types
 import warnings
 from typing import Any, NoReturn
 
-from tui.engine import cpython, sandbox, settings, unsupported
-from tui.engine.aio import probes
-from tui.engine.aio.loop import RecordedTask, SimEventLoop, SimEventLoopPolicy
+from tui.engine import cpython, sandbox, settings
 from tui.engine.clock import VirtualClock
-from tui.engine.network import net as simnet
 from tui.engine.processes import process as simprocess
 from tui.engine.recording.deadlock import deadlock_report
+from tui.engine.recording.install import install_simulation
 from tui.engine.recording.recorder import FORMAT_NAME, FORMAT_VERSION, Recorder, RecordingStopped
+from tui.engine.schedule import FIRST_IN_LINE, parse_policy
 from tui.engine.settings import Settings
 from tui.engine.sites import Sites
-from tui.engine.threads import primitives as simthreads
-from tui.engine.threads import probes as threadprobes
 from tui.engine.threads import vtime
 from tui.engine.threads.kernel import Kernel, real_start_new_thread
 
@@ -216,6 +212,8 @@ class Session:
                 summary["stderr_truncated"] = rec.stderr_size - MAX_SUMMARY_OUTPUT
             if self.kernel is not None:
                 summary["threads"] = len(self.kernel.threads)
+                if self.kernel.policy is not FIRST_IN_LINE:
+                    summary["schedule"] = list(self.kernel.choices)  # replayable: --policy replay:...
         else:
             summary.update(stdout="", stderr="")
         summary.update(fields)
@@ -397,6 +395,7 @@ class Session:
             cores=opts.cores,
             preempt_anywhere=opts.preempt == "any",
             seed=self.seed,
+            policy=parse_policy(opts.policy),
         )
         self.recorder = rec = Recorder(
             self.writer.write, self.clock, self.sites, max_frames=self.max_frames, header=self.header(code)
@@ -406,15 +405,8 @@ class Session:
         kernel.recorder = rec
         rec.thread_created(kernel.main)
 
-        vtime.install(self.clock, kernel, self.seed)
-        simthreads.install(kernel)
-        probes.install(rec)
-        threadprobes.install(rec, kernel)
         module = types.ModuleType("__main__")
-        simprocess.install(kernel, module.__dict__, seed=self.seed)
-        unsupported.install(kernel)
-        simnet.install(kernel, latency=opts.latency, bandwidth=opts.bandwidth)
-        self._route_event_loops(kernel, rec)
+        install_simulation(self.clock, kernel, rec, module.__dict__, opts)
         os._exit = self.on_exit_call  # type: ignore[assignment]
         sys.stdout = CapturedStream(rec.write_out, "<stdout>")
         sys.stderr = CapturedStream(rec.write_err, "<stderr>")
@@ -458,31 +450,6 @@ class Session:
             self.finish("exception", report=report)
         kernel.finish_main()
         self.finish("completed")
-
-    def _route_event_loops(self, kernel: Kernel, rec: Recorder) -> None:
-        """Every loop the program can create is a recorded one, however it asks for it."""
-        clock = self.clock
-
-        class RecordedEventLoop(SimEventLoop):
-            def __init__(self, selector: Any = None) -> None:
-                super().__init__(clock=clock, idler=kernel, recorder=rec)
-
-        class RecordedEventLoopPolicy(SimEventLoopPolicy):
-            loop_factory = RecordedEventLoop
-
-        RecordedEventLoop.__name__ = RecordedEventLoop.__qualname__ = "SelectorEventLoop"
-        for name in cpython.running.event_loop_classes:
-            setattr(asyncio, name, RecordedEventLoop)
-            setattr(asyncio.unix_events, name, RecordedEventLoop)  # type: ignore[attr-defined]
-        # asyncio.Task(...) and the eager task factory (3.12+) make recorded tasks too.
-        asyncio.Task = asyncio.tasks.Task = RecordedTask  # type: ignore[misc]
-        if cpython.running.eager_tasks:
-            # asyncio made its eager_task_factory from the C Task at import.
-            factory = asyncio.tasks.create_eager_task_factory(RecordedTask)  # type: ignore[attr-defined]
-            asyncio.eager_task_factory = asyncio.tasks.eager_task_factory = factory  # type: ignore[attr-defined]
-        # asyncio.set_event_loop_policy(None) falls back to this name.
-        asyncio.DefaultEventLoopPolicy = RecordedEventLoopPolicy  # type: ignore[misc]
-        asyncio.set_event_loop_policy(RecordedEventLoopPolicy())
 
     def _finalize(self, main: list[types.ModuleType]) -> None:
         """What the interpreter does once the main module is done (Py_FinalizeEx), in its order.

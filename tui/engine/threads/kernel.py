@@ -40,12 +40,14 @@ import sys
 import traceback
 from collections import deque
 from collections.abc import Callable
-from typing import Any, NoReturn
+from types import FrameType
+from typing import Any, NoReturn, Protocol
 
 from tui.engine import cpython
 from tui.engine.clock import VirtualClock
 from tui.engine.cpu import BytecodeCounter
 from tui.engine.cpu.switchpoints import SwitchPoints
+from tui.engine.schedule import FIRST_IN_LINE, Decision, Policy
 from tui.engine.sites import is_library_file, is_user_file
 
 # The real primitives, captured before the recording process patches threading.
@@ -251,6 +253,42 @@ def _by_file(is_kind: Callable[[str], bool]) -> Callable[[Any], bool]:
     return of_code
 
 
+class WaitProbe(Protocol):
+    """What a blocked thread waits for, in the program's terms (threads.probes; `NO_WAIT_PROBE` before it is installed).
+
+    The simulated lock asks this when a thread blocks on it: the registered
+    primitive (Queue, Condition, ...) the blocking call is inside, the thread a
+    join() waits for, and the words and holders a frame shows for them.
+    """
+
+    def resource_in_chain(self, frame: FrameType | None) -> tuple[Any, str | None]: ...
+
+    def joined_thread(self, frame: FrameType | None) -> str | None: ...
+
+    def wait_words(self, recorder: Any, obj: Any, role: str | None) -> str: ...
+
+    def holders_of(self, recorder: Any, obj: Any, role: str | None) -> list[str]: ...
+
+
+class _NoWaitProbe:
+    """Nothing is registered: a blocked thread waits on a plain lock (a kernel without a recorder)."""
+
+    def resource_in_chain(self, frame: FrameType | None) -> tuple[Any, str | None]:
+        return None, None
+
+    def joined_thread(self, frame: FrameType | None) -> str | None:
+        return None
+
+    def wait_words(self, recorder: Any, obj: Any, role: str | None) -> str:
+        return "waits for a lock"
+
+    def holders_of(self, recorder: Any, obj: Any, role: str | None) -> list[str]:
+        return []
+
+
+NO_WAIT_PROBE: WaitProbe = _NoWaitProbe()
+
+
 class Kernel:
     """Owns the baton, the lanes, the timed waits and the CPU accounting of every thread."""
 
@@ -264,6 +302,7 @@ class Kernel:
         cores: int = 4,
         preempt_anywhere: bool = False,
         seed: int = 0,
+        policy: Policy = FIRST_IN_LINE,
     ) -> None:
         self.clock = clock
         self.preempt_anywhere = preempt_anywhere
@@ -288,6 +327,12 @@ class Kernel:
         self._core_queue: deque[Lane] = deque()
         """Processes with a thread to run but no free core, in arrival order."""
         self.recorder: Any = None
+        self.policy: Policy = policy
+        """Who picks at the decision point (_choose); FIRST_IN_LINE is the default."""
+        self.choices: list[int] = []
+        """The policy's choice at each decision it was asked (none under the default): the run's schedule."""
+        self.wait_probe: WaitProbe = NO_WAIT_PROBE
+        """Set by threads.probes.install: how a blocked thread's wait is described."""
         self.switches = 0
         self.tracing = False
         self.counter: BytecodeCounter | None = None
@@ -369,8 +414,15 @@ class Kernel:
         lane.core = None
         self._core_holder[core] = None
         self._core_free[core] = max(self._core_free[core], lane.time)
-        if self._core_queue:
-            self._give_core(self._core_queue.popleft(), core)
+        queue = self._core_queue
+        if queue:
+            if self.policy is FIRST_IN_LINE or len(queue) == 1:
+                self._give_core(queue.popleft(), core)  # the default's choice, without building a Decision
+            else:
+                index = self._choose("core", [waiting.pid_label for waiting in queue], self.clock.now)
+                waiting = queue[index]
+                del queue[index]
+                self._give_core(waiting, core)
 
     def _make_runnable(self, thread: SimThread) -> None:
         thread.lane.runnable.append(thread)
@@ -591,7 +643,40 @@ class Kernel:
             if best is None:
                 self.on_deadlock(self)
                 raise AssertionError("on_deadlock must not return")
-            return best.runnable.popleft()
+            if self.policy is FIRST_IN_LINE:
+                return best.runnable.popleft()  # the default's choice, without building a Decision
+            return self._decide(best)
+
+    def _decide(self, earliest: Lane) -> SimThread:
+        """Who runs next, under a policy other than the default: which process, then which of its threads.
+
+        Only orders a real runtime could produce are offered (see tui.engine.schedule):
+        processes on their cores whose next events fall at the same time, then the
+        threads of the chosen process waiting for its GIL.
+        """
+        now = earliest.time
+        lanes = [lane for lane in self.lanes if lane.runnable and lane.core is not None and lane.time == now]
+        lane = earliest
+        if len(lanes) > 1:
+            lane = lanes[self._choose("same-time", [candidate.pid_label for candidate in lanes], now)]
+        runnable = lane.runnable
+        if len(runnable) == 1:
+            return runnable.popleft()
+        index = self._choose("gil", [thread.tid for thread in runnable], now)
+        thread = runnable[index]
+        del runnable[index]
+        return thread
+
+    def _choose(self, kind: str, candidates: list[str], now: float) -> int:
+        """The decision point: every choice of who runs next goes through here, once per decision.
+
+        Each choice is kept in `choices`, in order, so that replaying them gives the same run.
+        """
+        index = self.policy.choose(Decision(kind, tuple(candidates), now))
+        if not 0 <= index < len(candidates):
+            raise ValueError(f"the scheduling policy chose {index} of {len(candidates)} candidates")
+        self.choices.append(index)
+        return index
 
     def _hand_on(self, me: SimThread, next_why: list[Any] | None = None) -> None:
         """Give the baton to the next thread and park until it comes back.

@@ -22,7 +22,6 @@ from collections import deque
 from typing import Any
 
 from tui.engine import cpython
-from tui.engine.threads import probes as threadprobes
 from tui.engine.threads import vtime
 from tui.engine.threads.kernel import BLOCKED, LOCK_OP_COST, Blocker, Kernel
 
@@ -93,7 +92,7 @@ class SimLock(Blocker):
     """A `_thread.lock` whose waits are virtual and whose owner is known."""
 
     _on_change: Any = None
-    """Set by threadprobes: told when a lock the program made changes hands."""
+    """Set by threads.probes: told when a lock the program made changes hands."""
 
     def __init__(self) -> None:
         self._locked = False
@@ -133,8 +132,8 @@ class SimLock(Blocker):
         if "_cc_rid" in self.__dict__:
             self._resource, self._role = self, None
         else:
-            self._resource, self._role = threadprobes.resource_in_chain(caller)
-        self._joined = threadprobes.joined_thread(caller)
+            self._resource, self._role = kernel.wait_probe.resource_in_chain(caller)
+        self._joined = kernel.wait_probe.joined_thread(caller)
         me = kernel.current
         self._waiters.append(me)
         while True:
@@ -214,7 +213,7 @@ class SimLock(Blocker):
         if joined_lane is not None:
             return (joined_lane.pid_label, f"waits for process {joined_lane.name} (pid {joined_lane.pid}) to finish")
         if self._resource is not None and rec is not None:
-            return (self._resource.__dict__["_cc_rid"], threadprobes.wait_words(rec, self._resource, self._role))
+            return (self._resource.__dict__["_cc_rid"], kernel.wait_probe.wait_words(rec, self._resource, self._role))
         if self._joined is not None and rec is not None:
             return (self._joined, f"waits for thread {rec.name_of(self._joined)} to finish (join)")
         label, words = self._call or ("lock", "waits for a lock")
@@ -232,7 +231,7 @@ class SimLock(Blocker):
         if joined_lane is not None:
             return [t.tid for t in joined_lane.threads if t.state != "done"][:1]
         if self._resource is not None and rec is not None:
-            return threadprobes.holders_of(rec, self._resource, self._role)
+            return kernel.wait_probe.holders_of(rec, self._resource, self._role)
         if self._joined is not None:
             return [self._joined]
         owner = self._owner

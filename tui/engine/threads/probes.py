@@ -17,8 +17,8 @@ from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from tui.engine import cpython
-from tui.engine.aio import probes
+from tui.engine import cpython, probing
+from tui.engine.probing import MAX_SHOWN_ITEMS, short_repr
 from tui.engine.threads import primitives as simthreads
 
 if TYPE_CHECKING:
@@ -73,14 +73,14 @@ def _wrap_init(cls: type, kind: str) -> None:
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
         if type(self) is cls or kind == "Queue":
-            _register(self, probes.kind_of(self) if kind == "Queue" else kind, _maker())
+            _register(self, type(self).__name__ if kind == "Queue" else kind, _maker())  # Queue, LifoQueue, ...
 
     __init__.__wrapped__ = original  # type: ignore[attr-defined]
     cls.__init__ = __init__  # type: ignore[misc]
 
 
 def _wrap_touching(cls: type, names: tuple[str, ...]) -> None:
-    probes.wrap_touching(cls, names, _touch)
+    probing.wrap_touching(cls, names, _touch)
 
 
 def _install_semaphore_holders() -> None:
@@ -147,6 +147,7 @@ def install(recorder: Recorder, kernel: Kernel) -> None:
     """Probe threading and queue (recording process only, after simthreads.install)."""
     global _recorder, _kernel
     _recorder, _kernel = recorder, kernel
+    kernel.wait_probe = ThreadWaitProbe()
     simthreads.SimLock._on_change = staticmethod(_touch)
     _wrap_init(simthreads.SimLock, "Lock")
     _wrap_init(threading._PyRLock, "RLock")  # type: ignore[attr-defined]
@@ -226,7 +227,7 @@ def queue_state(q: queue.Queue[Any]) -> dict[str, Any]:
     state = {
         "size": len(items),
         "maxsize": q.maxsize,
-        "items": [probes._short_repr(item, 40) for item in items[: probes.MAX_SHOWN_ITEMS]],
+        "items": [short_repr(item, 40) for item in items[:MAX_SHOWN_ITEMS]],
         "unfinished": q.unfinished_tasks,
     }
     if getattr(q, "is_shutdown", False):  # 3.13+: Queue.shutdown()
@@ -249,7 +250,7 @@ def cf_future_state(future: Any) -> dict[str, Any]:
     if state == "FINISHED":
         if future._exception is not None:
             return {"state": "failed", "error": f"{type(future._exception).__name__}: {future._exception}"}
-        return {"state": "done", "result": probes._short_repr(future._result)}
+        return {"state": "done", "result": short_repr(future._result)}
     return {"state": {"PENDING": "pending", "RUNNING": "running"}.get(state, state.lower())}
 
 
@@ -354,3 +355,12 @@ def joined_thread(frame: FrameType | None) -> str | None:
             return None
         frame = frame.f_back
     return None
+
+
+class ThreadWaitProbe:
+    """The kernel's WaitProbe once threading is probed: waits described with the program's own primitives."""
+
+    resource_in_chain = staticmethod(resource_in_chain)
+    joined_thread = staticmethod(joined_thread)
+    wait_words = staticmethod(wait_words)
+    holders_of = staticmethod(holders_of)
