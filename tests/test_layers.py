@@ -7,6 +7,7 @@ with the suite, and check what a contract cannot say: no cycle anywhere in
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -25,7 +26,14 @@ def graph() -> grimp.ImportGraph:
 
 def test_the_layer_contracts_in_pyproject_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
-    assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True) == 0
+    # import-linter configures logging with disable_existing_loggers: give every logger its state back.
+    loggers = [logger for logger in logging.Logger.manager.loggerDict.values() if isinstance(logger, logging.Logger)]
+    disabled = [logger.disabled for logger in loggers]
+    try:
+        assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True) == 0
+    finally:
+        for logger, was in zip(loggers, disabled, strict=True):
+            logger.disabled = was
 
 
 def cycles(edges: dict[str, set[str]]) -> list[list[str]]:

@@ -11,14 +11,12 @@ import sys
 import threading
 from asyncio import base_events, events, futures
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from tui.engine.aio.sockets import SocketReadiness
 from tui.engine.clock import VirtualClock
 from tui.engine.errors import DeadlockError, UnsupportedInSimulation
-
-if TYPE_CHECKING:
-    from tui.engine.recording.recorder import Recorder
+from tui.engine.hooks import Hooks
 
 # Mirrors asyncio.base_events: past this many timers, and this share of them
 # cancelled, the heap is rebuilt instead of popping cancelled heads lazily.
@@ -222,7 +220,7 @@ class SimEventLoop(SocketReadiness, base_events.BaseEventLoop):
         *,
         clock: VirtualClock | None = None,
         idler: Idler | None = None,
-        recorder: Recorder | None = None,
+        recorder: Hooks | None = None,
     ) -> None:
         super().__init__()
         self._clock = clock if clock is not None else VirtualClock()

@@ -11,15 +11,13 @@ import asyncio
 import itertools
 from asyncio import locks, queues
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tui.engine import cpython, probing
+from tui.engine.hooks import Hooks
 from tui.engine.probing import MAX_SHOWN_ITEMS, short_repr
 
-if TYPE_CHECKING:
-    from tui.engine.recording.recorder import Recorder
-
-_recorder: Recorder | None = None
+_recorder: Hooks | None = None
 _installed = False
 
 
@@ -124,7 +122,7 @@ def _install_semaphore_probes() -> None:
     locks.Semaphore.release = release  # type: ignore[method-assign]
 
 
-def install(recorder: Recorder) -> None:
+def install(recorder: Hooks) -> None:
     """Point the probes at `recorder`, wrapping the classes on first use."""
     global _recorder, _installed
     _recorder = recorder

@@ -43,7 +43,7 @@ def deadlock_report(recorder: Recorder, kernel: Kernel | None) -> dict[str, Any]
         if fut is None:
             continue
         ref, obj, _until = recorder.future_ref(fut)
-        stack = recorder._coro_stack(task.get_coro())
+        stack = recorder.coro_stack(task.get_coro())
         if obj is not None:
             kind = recorder.kind_of(ref)
             holders = waits.holders(kind, obj, fut)
@@ -57,7 +57,7 @@ def deadlock_report(recorder: Recorder, kernel: Kernel | None) -> dict[str, Any]
             else:
                 pending = [recorder.task_id(child) for child in children if not child.done()]
                 holders = [child for child in pending if child]
-                words = recorder._label_words(ref, fut)
+                words = recorder.label_words(ref, fut)
         edges[tid] = [(ref, h) for h in holders]
         found.append(
             {

@@ -34,7 +34,7 @@ from tui.engine.aio.streams import STREAM_WAITS
 from tui.engine.clock import VirtualClock
 from tui.engine.network import net, select, sockets
 from tui.engine.processes import process
-from tui.engine.recording.recorder import Recorder, label_internal_futures
+from tui.engine.recording.recorder import Recorder
 from tui.engine.settings import Settings
 from tui.engine.threads import primitives, vtime
 from tui.engine.threads import probes as thread_probes
@@ -54,7 +54,7 @@ def install_simulation(
     network = net.install(kernel, latency=settings.latency, bandwidth=settings.bandwidth)
     sockets.install(network)
     select.install(network)
-    label_internal_futures(STREAM_WAITS)
+    recorder.label_internal_futures(STREAM_WAITS)
     route_event_loops(clock, kernel, recorder)
 
 

@@ -58,16 +58,6 @@ _INTERNAL_FUTURES = {
 _LABEL_WORDS = dict(_INTERNAL_FUTURES.values()) | {"future": "waits for a future"}
 
 
-def label_internal_futures(labels: dict[str, tuple[str, str]]) -> None:
-    """Name futures made inside a library: {qualname of the maker: (label, words)}.
-
-    Simulated I/O (stream readers, servers) uses this so a task waiting on one
-    reads "waits for data from the network" rather than "waits for a future".
-    """
-    _INTERNAL_FUTURES.update(labels)
-    _LABEL_WORDS.update(dict(labels.values()))
-
-
 _PRIMITIVES = (
     asyncio.Lock,
     asyncio.Event,
@@ -254,6 +244,9 @@ class Recorder:
         self._header = header
         self.frames = 0
         self.current: str = "Th1"
+        self._internal_futures = dict(_INTERNAL_FUTURES)
+        """Futures made inside a library, by the qualname of their maker: (label, words); see label_internal_futures."""
+        self._label_words = dict(_LABEL_WORDS)
         """The actor running right now: a task id, "cb", or a thread id."""
         self.kernel: Any = None
         self.on_stop: Callable[[str, str], None] | None = None
@@ -601,7 +594,7 @@ class Recorder:
             if role is not None:
                 self._roles[fut] = role
         else:
-            internal = _INTERNAL_FUTURES.get(code.co_qualname)
+            internal = self._internal_futures.get(code.co_qualname)
             if internal is not None:
                 self._futs[fut] = (internal[0], None, None)
         return fut
@@ -745,7 +738,7 @@ class Recorder:
             else:
                 parts.append(self._wait_json(tid, fw))
                 parts.append(',"at":')
-            parts.append(_ints(self._coro_stack(task.get_coro())))
+            parts.append(_ints(self.coro_stack(task.get_coro())))
             info = None
         if type(task) is not RecordedTask:
             # Tasks made with asyncio.Task(...) directly cannot report set_name().
@@ -762,7 +755,7 @@ class Recorder:
         if until is not None:
             return ',"st":"sleep","on":"sleep","until":%s' % _number(until)
         if obj is None:
-            return ',"st":"wait","on":%s,"wait":%s' % (_dumps(ref), _dumps(self._label_words(ref, fw)))
+            return ',"st":"wait","on":%s,"wait":%s' % (_dumps(ref), _dumps(self.label_words(ref, fw)))
         self._waiter_tid[fw] = tid
         role, words = self.resource_wait(ref, obj, fw)
         self._dirty[ref] = self._resources.get(ref, obj)
@@ -777,7 +770,16 @@ class Recorder:
         role = self._roles.get(fut) or waits.role_of(kind, obj, fut)
         return role, waits.wait_words(kind, self.shown(ref), obj, fut, self.name_of, self._waiter_tid, role)
 
-    def _label_words(self, ref: str, fut: Any) -> str:
+    def label_internal_futures(self, labels: dict[str, tuple[str, str]]) -> None:
+        """Name futures made inside a library: {qualname of the maker: (label, words)}.
+
+        Simulated I/O (stream readers, servers) uses this so a task waiting on one
+        reads "waits for data from the network" rather than "waits for a future".
+        """
+        self._internal_futures.update(labels)
+        self._label_words.update(dict(labels.values()))
+
+    def label_words(self, ref: str, fut: Any) -> str:
         """Words for a wait on something that is not a resource: a task, a gather, an executor job."""
         shown = self._names.get(ref)
         if shown is not None:
@@ -790,7 +792,7 @@ class Recorder:
             return f"waits for gather({', '.join(names)}) to finish"
         if ref.startswith("executor:"):
             return f"waits for {ref.split(':', 1)[1]}() to finish in a worker thread"
-        return _LABEL_WORDS.get(ref, f"waits for {ref}")
+        return self._label_words.get(ref, f"waits for {ref}")
 
     def _task_end_json(self, task: Any) -> str:
         if task.cancelled():
@@ -803,7 +805,7 @@ class Recorder:
         sites = traceback_sites(self.sites, exc.__traceback__)
         return ',"st":"failed","error":%s,"at":%s' % (_dumps(error), _ints(sites))
 
-    def _coro_stack(self, coro: Any) -> list[int]:
+    def coro_stack(self, coro: Any) -> list[int]:
         """Sites of the user's frames along a task's await chain, outermost first."""
         sites = self.sites
         user = sites._user
@@ -1152,6 +1154,10 @@ class Recorder:
 
     def pending_tasks(self) -> list[tuple[str, Any]]:
         return [(info.tid, task) for task, info in self._tasks.items()]
+
+    def switched_to(self, actor: str) -> None:
+        """The kernel handed the baton on: `actor` runs from now (see tui.engine.hooks)."""
+        self.current = actor
 
     def kind_of(self, rid: str) -> str:
         return self._kinds.get(rid, "")

@@ -47,6 +47,7 @@ from tui.engine import cpython
 from tui.engine.clock import VirtualClock
 from tui.engine.cpu import BytecodeCounter
 from tui.engine.cpu.switchpoints import SwitchPoints
+from tui.engine.hooks import Hooks
 from tui.engine.schedule import FIRST_IN_LINE, Decision, Policy
 from tui.engine.sites import is_library_file, is_user_file
 
@@ -326,7 +327,7 @@ class Kernel:
         self._core_holder: list[Lane | None] = [None] * cores
         self._core_queue: deque[Lane] = deque()
         """Processes with a thread to run but no free core, in arrival order."""
-        self.recorder: Any = None
+        self.recorder: Hooks | None = None
         self.policy: Policy = policy
         """Who picks at the decision point (_choose); FIRST_IN_LINE is the default."""
         self.choices: list[int] = []
@@ -712,7 +713,7 @@ class Kernel:
             me.actor = rec.current
             if me.loop_depth:
                 rec.step_interrupted(self, me)
-            rec.current = nxt.actor
+            rec.switched_to(nxt.actor)
         if self.counter is not None:
             self.counter.thread_switched(me, nxt)
         old_lane, new_lane = me.lane, nxt.lane

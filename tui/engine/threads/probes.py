@@ -18,14 +18,14 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from tui.engine import cpython, probing
+from tui.engine.hooks import Hooks
 from tui.engine.probing import MAX_SHOWN_ITEMS, short_repr
 from tui.engine.threads import primitives as simthreads
 
 if TYPE_CHECKING:
-    from tui.engine.recording.recorder import Recorder
     from tui.engine.threads.kernel import Kernel
 
-_recorder: Recorder | None = None
+_recorder: Hooks | None = None
 _kernel: Kernel | None = None
 
 
@@ -143,7 +143,7 @@ _executors: weakref.WeakSet[Any] = weakref.WeakSet()
 """Held weakly: an executor the program drops is collected, and its workers exit, as on CPython."""
 
 
-def install(recorder: Recorder, kernel: Kernel) -> None:
+def install(recorder: Hooks, kernel: Kernel) -> None:
     """Probe threading and queue (recording process only, after simthreads.install)."""
     global _recorder, _kernel
     _recorder, _kernel = recorder, kernel
@@ -298,7 +298,7 @@ def resource_in_chain(frame: FrameType | None) -> tuple[Any, str | None]:
     return found, role
 
 
-def wait_words(rec: Recorder, obj: Any, role: str | None) -> str:
+def wait_words(rec: Hooks, obj: Any, role: str | None) -> str:
     rid = obj.__dict__["_cc_rid"]
     shown = rec.shown(rid)
     kind = rec.kind_of(rid)
@@ -328,7 +328,7 @@ def wait_words(rec: Recorder, obj: Any, role: str | None) -> str:
     return f"waits for {shown}"
 
 
-def holders_of(rec: Recorder, obj: Any, role: str | None) -> list[str]:
+def holders_of(rec: Hooks, obj: Any, role: str | None) -> list[str]:
     rid = obj.__dict__["_cc_rid"]
     kind = rec.kind_of(rid)
     if kind == "Lock":
