@@ -11,7 +11,7 @@ from tui.engine.hooks import Hooks
 from tui.engine.recording.recorder import Recorder
 
 ENGINE = Path(tui.engine.__file__).parent
-RECORDER_NAMES = {"rec", "recorder", "_recorder"}
+RECORDER_NAMES = {"rec", "_rec", "recorder", "_recorder"}
 """How the schedulers' code names the recorder (a local, a parameter, an attribute)."""
 
 

@@ -10,7 +10,7 @@ a scheduler, so a hook added here and not there fails the type check.
 Who calls what:
 
 - the loop (aio.loop): loop_entered/loop_left, task_created/task_renamed,
-  handle_scheduled, timer_scheduled/timer_fired, run_handle,
+  handle_scheduled, timer_scheduled/timer_fired, handle_cancelled, run_handle,
   eager_step_begins/eager_step_ends, make_future, executor_future,
   run_until_complete_started, main_finished;
 - the kernel (threads.kernel): thread_created, thread_resumed,
@@ -56,6 +56,9 @@ class Hooks(Protocol):
     def timer_scheduled(self, timer: Any, callback: Any, args: tuple[Any, ...]) -> None: ...
 
     def timer_fired(self, timer: Any) -> None: ...
+
+    def handle_cancelled(self, handle: Any) -> None:
+        """A ready handle or a timer was cancelled: a pending one leaves the queue shown."""
 
     def run_handle(self, handle: Any) -> None:
         """Run one ready handle and record it as one frame."""

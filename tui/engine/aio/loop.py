@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import heapq
-import itertools
 import math
 import sys
 import threading
@@ -17,6 +16,7 @@ from tui.engine.aio.sockets import SocketReadiness
 from tui.engine.clock import VirtualClock
 from tui.engine.errors import DeadlockError, UnsupportedInSimulation
 from tui.engine.hooks import Hooks
+from tui.engine.runtime import RUN
 
 # Mirrors asyncio.base_events: past this many timers, and this share of them
 # cancelled, the heap is rebuilt instead of popping cancelled heads lazily.
@@ -79,12 +79,6 @@ class _RecordedTimerHandle(_ArmedTimerHandle):
         super().cancel()
 
 
-_task_numbers = itertools.count(1)
-_unnamed_tasks = itertools.count(1)
-_timers_armed = itertools.count(1)
-"""One sequence for every loop of the process: arming order is global, as wall time is."""
-
-
 class RecordedTask(asyncio.Task):  # type: ignore[type-arg]
     """asyncio's own (C) Task, hashed by creation order instead of by address.
 
@@ -98,11 +92,11 @@ class RecordedTask(asyncio.Task):  # type: ignore[type-arg]
     """
 
     def __init__(self, coro: Any, *, loop: Any = None, name: Any = None, context: Any = None, **eager: Any) -> None:
-        self._cc_number = next(_task_numbers)
+        self._cc_number = RUN.number("task")
         if name is None:
             # CPython's own "Task-N" for an unnamed task, counted here, so the
             # name is known before an eager first step runs inside __init__.
-            name = f"Task-{next(_unnamed_tasks)}"
+            name = f"Task-{RUN.number('unnamed task')}"
         target = loop if loop is not None else events._get_running_loop()
         rec = getattr(target, "_rec", None)
         if rec is None or not eager.get("eager_start") or not target.is_running():
@@ -262,7 +256,7 @@ class SimEventLoop(SocketReadiness, base_events.BaseEventLoop):
             self._check_callback(callback, "call_at")
         rec = self._rec
         timer = (_RecordedTimerHandle if rec is not None else _ArmedTimerHandle)(when, callback, args, self, context)
-        timer._seq = next(_timers_armed)
+        timer._seq = RUN.number("timer")  # one sequence for every loop: arming order is global, as wall time is
         if timer._source_traceback:
             del timer._source_traceback[-1]
         heapq.heappush(self._scheduled, timer)

@@ -8,38 +8,31 @@ usual, and every wrapper calls the original: the scheduling is CPython's.
 from __future__ import annotations
 
 import asyncio
-import itertools
 from asyncio import locks, queues
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from tui.engine import cpython, probing
-from tui.engine.hooks import Hooks
 from tui.engine.probing import MAX_SHOWN_ITEMS, short_repr
-
-_recorder: Hooks | None = None
-_installed = False
+from tui.engine.runtime import RUN
 
 
 def _touch(obj: Any) -> None:
-    rec = _recorder
+    rec = RUN.recorder
     if rec is not None:
         rec.dirty(obj)
 
 
 def _actor() -> str | None:
-    rec = _recorder
+    rec = RUN.recorder
     return rec.current if rec is not None else None
-
-
-_future_numbers = itertools.count(1)
 
 
 class ProbedFuture(asyncio.Future):  # type: ignore[type-arg]
     """A future the user's own code made with loop.create_future(): reports completion."""
 
     def __init__(self, *, loop: Any = None) -> None:
-        self._cc_number = next(_future_numbers)
+        self._cc_number = RUN.number("future")
         super().__init__(loop=loop)
 
     def __hash__(self) -> int:  # creation order, not address: sets of futures iterate the same every run
@@ -64,7 +57,7 @@ def _wrap_init(cls: type, kind: str | None = None) -> None:
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
-        rec = _recorder
+        rec = RUN.recorder
         if rec is not None and "_cc_rid" not in self.__dict__:
             rec.resource_created(self, kind or type(self).__name__)
 
@@ -122,13 +115,8 @@ def _install_semaphore_probes() -> None:
     locks.Semaphore.release = release  # type: ignore[method-assign]
 
 
-def install(recorder: Hooks) -> None:
-    """Point the probes at `recorder`, wrapping the classes on first use."""
-    global _recorder, _installed
-    _recorder = recorder
-    if _installed:
-        return
-    _installed = True
+def install() -> None:
+    """Wrap asyncio's primitives to report to the runtime's recorder (recording process only)."""
     for cls in (locks.Lock, locks.Event, locks.Condition, locks.Semaphore, locks.Barrier, queues.Queue):
         _wrap_init(cls)
     _install_lock_probes()
@@ -139,12 +127,6 @@ def install(recorder: Hooks) -> None:
     wrap_touching(queues.Queue, ("put", "get", "put_nowait", "get_nowait", "task_done", "join"))
     if cpython.running.queue_shutdown:
         wrap_touching(queues.Queue, ("shutdown",))
-
-
-def uninstall() -> None:
-    """Stop reporting (the wrappers stay, and do nothing without a recorder)."""
-    global _recorder
-    _recorder = None
 
 
 # -- what a view shows of each kind of resource ------------------------------------------

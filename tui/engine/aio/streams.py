@@ -11,7 +11,6 @@ a connection costs, how deliveries arrive) is described in
 
 from __future__ import annotations
 
-import itertools
 import socket as _socket
 from asyncio import base_events, transports
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from typing import Any
 from tui.engine import cpython
 from tui.engine.errors import UnsupportedInSimulation
 from tui.engine.network.net import Listener, LoopOwner, Packet, Socket, network, reset, show
+from tui.engine.runtime import RUN
 
 
 class ServerSocket:
@@ -52,9 +52,6 @@ class ServerSocket:
         return self
 
 
-_transport_numbers = itertools.count(1)
-
-
 class _SimTransport(transports.Transport):
     """asyncio's socket transport, over a simulated connection.
 
@@ -67,7 +64,7 @@ class _SimTransport(transports.Transport):
 
     def __init__(self, loop: Any, sock: Socket, protocol: Any, waiter: Any = None, server: Any = None) -> None:
         super().__init__(extra={"peername": sock.remote, "sockname": sock.local, "socket": _TransportSocketView(sock)})
-        self._number = next(_transport_numbers)
+        self._number = RUN.number("transport")
         self._loop = loop
         self._sock = sock
         self._protocol = protocol

@@ -51,6 +51,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from tui.engine.errors import UnsupportedInSimulation
+from tui.engine.runtime import RUN
 from tui.engine.threads.kernel import Kernel
 
 ANY = "0.0.0.0"
@@ -470,22 +471,19 @@ class Network:
         return [(_socket.AF_INET, kind, _socket.IPPROTO_TCP if kind == _socket.SOCK_STREAM else 0, "", address)]
 
 
-_network: Network | None = None
-
-
 def network() -> Network:
-    if _network is None:
+    net = RUN.network
+    if net is None:
         raise UnsupportedInSimulation("network I/O here", "the simulated network exists only in the recording process")
-    return _network
+    return net
 
 
 def in_simulation(loop: Any) -> bool:
     """True when `loop` runs inside the recording process, where the network is simulated."""
-    return isinstance(getattr(loop, "_idler", None), Kernel) and _network is not None
+    return isinstance(getattr(loop, "_idler", None), Kernel) and RUN.network is not None
 
 
 def install(kernel: Kernel, latency: float, bandwidth: float) -> Network:
-    """Create the recording's network (its sockets and selectors are installed on it next: see tui.engine.install)."""
-    global _network
-    _network = Network(kernel, latency, bandwidth)
-    return _network
+    """Create the recording's network; its sockets and selectors are installed on it next (recording.install)."""
+    net = RUN.network = Network(kernel, latency, bandwidth)
+    return net

@@ -32,6 +32,7 @@ from typing import Any
 from tui.engine.errors import UnsupportedInSimulation
 from tui.engine.network.net import EPSILON, Network
 from tui.engine.network.sockets import POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, SimSocket
+from tui.engine.runtime import RUN
 from tui.engine.threads.kernel import Blocker, Kernel
 from tui.engine.threads.primitives import name_as
 
@@ -57,17 +58,17 @@ REAL: dict[str, Any] = {
 }
 """CPython's own functions and classes, for file descriptors that are not simulated sockets."""
 
-_net: Network | None = None
-
 
 def _network() -> Network:
-    assert _net is not None, "simulated readiness exists only in the recording process"
-    return _net
+    net = RUN.network
+    assert net is not None, "simulated readiness exists only in the recording process"
+    return net
 
 
 def simulated(fd: int) -> SimSocket | None:
     """The simulated socket with descriptor `fd`, if it is one."""
-    return _net.sockets.get(fd) if _net is not None else None
+    net = RUN.network
+    return net.sockets.get(fd) if net is not None else None
 
 
 def _fd_of(fileobj: Any) -> int:
@@ -504,10 +505,8 @@ SELECTORS = {name: _selector_kind(name) for name in ("SelectSelector", "PollSele
 SELECTORS["DefaultSelector"] = SELECTORS["EpollSelector"]  # as on Linux
 
 
-def install(net: Network) -> None:
+def install() -> None:
     """Route select, poll, epoll and the selectors to the simulated sockets (recording process only)."""
-    global _net
-    _net = net
     _select.select = select
     _select.poll = SimPoll  # type: ignore[misc,assignment]
     _select.epoll = SimEpoll  # type: ignore[misc,assignment]

@@ -26,7 +26,7 @@ from typing import Any
 
 from tui.engine.errors import UnsupportedInSimulation
 from tui.engine.network.net import ANY, EADDRINUSE, EPSILON, KernelOwner, Listener, Network, Packet, Socket, reset, show
-from tui.engine.threads import probes as threadprobes
+from tui.engine.runtime import RUN
 from tui.engine.threads.kernel import Blocker, Kernel, SimThread
 
 SEND_BUFFER = 64 * 1024
@@ -41,14 +41,14 @@ POLLIN, POLLOUT, POLLERR, POLLHUP, POLLNVAL = 0x1, 0x4, 0x8, 0x10, 0x20
 EAGAIN, EINPROGRESS, EALREADY, EBADF, EINVAL, EPIPE, EISCONN, ENOTCONN = 11, 115, 114, 9, 22, 32, 106, 107
 
 _real_makefile = _socket.socket.makefile
-_net: Network | None = None
 _PENDING = object()
 _GAVE_UP = object()
 
 
 def _network() -> Network:
-    assert _net is not None, "simulated sockets exist only in the recording process"
-    return _net
+    net = RUN.network
+    assert net is not None, "simulated sockets exist only in the recording process"
+    return net
 
 
 class SocketWait(Blocker):
@@ -718,12 +718,9 @@ SIMULATED: dict[str, Any] = {
 
 def install(net: Network) -> None:
     """Route the socket module's TCP calls to the simulated network (recording process only)."""
-    global _net
-    _net = net
     for name, value in SIMULATED.items():
         setattr(_socket, name, value)
     _socket.getaddrinfo = net.getaddrinfo  # type: ignore[assignment]
-    threadprobes.STATE_OF["Socket"] = socket_state
 
 
 __all__ = ["EADDRINUSE", "SimSocket", "SocketWait", "create_connection", "create_server", "install", "socketpair"]

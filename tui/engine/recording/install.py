@@ -18,6 +18,9 @@ here and nowhere else, so the order that makes them work is written once:
    stream are taught to the recorder.
 7. Event loops: every loop and Task the program can create is a recorded one.
 
+Before step 1 the runtime (tui.engine.runtime.RUN) is given the kernel and
+the recorder; step 6 gives it the network.
+
 The program's own output streams and the audit hook come later (they must not
 see the engine's start-up): see `recording.main.Session.run`.
 """
@@ -35,6 +38,7 @@ from tui.engine.clock import VirtualClock
 from tui.engine.network import net, select, sockets
 from tui.engine.processes import process
 from tui.engine.recording.recorder import Recorder
+from tui.engine.runtime import RUN
 from tui.engine.settings import Settings
 from tui.engine.threads import primitives, vtime
 from tui.engine.threads import probes as thread_probes
@@ -45,15 +49,16 @@ def install_simulation(
     clock: VirtualClock, kernel: Kernel, recorder: Recorder, main_namespace: dict[str, Any], settings: Settings
 ) -> None:
     """Apply every patch, in the order the module docstring gives (recording process only)."""
+    RUN.start(kernel, recorder, None, settings.seed)  # first: every step below reaches its parts through RUN
     vtime.install(clock, kernel, settings.seed)
-    primitives.install(kernel)
-    aio_probes.install(recorder)
-    thread_probes.install(recorder, kernel)
+    primitives.install()
+    aio_probes.install()
+    thread_probes.install(kernel)
     process.install(kernel, main_namespace, seed=settings.seed)
     unsupported.install(kernel)
     network = net.install(kernel, latency=settings.latency, bandwidth=settings.bandwidth)
     sockets.install(network)
-    select.install(network)
+    select.install()
     recorder.label_internal_futures(STREAM_WAITS)
     route_event_loops(clock, kernel, recorder)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import dis
+import functools
 import json
 import linecache
 import math
@@ -23,13 +24,14 @@ import sys
 import weakref
 from asyncio import futures, tasks, timeouts
 from collections.abc import Callable
-from types import CoroutineType, FrameType, GeneratorType
+from types import CodeType, CoroutineType, FrameType, GeneratorType
 from typing import Any
 
 from tui.engine import cpython, waits
 from tui.engine.aio import probes
 from tui.engine.aio.loop import RecordedTask
 from tui.engine.clock import VirtualClock
+from tui.engine.network.sockets import socket_state
 from tui.engine.recording.tracebacks import traceback_sites, user_exception_report
 from tui.engine.sites import Sites
 from tui.engine.threads import probes as threadprobes
@@ -194,7 +196,23 @@ def callback_label(callback: Any) -> str:
     return f"{name}()"
 
 
-_line_instructions: dict[Any, dict[int, list[list[Any]]]] = {}
+_THREADING_STATES = threadprobes.STATE_OF | {"Socket": socket_state}
+"""How the state of each kind of resource made through threading, concurrent.futures or socket reads."""
+
+
+@functools.cache
+def _instructions_by_line(code: CodeType) -> dict[int, list[list[Any]]]:
+    """A code object's instructions by the line they start on: [[offset, opname, argrepr], ...]."""
+    by_line: dict[int, list[list[Any]]] = {}
+    line = code.co_firstlineno
+    for instruction in dis.get_instructions(code):
+        starts = cpython.running.instruction_line(instruction)
+        if starts is not None:
+            line = starts
+        if instruction.opname in ("CACHE", "RESUME"):
+            continue
+        by_line.setdefault(line, []).append([instruction.offset, instruction.opname, instruction.argrepr])
+    return by_line
 
 
 def bytecode_at(frame: FrameType) -> dict[str, Any]:
@@ -203,20 +221,8 @@ def bytecode_at(frame: FrameType) -> dict[str, Any]:
     {"line": 12, "offset": 24, "ops": [[offset, opname, argrepr], ...]}: the viewer
     marks where the switch fell without ever compiling the program itself.
     """
-    code = frame.f_code
-    by_line = _line_instructions.get(code)
-    if by_line is None:
-        by_line = _line_instructions[code] = {}
-        line = code.co_firstlineno
-        for instruction in dis.get_instructions(code):
-            starts = cpython.running.instruction_line(instruction)
-            if starts is not None:
-                line = starts
-            if instruction.opname in ("CACHE", "RESUME"):
-                continue
-            by_line.setdefault(line, []).append([instruction.offset, instruction.opname, instruction.argrepr])
     line = frame.f_lineno
-    return {"line": line, "offset": frame.f_lasti, "ops": by_line.get(line, [])}
+    return {"line": line, "offset": frame.f_lasti, "ops": _instructions_by_line(frame.f_code).get(line, [])}
 
 
 def _ints(values: list[int]) -> str:
@@ -1027,7 +1033,7 @@ class Recorder:
     def _changed_states(self) -> dict[str, Any]:
         changed: dict[str, Any] = {}
         for rid, obj in self._dirty.items():
-            table = threadprobes.STATE_OF if rid in self._apis else probes.STATE_OF
+            table = _THREADING_STATES if rid in self._apis else probes.STATE_OF
             serialize = table.get(self._kinds.get(rid, ""))
             if serialize is None:
                 continue

@@ -332,6 +332,11 @@ class Kernel:
         """Who picks at the decision point (_choose); FIRST_IN_LINE is the default."""
         self.choices: list[int] = []
         """The policy's choice at each decision it was asked (none under the default): the run's schedule."""
+        self.released_sentinels: set[Any] = set()
+        """Thread sentinels released since threading last pruned `_shutdown_locks` (3.11, 3.12): the
+        only locks of that set that can be unlocked (each is locked when threading adds it)."""
+        self.joinable: list[Any] = []
+        """Handles of non-daemon threads, joined at interpreter shutdown (3.13+; threads.primitives)."""
         self.wait_probe: WaitProbe = NO_WAIT_PROBE
         """Set by threads.probes.install: how a blocked thread's wait is described."""
         self.switches = 0

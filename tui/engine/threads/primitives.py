@@ -22,11 +22,9 @@ from collections import deque
 from typing import Any
 
 from tui.engine import cpython
+from tui.engine.runtime import RUN
 from tui.engine.threads import vtime
 from tui.engine.threads.kernel import BLOCKED, LOCK_OP_COST, Blocker, Kernel
-
-_kernel: Kernel | None = None
-
 
 _LIBRARY_MODULES = ("threading", "queue", "concurrent.futures", "tui.engine.")
 _BLOCKING_APIS = {
@@ -114,7 +112,7 @@ class SimLock(Blocker):
             wait = None if blocking else 0.0
         else:
             wait = acquire_wait(blocking, timeout)
-        kernel = _kernel
+        kernel = RUN.kernel
         assert kernel is not None
         if kernel.tracing:
             kernel.charge(LOCK_OP_COST)
@@ -159,7 +157,7 @@ class SimLock(Blocker):
             raise RuntimeError("release unlocked lock")
         self._locked = False
         self._owner = None
-        kernel = _kernel
+        kernel = RUN.kernel
         assert kernel is not None
         if kernel.tracing:
             kernel.charge(LOCK_OP_COST)
@@ -351,14 +349,9 @@ def set_sentinel() -> SimLock:
     it when the thread ends."""
     lock = allocate_lock()
     lock._on_change = _sentinel_changed  # type: ignore[method-assign]
-    assert _kernel is not None
-    _kernel.current.sentinel = lock
+    assert RUN.kernel is not None
+    RUN.kernel.current.sentinel = lock
     return lock
-
-
-_released_sentinels: set[SimLock] = set()
-"""Sentinels released since threading last pruned `_shutdown_locks` (3.11, 3.12): the only
-locks of that set that can be unlocked (each is locked when threading adds it)."""
 
 
 def _sentinel_changed(lock: SimLock) -> None:
@@ -366,8 +359,8 @@ def _sentinel_changed(lock: SimLock) -> None:
     touch = SimLock._on_change
     if touch is not None:
         touch(lock)
-    if not lock._locked:
-        _released_sentinels.add(lock)
+    if not lock._locked and RUN.kernel is not None:
+        RUN.kernel.released_sentinels.add(lock)
 
 
 def set_tstate_lock(thread: threading.Thread) -> None:
@@ -383,12 +376,14 @@ def set_tstate_lock(thread: threading.Thread) -> None:
     lock = thread._tstate_lock = threading._set_sentinel()  # type: ignore[attr-defined]
     lock.acquire()
     if not thread.daemon:
+        assert RUN.kernel is not None
+        released = RUN.kernel.released_sentinels
         with threading._shutdown_locks_lock:  # type: ignore[attr-defined]
             shutdown_locks = threading._shutdown_locks  # type: ignore[attr-defined]
-            held = {released for released in _released_sentinels if released._locked}  # a join holds it
-            shutdown_locks.difference_update(_released_sentinels - held)
-            _released_sentinels.clear()
-            _released_sentinels.update(held)
+            held = {sentinel for sentinel in released if sentinel._locked}  # a join holds it
+            shutdown_locks.difference_update(released - held)
+            released.clear()
+            released.update(held)
             shutdown_locks.add(lock)
 
 
@@ -406,8 +401,8 @@ def start_new_thread(*arguments: Any) -> int:
         raise TypeError("2nd arg must be a tuple")
     if kwargs is not None and not isinstance(kwargs, dict):
         raise TypeError("optional 3rd arg must be a dictionary")
-    assert _kernel is not None
-    return _kernel.start_thread(function, args, kwargs)
+    assert RUN.kernel is not None
+    return RUN.kernel.start_thread(function, args, kwargs)
 
 
 class SimThreadHandle:
@@ -430,8 +425,8 @@ class SimThreadHandle:
             self._done.release()
 
     def join(self, timeout: float | None = None) -> None:
-        assert _kernel is not None
-        me = _kernel.current
+        assert RUN.kernel is not None
+        me = RUN.kernel.current
         if self.ident == me.ident and not self.is_done():
             raise RuntimeError("Cannot join current thread")
         if self.is_done():
@@ -444,21 +439,17 @@ class SimThreadHandle:
         return f"<_thread._ThreadHandle object: ident={self.ident}>"
 
 
-_joinable: list[SimThreadHandle] = []
-"""Handles of non-daemon threads, joined at interpreter shutdown (3.13+)."""
-
-
 def start_joinable_thread(function: Any, handle: SimThreadHandle | None = None, daemon: bool = True) -> SimThreadHandle:
     """_thread.start_joinable_thread (3.13+)."""
-    assert _kernel is not None
+    assert RUN.kernel is not None
     handle = handle if handle is not None else SimThreadHandle()
-    ident = _kernel.start_thread(function, (), None)
+    ident = RUN.kernel.start_thread(function, (), None)
     handle.ident = ident
-    thread = _kernel.thread_of_ident(ident)
+    thread = RUN.kernel.thread_of_ident(ident)
     assert thread is not None
     thread.sentinel = handle._done
     if not daemon:
-        _joinable.append(handle)
+        RUN.kernel.joinable.append(handle)
     return handle
 
 
@@ -471,18 +462,19 @@ def make_thread_handle(ident: int) -> SimThreadHandle:
 
 def shutdown_joinable_threads() -> None:
     """_thread._shutdown (3.13+): join every non-daemon thread the program started."""
-    assert _kernel is not None
-    me = _kernel.current.ident
-    while _joinable:
-        handle = _joinable.pop(0)
+    assert RUN.kernel is not None
+    me = RUN.kernel.current.ident
+    joinable = RUN.kernel.joinable
+    while joinable:
+        handle = joinable.pop(0)
         if handle.ident != me:
             handle.join()
 
 
 def main_thread_ident() -> int:
     """_thread._get_main_thread_ident (3.13+)."""
-    assert _kernel is not None
-    return _kernel.main.ident
+    assert RUN.kernel is not None
+    return RUN.kernel.main.ident
 
 
 def hash_by_creation(cls: type) -> None:
@@ -523,10 +515,8 @@ def simulated_thread_module() -> types.ModuleType:
     return module
 
 
-def install(kernel: Kernel) -> None:
-    """Route _thread, threading, queue and concurrent.futures through the kernel (recording process only)."""
-    global _kernel
-    _kernel = kernel
+def install() -> None:
+    """Route _thread, threading, queue and concurrent.futures through the runtime's kernel (recording process only)."""
     thread_module = simulated_thread_module()
     sys.modules["_thread"] = thread_module
     threading._allocate_lock = allocate_lock  # type: ignore[attr-defined]

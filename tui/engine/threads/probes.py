@@ -12,7 +12,6 @@ from __future__ import annotations
 import queue
 import sys
 import threading
-import weakref
 from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -20,35 +19,33 @@ from typing import TYPE_CHECKING, Any
 from tui.engine import cpython, probing
 from tui.engine.hooks import Hooks
 from tui.engine.probing import MAX_SHOWN_ITEMS, short_repr
+from tui.engine.runtime import RUN
 from tui.engine.threads import primitives as simthreads
 
 if TYPE_CHECKING:
     from tui.engine.threads.kernel import Kernel
 
-_recorder: Hooks | None = None
-_kernel: Kernel | None = None
-
 
 def _touch(obj: Any) -> None:
-    rec = _recorder
+    rec = RUN.recorder
     if rec is not None and "_cc_rid" in obj.__dict__:
         rec.dirty(obj)
 
 
 def _thread_id() -> str | None:
-    kernel = _kernel
+    kernel = RUN.kernel
     return kernel.current.tid if kernel is not None else None
 
 
 def _register(obj: Any, kind: str, maker: FrameType) -> None:
     """Only what the program itself creates becomes a named resource."""
-    rec = _recorder
+    rec = RUN.recorder
     if rec is None or not rec.sites.is_user(maker.f_code):
         return
     api = "concurrent.futures" if kind == "Executor" else "threading"
     rec.resource_created(obj, kind, maker, api=api)
     if kind == "Executor":
-        _executors.add(obj)
+        RUN.probed_executors.add(obj)
 
 
 def _maker() -> FrameType:
@@ -120,7 +117,7 @@ def _install_executor_probes() -> None:
     def submit(self: Any, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
         future = original_submit(self, fn, *args, **kwargs)
         caller = sys._getframe(1)
-        rec = _recorder
+        rec = RUN.recorder
         if rec is not None and rec.sites.is_user(caller.f_code) and "_cc_rid" not in future.__dict__:
             rec.resource_created(future, "Future", caller, api="concurrent.futures")
         _touch(self)
@@ -133,20 +130,14 @@ def _install_executor_probes() -> None:
 
 def touch_executors() -> None:
     """Executors change whenever their threads run: re-read them after each thread slice."""
-    if not _executors:
+    if not RUN.probed_executors:
         return  # the common case, checked without building an iterator over the WeakSet
-    for executor in list(_executors):
+    for executor in list(RUN.probed_executors):
         _touch(executor)
 
 
-_executors: weakref.WeakSet[Any] = weakref.WeakSet()
-"""Held weakly: an executor the program drops is collected, and its workers exit, as on CPython."""
-
-
-def install(recorder: Hooks, kernel: Kernel) -> None:
+def install(kernel: Kernel) -> None:
     """Probe threading and queue (recording process only, after simthreads.install)."""
-    global _recorder, _kernel
-    _recorder, _kernel = recorder, kernel
     kernel.wait_probe = ThreadWaitProbe()
     simthreads.SimLock._on_change = staticmethod(_touch)
     _wrap_init(simthreads.SimLock, "Lock")
@@ -174,7 +165,7 @@ def install(recorder: Hooks, kernel: Kernel) -> None:
 
 
 def _owner_tid(ident: int | None) -> str | None:
-    kernel = _kernel
+    kernel = RUN.kernel
     if ident is None or kernel is None:
         return None
     thread = kernel.thread_of_ident(ident)
@@ -291,7 +282,8 @@ def resource_in_chain(frame: FrameType | None) -> tuple[Any, str | None]:
             break
         owner = frame.f_locals.get("self")
         attrs = getattr(owner, "__dict__", None)
-        if attrs and "_cc_rid" in attrs and not any(owner is e for e in _executors):  # nobody waits on an executor
+        # Nobody waits on an executor itself (its queue and futures are what a thread waits for).
+        if attrs and "_cc_rid" in attrs and not any(owner is e for e in RUN.probed_executors):
             found = owner
             role = _ROLES.get(frame.f_code.co_qualname, role)
         frame = frame.f_back

@@ -14,6 +14,7 @@ from typing import Any
 
 from tui.engine import cpython
 from tui.engine.clock import VirtualClock
+from tui.engine.runtime import RUN
 from tui.engine.threads.kernel import Kernel
 
 EPOCH = 1_700_000_000.0
@@ -25,9 +26,6 @@ real_sleep = time.sleep
 real_localtime, real_gmtime, real_ctime = time.localtime, time.gmtime, time.ctime
 real_asctime, real_strftime = time.asctime, time.strftime
 
-
-_replaced: list[Any] = []
-"""The real functions the virtual ones stand in for."""
 
 _INT64_NS = 2**63
 """CPython keeps a timeout as signed 64-bit nanoseconds (_PyTime_t): anything wider overflows."""
@@ -138,7 +136,7 @@ def install(clock: VirtualClock, kernel: Kernel, seed: int) -> None:
     replacements: dict[int, Callable[..., Any]] = {}
     for name, function in virtual.items():
         real = getattr(time, name)
-        _replaced.append(real)  # alive, so no other object can take its id
+        RUN.kept_alive.append(real)  # alive, so no other object can take its id
         replacements[id(real)] = function
         _stand_in(time, name, function)
 
@@ -183,7 +181,7 @@ def install(clock: VirtualClock, kernel: Kernel, seed: int) -> None:
         # random.Random() and random.seed() with no seed read the OS's entropy in C.
         real_seed(self, entropy.getrandbits(128) if a is None else a, version)
 
-    _replaced.extend((os.urandom, getattr(os, "getrandom", None)))
+    RUN.kept_alive.extend((os.urandom, getattr(os, "getrandom", None)))
     replacements[id(os.urandom)] = urandom
     _stand_in(os, "urandom", urandom)
     if hasattr(os, "getrandom"):
