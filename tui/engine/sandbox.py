@@ -279,14 +279,14 @@ def _drop_ptrace_capability() -> None:
     libc.capset(ctypes.byref(header), data)
 
 
-_real_pid = [0]
-"""This process's pid, kept by close(): by the program's first line os.getpid() is the simulated one."""
-
-
-def refuse_at_the_users_line() -> None:
+def refuse_at_the_users_line(own_pid: int) -> None:
     """The audit hook, installed last, right before the program's first line: the engine's own
-    start-up (its imports open hundreds of files) never pays for it."""
-    sys.addaudithook(audit_hook(_real_pid[0]))
+    start-up (its imports open hundreds of files) never pays for it.
+
+    `own_pid` is this process's real pid, read before the simulation was installed: by now
+    os.getpid() answers with the simulated one.
+    """
+    sys.addaudithook(audit_hook(own_pid))
 
 
 def close(stderr: int) -> str | None:
@@ -296,7 +296,7 @@ def close(stderr: int) -> str | None:
     (threads inherit both kernel layers); refuse_at_the_users_line() follows,
     right before the program's first line.
     """
-    own_pid = _real_pid[0] = os.getpid()
+    own_pid = os.getpid()
     missing = []
     try:
         restrict_files(own_pid)

@@ -385,6 +385,7 @@ class Session:
         faulthandler.enable(file=stderr, all_threads=False)
         # The viewer's memory guard asks where the program is before it stops it (tui.recording).
         faulthandler.register(signal.SIGUSR1, file=stderr, all_threads=True)
+        self.real_pid = os.getpid()  # before the simulation answers getpid() with its own pid
         self.sandbox_note = sandbox.close(stderr)
         opts = self.options
         self.kernel = kernel = Kernel(
@@ -411,7 +412,7 @@ class Session:
         sys.stdout = CapturedStream(rec.write_out, "<stdout>")
         sys.stderr = CapturedStream(rec.write_err, "<stderr>")
         real_start_new_thread(self.watch, ())  # the watchdog is no thread of the program
-        sandbox.refuse_at_the_users_line()
+        sandbox.refuse_at_the_users_line(self.real_pid)
 
         module.__file__ = self.path
         module.__builtins__ = __builtins__  # type: ignore[attr-defined]
