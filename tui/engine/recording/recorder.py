@@ -14,24 +14,31 @@ string formatting rather than json.dumps of a dict, and everything rare
 from __future__ import annotations
 
 import asyncio
-import dis
-import functools
 import json
-import linecache
 import math
-import re
 import sys
 import weakref
 from asyncio import futures, tasks, timeouts
 from collections.abc import Callable
-from types import CodeType, CoroutineType, FrameType, GeneratorType
+from types import CoroutineType, FrameType, GeneratorType
 from typing import Any
 
-from tui.engine import cpython, waits
+from tui.engine import waits
 from tui.engine.aio import probes
 from tui.engine.aio.loop import RecordedTask
 from tui.engine.clock import VirtualClock
 from tui.engine.network.sockets import socket_state
+from tui.engine.probing import short_repr
+from tui.engine.recording.bytecode import bytecode_at
+from tui.engine.recording.labels import (
+    INTERNAL_FUTURES,
+    LABEL_WORDS,
+    WAITER_ROLES,
+    armed_by_wait_for,
+    assigned_name,
+    callback_label,
+    is_task_step,
+)
 from tui.engine.recording.tracebacks import traceback_sites, user_exception_report
 from tui.engine.sites import Sites
 from tui.engine.threads import probes as threadprobes
@@ -45,21 +52,6 @@ MAX_REPR = 200
 
 _TASK_TYPES = {asyncio.Task, tasks._PyTask, RecordedTask}
 
-# Futures that asyncio itself creates, by the function that creates them:
-# (label in `on`, words for the waiting task).
-_INTERNAL_FUTURES = {
-    "wait_for": ("wait_for", "waits for the awaited job or its timeout (asyncio.wait_for)"),
-    "_wait": ("wait", "waits in asyncio.wait() for its jobs"),
-    "TaskGroup.__aexit__": ("TaskGroup", "waits for the tasks of its TaskGroup to finish"),
-    "_cancel_and_wait": ("cancelling", "waits for the task it cancelled to finish cancelling"),
-    "BaseEventLoop.shutdown_default_executor": (
-        "executor shutdown",
-        "waits for the default executor's threads to finish",
-    ),
-}
-_LABEL_WORDS = dict(_INTERNAL_FUTURES.values()) | {"future": "waits for a future"}
-
-
 _PRIMITIVES = (
     asyncio.Lock,
     asyncio.Event,
@@ -69,56 +61,11 @@ _PRIMITIVES = (
     asyncio.Queue,
 )
 
-# Which line of a resource a waiter future stands in, by the method that made it.
-_ROLES = {"Queue.get": "get", "Queue.put": "put", "Condition.wait": "notify"}
 _GATHERING = tasks._GatheringFuture
 _SET_RESULT_UNLESS_CANCELLED = futures._set_result_unless_cancelled
 _RELEASE_WAITER = tasks._release_waiter
 _ON_TIMEOUT = timeouts.Timeout._on_timeout
 _YIELD = ("yield",)
-
-# `lock = asyncio.Lock()`, `self.ready: Event = asyncio.Event()`: one target, a call on the right.
-_ASSIGNED_NAME = re.compile(r"^\s*(?:self\.)?([A-Za-z_]\w*)\s*(?::[^=]*)?=(?!=)\s*[A-Za-z_][\w.]*\(")
-
-# `b = ` right before the call: the last assignment target on the line up to the call.
-_TARGET_BEFORE = re.compile(r"(?:^|[;(,]|\s)(?:self\.)?([A-Za-z_]\w*)\s*(?::[^=;]*)?=\s*(?:await\s+)?$")
-
-
-_STEP_NAMES = frozenset({"__step", "__wakeup", "task_wakeup"})
-"""A task's own callbacks: the Python Task's methods, the C Task's wakeup (its step is a TaskStepMethWrapper)."""
-
-
-def _is_task_step(callback: Any) -> bool:
-    """Does this callback run a step of the task it is bound to (rather than, say, its cancel())?"""
-    return type(callback).__name__ == "TaskStepMethWrapper" or getattr(callback, "__name__", None) in _STEP_NAMES
-
-
-def _armed_by_wait_for() -> bool:
-    """Is the asyncio.timeout() whose timer is being armed the one inside asyncio.wait_for()?
-
-    Since 3.12 wait_for() is built on asyncio.timeout(); its timer is still
-    wait_for's timeout to the learner, as it was on 3.11.
-    """
-    if not cpython.running.wait_for_uses_timeout:
-        return False
-    frame = sys._getframe(2)
-    for _ in range(6):  # call_at <- reschedule <- __aenter__ <- wait_for
-        if frame is None:
-            return False
-        if frame.f_code.co_name == "wait_for" and frame.f_globals.get("__name__") == "asyncio.tasks":
-            return True
-        frame = frame.f_back
-    return False
-
-
-def _call_column(frame: FrameType) -> int | None:
-    """Start column of the expression being executed in `frame` (None when unknown)."""
-    try:
-        positions = list(frame.f_code.co_positions())
-        _line, _end_line, column, _end = positions[frame.f_lasti // 2]
-    except (IndexError, ValueError):
-        return None
-    return column
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=repr).encode
@@ -174,55 +121,8 @@ def _attrs(obj: Any) -> dict[str, Any] | None:
         return None
 
 
-def short_repr(value: Any, limit: int = MAX_REPR) -> str:
-    """repr() that survives a broken __repr__ and keeps frames small."""
-    try:
-        text = repr(value)
-    except Exception as exc:
-        text = f"<repr failed: {type(exc).__name__}>"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def callback_label(callback: Any) -> str:
-    """A readable name for a plain loop callback: `func()` or `Type.method()`."""
-    func = getattr(callback, "func", None)  # functools.partial
-    if func is not None:
-        callback = func
-    owner = getattr(callback, "__self__", None)
-    name = getattr(callback, "__name__", None) or type(callback).__name__
-    if owner is not None and not isinstance(owner, type) and type(owner).__name__ != "module":
-        kind = "Future" if isinstance(owner, probes.ProbedFuture) else type(owner).__name__.replace("Sim", "")
-        return f"{kind}.{name}()"
-    return f"{name}()"
-
-
 _THREADING_STATES = threadprobes.STATE_OF | {"Socket": socket_state}
 """How the state of each kind of resource made through threading, concurrent.futures or socket reads."""
-
-
-@functools.cache
-def _instructions_by_line(code: CodeType) -> dict[int, list[list[Any]]]:
-    """A code object's instructions by the line they start on: [[offset, opname, argrepr], ...]."""
-    by_line: dict[int, list[list[Any]]] = {}
-    line = code.co_firstlineno
-    for instruction in dis.get_instructions(code):
-        starts = cpython.running.instruction_line(instruction)
-        if starts is not None:
-            line = starts
-        if instruction.opname in ("CACHE", "RESUME"):
-            continue
-        by_line.setdefault(line, []).append([instruction.offset, instruction.opname, instruction.argrepr])
-    return by_line
-
-
-def bytecode_at(frame: FrameType) -> dict[str, Any]:
-    """The instruction a thread was switched out before, and its line's instructions.
-
-    {"line": 12, "offset": 24, "ops": [[offset, opname, argrepr], ...]}: the viewer
-    marks where the switch fell without ever compiling the program itself.
-    """
-    line = frame.f_lineno
-    return {"line": line, "offset": frame.f_lasti, "ops": _instructions_by_line(frame.f_code).get(line, [])}
 
 
 def _ints(values: list[int]) -> str:
@@ -250,9 +150,9 @@ class Recorder:
         self._header = header
         self.frames = 0
         self.current: str = "Th1"
-        self._internal_futures = dict(_INTERNAL_FUTURES)
+        self._internal_futures = dict(INTERNAL_FUTURES)
         """Futures made inside a library, by the qualname of their maker: (label, words); see label_internal_futures."""
-        self._label_words = dict(_LABEL_WORDS)
+        self._label_words = dict(LABEL_WORDS)
         """The actor running right now: a task id, "cb", or a thread id."""
         self.kernel: Any = None
         self.on_stop: Callable[[str, str], None] | None = None
@@ -470,17 +370,10 @@ class Recorder:
             self._adopt_parts(part, part_name)
 
     def _variable_name(self, frame: FrameType) -> str | None:
-        """The name a new object is about to be assigned to, read from the source line.
-
-        The call's column (from the code's positions table) picks the right
-        target when a line makes several: `a = Lock(); b = Lock()`.
-        """
-        line = linecache.getline(frame.f_code.co_filename, frame.f_lineno)
-        column = _call_column(frame)
-        match = _TARGET_BEFORE.search(line[:column]) if column is not None else _ASSIGNED_NAME.match(line)
-        if not match:
+        """The variable a new object is assigned to (labels.assigned_name), numbered when reused: `lock-2`."""
+        name = assigned_name(frame)
+        if name is None:
             return None
-        name = match.group(1)
         seen = self._var_names[name] = self._var_names.get(name, 0) + 1
         return name if seen == 1 else f"{name}-{seen}"
 
@@ -512,7 +405,7 @@ class Recorder:
         self._hid += 1
         hid = handle._hid = self._hid
         owner = getattr(callback, "__self__", None)
-        if (type(owner) in _TASK_TYPES or isinstance(owner, asyncio.Task)) and _is_task_step(callback):
+        if (type(owner) in _TASK_TYPES or isinstance(owner, asyncio.Task)) and is_task_step(callback):
             info = self._tasks.get(owner)
             if info is None:
                 info = self._register_task(owner)
@@ -552,7 +445,7 @@ class Recorder:
             label = "sleep"
             self._futs[args[0]] = ("sleep", None, when)
         elif getattr(callback, "__func__", None) is _ON_TIMEOUT:
-            label = "wait_for timeout" if _armed_by_wait_for() else "timeout"
+            label = "wait_for timeout" if armed_by_wait_for() else "timeout"
         elif callback is _RELEASE_WAITER:
             label = "wait_for timeout"
         else:
@@ -589,7 +482,7 @@ class Recorder:
             # Without probes (a loop recorded in-process) primitives are met at their first wait.
             rid = self.resource_created(owner, type(owner).__name__, creator)
         if rid is not None:
-            role = _ROLES.get(code.co_qualname)
+            role = WAITER_ROLES.get(code.co_qualname)
             # A Barrier's inner Condition and a Queue's `finished` Event wait
             # on behalf of the barrier or the queue.
             parent = attrs.get("_cc_parent")
@@ -631,7 +524,7 @@ class Recorder:
         return True
 
     def main_finished(self, result: Any) -> None:
-        self.main_result = short_repr(result)
+        self.main_result = short_repr(result, MAX_REPR)
 
     # -- output -------------------------------------------------------------------------
 
@@ -805,7 +698,7 @@ class Recorder:
             return ',"st":"cancelled"'
         exc = task._exception
         if exc is None:
-            return ',"st":"done","result":' + _dumps(short_repr(task._result))
+            return ',"st":"done","result":' + _dumps(short_repr(task._result, MAX_REPR))
         message = str(exc)[:MAX_REPR] or short_repr(exc, 160)
         error = f"{type(exc).__name__}: {message}"
         sites = traceback_sites(self.sites, exc.__traceback__)
