@@ -17,7 +17,8 @@ import pytest
 from conftest import SCENARIOS, record
 
 from tui.engine.clock import VirtualClock
-from tui.engine.threads.kernel import Blocker, Kernel
+from tui.engine.threads.actors import Blocker
+from tui.engine.threads.kernel import Kernel
 
 LATENCY = 0.025
 BANDWIDTH = 1_000_000.0

@@ -33,7 +33,8 @@ from tui.engine.errors import UnsupportedInSimulation
 from tui.engine.network.net import EPSILON, Network
 from tui.engine.network.sockets import POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, SimSocket
 from tui.engine.runtime import RUN
-from tui.engine.threads.kernel import Blocker, Kernel
+from tui.engine.threads.actors import Blocker
+from tui.engine.threads.kernel import Kernel
 from tui.engine.threads.primitives import name_as
 
 READABLE = POLLIN | POLLHUP | POLLERR

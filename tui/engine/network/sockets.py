@@ -27,7 +27,8 @@ from typing import Any
 from tui.engine.errors import UnsupportedInSimulation
 from tui.engine.network.net import ANY, EADDRINUSE, EPSILON, KernelOwner, Listener, Network, Packet, Socket, reset, show
 from tui.engine.runtime import RUN
-from tui.engine.threads.kernel import Blocker, Kernel, SimThread
+from tui.engine.threads.actors import Blocker, SimThread
+from tui.engine.threads.kernel import Kernel
 
 SEND_BUFFER = 64 * 1024
 """Bytes a socket's send buffer holds: sendall() returns once the rest of its data fits in it."""

@@ -26,7 +26,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from tui.engine.threads.kernel import Blocker, Kernel
+from tui.engine.threads.actors import Blocker
+from tui.engine.threads.kernel import Kernel
 
 MANAGER_ROUND_TRIP = 1e-4
 """Virtual seconds a proxy call takes there and back (a local socket and two pickles)."""

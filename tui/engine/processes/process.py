@@ -39,7 +39,8 @@ from typing import Any
 from tui.engine import cpython
 from tui.engine.errors import UnsupportedInSimulation
 from tui.engine.processes import manager as simmanager
-from tui.engine.threads.kernel import MAIN_PID, Blocker, Kernel, Lane, SimThread
+from tui.engine.threads.actors import Blocker, Lane, SimThread
+from tui.engine.threads.kernel import MAIN_PID, Kernel
 from tui.engine.threads.primitives import SimLock, SimRLock, allocate_lock, fork_copy, name_as
 
 _ENGINE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # tui/engine, above this package

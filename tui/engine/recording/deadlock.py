@@ -6,7 +6,8 @@ from typing import Any
 
 from tui.engine import waits
 from tui.engine.recording.recorder import Recorder
-from tui.engine.threads.kernel import Kernel, LoopIdle
+from tui.engine.threads.actors import LoopIdle
+from tui.engine.threads.kernel import Kernel
 
 
 def _find_cycle(edges: dict[str, list[tuple[str, str]]]) -> list[str]:

@@ -973,7 +973,7 @@ class Recorder:
 
     def thread_slice_ended(self, kernel: Any, thread: Any) -> None:
         """A thread stops running (blocked, yielded or ended): one frame for its slice."""
-        from tui.engine.threads.kernel import BLOCKED, DONE, Sleep
+        from tui.engine.threads.actors import BLOCKED, DONE, Sleep
 
         frame: dict[str, Any] = {"t": thread.slice_start, "a": thread.tid, "k": "thread", "why": thread.why}
         if thread.slice_cpu:

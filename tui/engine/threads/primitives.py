@@ -24,7 +24,8 @@ from typing import Any
 from tui.engine import cpython
 from tui.engine.runtime import RUN
 from tui.engine.threads import vtime
-from tui.engine.threads.kernel import BLOCKED, LOCK_OP_COST, Blocker, Kernel
+from tui.engine.threads.actors import BLOCKED, Blocker
+from tui.engine.threads.kernel import LOCK_OP_COST, Kernel
 
 _LIBRARY_MODULES = ("threading", "queue", "concurrent.futures", "tui.engine.")
 _BLOCKING_APIS = {
