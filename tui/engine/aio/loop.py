@@ -1,4 +1,9 @@
-"""Provides SimEventLoop: CPython's event loop, run on a virtual clock."""
+"""Provides SimEventLoop: CPython's event loop, run on a virtual clock.
+
+Why one module of this size: it overrides BaseEventLoop's scheduling methods (call_soon,
+call_at, create_task, run_in_executor, _run_once, ...) each mirroring CPython's own line for
+line, with the handle, timer and task classes they make; one loop, as in asyncio.base_events.
+"""
 
 from __future__ import annotations
 

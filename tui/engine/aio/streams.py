@@ -7,6 +7,9 @@ loop runs in the recording process. The transports are real
 and StreamWriter work on top of them unchanged. The model they sit on (what
 a connection costs, how deliveries arrive) is described in
 `tui.engine.network.net`.
+
+Why one module of this size: it is asyncio's transport and server API (create_connection,
+create_server, the transport and server objects), which work only together.
 """
 
 from __future__ import annotations

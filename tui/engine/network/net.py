@@ -39,6 +39,9 @@ callback (`Kernel.call_at`) that wakes the thread blocked in `recv()` or
 `accept()`. This module holds the network itself; `tui.engine.aio.streams`
 holds the asyncio side (transports, servers) and `tui.engine.network.sockets` the
 blocking socket API.
+
+Why one module of this size: the network model (addresses, listeners, packets, latency and
+bandwidth) is one set of rules; each part is used by every other.
 """
 
 from __future__ import annotations

@@ -17,6 +17,9 @@ so. As on Linux, a closed socket drops out of an epoll set (and of a
 selector) and is never reported; `EPOLLET` reports only what changed since
 the last report (an arrival, or readiness that was not there);
 `EPOLLONESHOT` disarms the fd after one report, until `modify()`.
+
+Why one module of this size: select(), poll, epoll and the selectors are one API family over
+the same readiness model, and CPython's selectors module is one module too.
 """
 
 from __future__ import annotations

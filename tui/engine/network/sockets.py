@@ -15,6 +15,9 @@ The file descriptors are fake numbers (from 1000 up). `select`, `poll`,
 `epoll` and `selectors` wait on them in virtual time (`tui.engine.network.select`,
 with `poll_events()` here saying what is ready); `os` calls on them do not
 work. `socketpair()` makes two connected ends that bypass the network.
+
+Why one module of this size: it is the socket.socket API (one class, as CPython's socket module
+has), with the module functions that make sockets.
 """
 
 from __future__ import annotations

@@ -9,6 +9,11 @@ viewer folds those deltas to rebuild the whole state at any frame; see
 This module sits on the hot path of every step: the common frame is built by
 string formatting rather than json.dumps of a dict, and everything rare
 (definitions, states, output) is encoded only when present.
+
+Why one module of this size: the recorder is one state machine over the deltas of the step in
+progress, read and written by every hook on the hot path. It is to be split into a frame
+writer and its naming and resource tables with the recording-speed work (the hot path
+changes shape there); its naming helpers are in recording.labels and recording.bytecode.
 """
 
 from __future__ import annotations

@@ -28,6 +28,10 @@ The model, in the words a lesson would use:
 
 When nobody can run, the kernel jumps the clock to the earliest timed wait;
 when nobody can ever run again, that is a deadlock and the kernel says so.
+
+Why one module of this size: the kernel is one scheduler whose invariants (one baton, the
+cores, the timed waits, the CPU accounting, the decision point) must be read together; its
+records (processes, threads, blockers) are in threads.actors.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ queue.Queue and concurrent.futures all rest on `threading._allocate_lock()`.
 Replacing that one primitive with SimLock, whose blocking goes through the
 kernel, puts every thread of the recorded program under the deterministic
 scheduler while the rest of the stdlib runs unchanged.
+
+Why one module of this size: it stands in for the `_thread` module as a whole (its lock,
+RLock, SimpleQueue and thread starts), which threading is built on.
 """
 
 from __future__ import annotations
