@@ -104,7 +104,7 @@ class RecordedTask(asyncio.Task):  # type: ignore[type-arg]
             name = f"Task-{RUN.number('unnamed task')}"
         target = loop if loop is not None else events._get_running_loop()
         rec = getattr(target, "_rec", None)
-        if rec is None or not eager.get("eager_start") or not target.is_running():
+        if rec is None or target is None or not eager.get("eager_start") or not target.is_running():
             super().__init__(coro, loop=loop, name=name, context=context, **eager)
             return
         rec.eager_step_begins(self, coro, name)
@@ -438,7 +438,7 @@ class SimEventLoop(SocketReadiness, base_events.BaseEventLoop):
             if dt >= self.slow_callback_duration:
                 base_events.logger.warning("Executing %s took %.3f seconds", base_events._format_handle(handle), dt)
         finally:
-            self._current_handle = None
+            self._current_handle = None  # type: ignore[assignment]  # as BaseEventLoop._run_once does
             # A failed task's traceback keeps this frame (as the f_back of its
             # coroutine's frame): holding the handle here would keep the task
             # alive past its last reference, and delay "Task exception was

@@ -476,10 +476,10 @@ class Recorder:
         """A future for loop.create_future(); a user's own futures become probed resources."""
         code = creator.f_code
         if self.sites.is_user(code):
-            fut = probes.ProbedFuture(loop=loop)
-            self.resource_created(fut, "Future", creator)
-            return fut
-        fut = futures.Future(loop=loop)
+            probed = probes.ProbedFuture(loop=loop)
+            self.resource_created(probed, "Future", creator)
+            return probed
+        fut: asyncio.Future[Any] = futures.Future(loop=loop)
         owner = creator.f_locals.get("self")
         attrs = _attrs(owner)
         rid = attrs.get("_cc_rid") if attrs else None
@@ -490,8 +490,8 @@ class Recorder:
             role = WAITER_ROLES.get(code.co_qualname)
             # A Barrier's inner Condition and a Queue's `finished` Event wait
             # on behalf of the barrier or the queue.
-            parent = attrs.get("_cc_parent")
-            if parent is not None:
+            parent = attrs.get("_cc_parent") if attrs else None
+            if attrs and parent is not None:
                 role = attrs.get("_cc_parent_role", role)
                 owner, rid = parent, parent.__dict__["_cc_rid"]
             self._futs[fut] = (rid, owner, None)

@@ -291,7 +291,9 @@ class Kernel:
         if not self.tracing or me.traced:
             return
         me.traced = True
-        self.counter.thread_started(sys._getframe(1))
+        counter = self.counter
+        assert counter is not None  # tracing is on only once start_counting made a counter
+        counter.thread_started(sys._getframe(1))
 
     def charge(self, seconds: float) -> None:
         """Spend `seconds` of CPU in the running thread (e.g. the cost of fork())."""
@@ -604,7 +606,8 @@ class Kernel:
             except BaseException as exc:  # what _thread writes for an unhandled error
                 thread.failed = f"{type(exc).__name__}: {exc}"
                 print(cpython.running.thread_exception_header(function), file=sys.stderr)
-                traceback.print_exception(type(exc), exc, exc.__traceback__.tb_next, file=sys.stderr)
+                below_bootstrap = exc.__traceback__.tb_next if exc.__traceback__ is not None else None
+                traceback.print_exception(type(exc), exc, below_bootstrap, file=sys.stderr)
             finally:
                 if self.counter is not None:
                     self.counter.thread_ended()
