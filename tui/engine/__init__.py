@@ -1,4 +1,22 @@
-"""Provides the instrumented, virtual-time asyncio runtime (no UI imports here)."""
+"""Provides the instrumented, virtual-time runtime that records a program (no UI imports here).
+
+A map, lowest layer first (import-linter checks the order: pyproject.toml):
+
+- base: `clock`, `errors`, `settings`, `sites`, `waits`, `schedule` (the decision
+  point's policies), `hooks` (the one interface from the schedulers to the
+  recorder), `runtime` (RUN: the recording's one runtime), `probing`,
+  `cpython/` (what differs per version), `cpu/` (counting bytecode);
+- `threads/`: the kernel that schedules every thread and process, the simulated
+  lock threading stands on, probes on threading's primitives, virtual time;
+- `network/`: the simulated network and its sockets and selectors;
+- `aio/` and `processes/`: the recorded event loop, its streams and probes;
+  multiprocessing and the process executor;
+- `sandbox`: the closed simulation;
+- `recording/`: the recording process (`python -m tui.engine.recording`), its
+  one install step and the recorder that writes frames.
+
+Outside a recording, `new_event_loop()` gives a virtual-time loop of its own.
+"""
 
 from __future__ import annotations
 
