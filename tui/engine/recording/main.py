@@ -17,7 +17,6 @@ import ctypes
 import faulthandler
 import gc
 import io
-import json
 import linecache
 import os
 import platform
@@ -40,6 +39,7 @@ from tui.engine.settings import Settings
 from tui.engine.sites import Sites
 from tui.engine.threads import vtime
 from tui.engine.threads.kernel import Kernel, real_start_new_thread
+from tui.trace.codec import encode_summary
 
 MAX_SUMMARY_OUTPUT = 1024 * 1024
 
@@ -217,7 +217,7 @@ class Session:
         else:
             summary.update(stdout="", stderr="")
         summary.update(fields)
-        self.writer.write(json.dumps({"summary": summary}, ensure_ascii=False, default=repr))
+        self.writer.write(encode_summary(summary))  # type: ignore[arg-type]  # built field by field above
         self.writer.flush()
         _real_exit(0)
 
