@@ -303,12 +303,12 @@ MANAGER_RACE = """
     if __name__ == "__main__":
         with mp.Manager() as manager:
             d = manager.dict(count=0)
-            workers = [mp.Process(target=bump, args=(d, 200)) for _ in range(3)]
+            workers = [mp.Process(target=bump, args=(d, 1000)) for _ in range(3)]
             for w in workers:
                 w.start()
             for w in workers:
                 w.join()
-            print("lost updates:", d["count"] < 600, d["count"])
+            print("lost updates:", d["count"] < 3000, d["count"])
 """
 
 

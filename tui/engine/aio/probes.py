@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import asyncio
 from asyncio import locks, queues
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from tui.engine import cpython, probing
-from tui.engine.probing import MAX_SHOWN_ITEMS, short_repr
+from tui.engine.kinds.registry import ASYNCIO_NAMES
 from tui.engine.runtime import RUN
 
 
@@ -129,93 +129,11 @@ def install() -> None:
         wrap_touching(queues.Queue, ("shutdown",))
 
 
-# -- what a view shows of each kind of resource ------------------------------------------
-
-
-# Waiters are not part of these states: a viewer knows them from the tasks'
-# own frames (each says what it waits on), which keeps a change to a lock with
-# hundreds of waiters as small as a change to one with none.
-
-
-def lock_state(lock: locks.Lock) -> dict[str, Any]:
-    return {"locked": lock._locked, "owner": lock.__dict__.get("_cc_owner") if lock._locked else None}
-
-
-def semaphore_state(sem: locks.Semaphore) -> dict[str, Any]:
-    state: dict[str, Any] = {"value": sem._value, "holders": list(sem.__dict__.get("_cc_holders", ()))}
-    bound = getattr(sem, "_bound_value", None)
-    if bound is not None:
-        state["bound"] = bound
-    return state
-
-
-def event_state(event: locks.Event) -> dict[str, Any]:
-    return {"set": event._value}
-
-
-def condition_state(cond: locks.Condition) -> dict[str, Any]:
-    lock = cond._lock
-    return {
-        "lock": lock.__dict__.get("_cc_rid"),
-        "locked": lock.locked(),
-        "owner": lock.__dict__.get("_cc_owner") if lock.locked() else None,
-    }
-
-
-def barrier_state(barrier: locks.Barrier) -> dict[str, Any]:
-    return {"parties": barrier._parties, "count": barrier._count, "state": barrier._state.value}
-
-
-def queue_state(queue: queues.Queue[Any]) -> dict[str, Any]:
-    items = queue._queue
-    if isinstance(queue, queues.PriorityQueue):
-        shown: Iterable[Any] = sorted(items)[:MAX_SHOWN_ITEMS]
-    elif isinstance(queue, queues.LifoQueue):
-        shown = list(reversed(items))[:MAX_SHOWN_ITEMS]
-    else:
-        shown = [items[i] for i in range(min(len(items), MAX_SHOWN_ITEMS))]
-    state = {
-        "size": len(items),
-        "maxsize": queue._maxsize,
-        "items": [short_repr(item, 40) for item in shown],
-        "unfinished": queue._unfinished_tasks,
-    }
-    if getattr(queue, "_is_shutdown", False):  # 3.13+: Queue.shutdown()
-        state["shutdown"] = True
-    return state
-
-
-def future_state(fut: asyncio.Future[Any]) -> dict[str, Any]:
-    if fut.cancelled():
-        return {"state": "cancelled"}
-    if not fut.done():
-        return {"state": "pending"}
-    exc = fut._exception
-    if exc is not None:
-        return {"state": "failed", "error": f"{type(exc).__name__}: {exc}"}
-    return {"state": "done", "result": short_repr(fut._result)}
-
-
-STATE_OF: dict[str, Callable[[Any], dict[str, Any]]] = {
-    "Lock": lock_state,
-    "Semaphore": semaphore_state,
-    "BoundedSemaphore": semaphore_state,
-    "Event": event_state,
-    "Condition": condition_state,
-    "Barrier": barrier_state,
-    "Queue": queue_state,
-    "PriorityQueue": queue_state,
-    "LifoQueue": queue_state,
-    "Future": future_state,
-}
-"""Serializer per resource kind; subclasses fall back to their nearest stdlib base."""
-
-
 def kind_of(obj: Any) -> str:
     """The stdlib kind a (possibly user-subclassed) primitive belongs to."""
     for cls in type(obj).__mro__:
         if cls.__module__ in ("asyncio.locks", "asyncio.queues", "asyncio.futures", "_asyncio", __name__):
             name = "Future" if cls is ProbedFuture else cls.__name__
-            if name in STATE_OF:
+            if name in ASYNCIO_NAMES:
                 return name
     return type(obj).__name__

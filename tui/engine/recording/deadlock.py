@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui.engine import waits
 from tui.engine.recording.recorder import Recorder
 from tui.engine.threads.actors import LoopIdle
 from tui.engine.threads.kernel import Kernel
@@ -46,8 +45,7 @@ def deadlock_report(recorder: Recorder, kernel: Kernel | None) -> dict[str, Any]
         ref, obj, _until = recorder.future_ref(fut)
         stack = recorder.coro_stack(task.get_coro())
         if obj is not None:
-            kind = recorder.kind_of(ref)
-            holders = waits.holders(kind, obj, fut)
+            holders = recorder.resource_holders(ref, obj, fut)
             _role, words = recorder.resource_wait(ref, obj, fut)
         else:
             children = getattr(fut, "_children", None) or ()

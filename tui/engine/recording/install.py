@@ -35,6 +35,7 @@ from tui.engine.aio import probes as aio_probes
 from tui.engine.aio.loop import RecordedTask, SimEventLoop, SimEventLoopPolicy
 from tui.engine.aio.streams import STREAM_WAITS
 from tui.engine.clock import VirtualClock
+from tui.engine.kinds.blocked import ThreadWaitProbe
 from tui.engine.network import net, select, sockets
 from tui.engine.processes import process
 from tui.engine.recording.recorder import Recorder
@@ -53,7 +54,8 @@ def install_simulation(
     vtime.install(clock, kernel, settings.seed)
     primitives.install()
     aio_probes.install()
-    thread_probes.install(kernel)
+    thread_probes.install()
+    kernel.wait_probe = ThreadWaitProbe()  # a blocked thread's wait, in the words of its primitive's kind
     process.install(kernel, main_namespace, seed=settings.seed)
     unsupported.install(kernel)
     network = net.install(kernel, latency=settings.latency, bandwidth=settings.bandwidth)

@@ -28,11 +28,11 @@ from collections.abc import Callable
 from types import CoroutineType, FrameType, GeneratorType
 from typing import Any
 
-from tui.engine import waits
 from tui.engine.aio import probes
 from tui.engine.aio.loop import RecordedTask
 from tui.engine.clock import VirtualClock
-from tui.engine.network.sockets import socket_state
+from tui.engine.kinds.kind import WaitOn
+from tui.engine.kinds.registry import ASYNCIO_NAMES, kind_of
 from tui.engine.probing import short_repr
 from tui.engine.recording.bytecode import bytecode_at
 from tui.engine.recording.labels import (
@@ -124,10 +124,6 @@ def _attrs(obj: Any) -> dict[str, Any] | None:
         return obj.__dict__  # type: ignore[no-any-return]
     except (AttributeError, TypeError):
         return None
-
-
-_THREADING_STATES = threadprobes.STATE_OF | {"Socket": socket_state}
-"""How the state of each kind of resource made through threading, concurrent.futures or socket reads."""
 
 
 def _ints(values: list[int]) -> str:
@@ -315,7 +311,7 @@ class Recorder:
     def resource_created(self, obj: Any, kind: str, maker: FrameType | None = None, api: str = "asyncio") -> str:
         """Give a new primitive its id (`Lock#1`) and, if we can find it, its variable name."""
         if api == "asyncio":
-            kind = kind if kind in probes.STATE_OF else probes.kind_of(obj)
+            kind = kind if kind in ASYNCIO_NAMES else probes.kind_of(obj)
         count = self._kind_counts[kind] = self._kind_counts.get(kind, 0) + 1
         rid = f"{kind}#{count}"
         attrs = getattr(obj, "__dict__", None)
@@ -670,9 +666,19 @@ class Recorder:
 
     def resource_wait(self, ref: str, obj: Any, fut: Any) -> tuple[str | None, str]:
         """(role, words) of a task waiting with future `fut` on resource `obj`: in a frame and in a deadlock report."""
-        kind = self._kinds.get(ref, "")
-        role = self._roles.get(fut) or waits.role_of(kind, obj, fut)
-        return role, waits.wait_words(kind, self.shown(ref), obj, fut, self.name_of, self._waiter_tid, role)
+        declared = kind_of(self._apis.get(ref, "asyncio"), self._kinds.get(ref, ""))
+        wait = WaitOn(obj, self.shown(ref), self.name_of, fut=fut, waiter_of=self._waiter_tid)
+        if declared is None:
+            return self._roles.get(fut), f"waits for {wait.shown}"
+        role = self._roles.get(fut) or declared.role(wait)
+        return role, declared.words(WaitOn(obj, wait.shown, self.name_of, role, fut, self._waiter_tid))
+
+    def resource_holders(self, ref: str, obj: Any, fut: Any) -> list[str]:
+        """Who must act before the task waiting with `fut` on resource `obj` can go on (a deadlock report's edges)."""
+        declared = kind_of(self._apis.get(ref, "asyncio"), self._kinds.get(ref, ""))
+        if declared is None:
+            return []
+        return declared.holders(WaitOn(obj, self.shown(ref), self.name_of, fut=fut, waiter_of=self._waiter_tid))
 
     def label_internal_futures(self, labels: dict[str, tuple[str, str]]) -> None:
         """Name futures made inside a library: {qualname of the maker: (label, words)}.
@@ -931,11 +937,10 @@ class Recorder:
     def _changed_states(self) -> dict[str, Any]:
         changed: dict[str, Any] = {}
         for rid, obj in self._dirty.items():
-            table = _THREADING_STATES if rid in self._apis else probes.STATE_OF
-            serialize = table.get(self._kinds.get(rid, ""))
-            if serialize is None:
+            declared = kind_of(self._apis.get(rid, "asyncio"), self._kinds.get(rid, ""))
+            if declared is None:
                 continue
-            state = serialize(obj)
+            state = declared.state(obj)
             if self._last_state.get(rid) != state:
                 self._last_state[rid] = state
                 changed[rid] = state

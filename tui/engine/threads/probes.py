@@ -12,18 +12,15 @@ from __future__ import annotations
 import queue
 import sys
 import threading
-from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from tui.engine import cpython, probing
-from tui.engine.hooks import Hooks
-from tui.engine.probing import MAX_SHOWN_ITEMS, short_repr
 from tui.engine.runtime import RUN
 from tui.engine.threads import primitives as simthreads
 
 if TYPE_CHECKING:
-    from tui.engine.threads.kernel import Kernel
+    pass
 
 
 def _touch(obj: Any) -> None:
@@ -136,9 +133,8 @@ def touch_executors() -> None:
         _touch(executor)
 
 
-def install(kernel: Kernel) -> None:
+def install() -> None:
     """Probe threading and queue (recording process only, after simthreads.install)."""
-    kernel.wait_probe = ThreadWaitProbe()
     simthreads.SimLock._on_change = staticmethod(_touch)
     _wrap_init(simthreads.SimLock, "Lock")
     _wrap_init(threading._PyRLock, "RLock")  # type: ignore[attr-defined]
@@ -161,104 +157,16 @@ def install(kernel: Kernel) -> None:
     _install_executor_probes()
 
 
-# -- states ---------------------------------------------------------------------------------
+# -- threads, by their real ident -----------------------------------------------------------------
 
 
-def _owner_tid(ident: int | None) -> str | None:
+def thread_id_of(ident: int | None) -> str | None:
+    """The thread id ("Th2") of a real thread ident, in the running recording."""
     kernel = RUN.kernel
     if ident is None or kernel is None:
         return None
     thread = kernel.thread_of_ident(ident)
     return thread.tid if thread is not None else None
-
-
-def lock_state(lock: Any) -> dict[str, Any]:
-    owner = lock._owner
-    return {"locked": lock._locked, "owner": owner.tid if owner is not None and lock._locked else None}
-
-
-def rlock_state(lock: Any) -> dict[str, Any]:
-    return {"locked": lock._count > 0, "owner": _owner_tid(lock._owner), "count": lock._count}
-
-
-def condition_state(cond: threading.Condition) -> dict[str, Any]:
-    lock = cond._lock  # type: ignore[attr-defined]
-    state = lock_state(lock) if isinstance(lock, simthreads.SimLock) else rlock_state(lock)
-    return {"lock": lock.__dict__.get("_cc_rid"), "locked": state["locked"], "owner": state["owner"]}
-
-
-def semaphore_state(sem: threading.Semaphore) -> dict[str, Any]:
-    state: dict[str, Any] = {"value": sem._value, "holders": list(sem.__dict__.get("_cc_holders", ()))}  # type: ignore[attr-defined]
-    if isinstance(sem, threading.BoundedSemaphore):
-        state["bound"] = sem._initial_value  # type: ignore[attr-defined]
-    return state
-
-
-def event_state(event: threading.Event) -> dict[str, Any]:
-    return {"set": event.is_set()}
-
-
-_BARRIER_STATES = {0: "filling", 1: "draining", -1: "resetting", -2: "broken"}
-
-
-def barrier_state(barrier: threading.Barrier) -> dict[str, Any]:
-    return {
-        "parties": barrier.parties,
-        "count": barrier._count,  # type: ignore[attr-defined]
-        "state": _BARRIER_STATES.get(barrier._state, "?"),  # type: ignore[attr-defined]
-    }
-
-
-def queue_state(q: queue.Queue[Any]) -> dict[str, Any]:
-    items = list(q.queue)
-    if isinstance(q, queue.PriorityQueue):
-        items.sort()
-    elif isinstance(q, queue.LifoQueue):
-        items.reverse()
-    state = {
-        "size": len(items),
-        "maxsize": q.maxsize,
-        "items": [short_repr(item, 40) for item in items[:MAX_SHOWN_ITEMS]],
-        "unfinished": q.unfinished_tasks,
-    }
-    if getattr(q, "is_shutdown", False):  # 3.13+: Queue.shutdown()
-        state["shutdown"] = True
-    return state
-
-
-def executor_state(executor: Any) -> dict[str, Any]:
-    threads = sorted((_owner_tid(t.ident) or "?" for t in list(executor._threads)), key=lambda tid: int(tid[2:] or 0))
-    return {
-        "max_workers": executor._max_workers,
-        "workers": threads,
-        "queued": executor._work_queue.qsize(),
-        "shutdown": executor._shutdown,
-    }
-
-
-def cf_future_state(future: Any) -> dict[str, Any]:
-    state = future._state
-    if state == "FINISHED":
-        if future._exception is not None:
-            return {"state": "failed", "error": f"{type(future._exception).__name__}: {future._exception}"}
-        return {"state": "done", "result": short_repr(future._result)}
-    return {"state": {"PENDING": "pending", "RUNNING": "running"}.get(state, state.lower())}
-
-
-STATE_OF: dict[str, Callable[[Any], dict[str, Any]]] = {
-    "Executor": executor_state,
-    "Future": cf_future_state,
-    "Lock": lock_state,
-    "RLock": rlock_state,
-    "Condition": condition_state,
-    "Semaphore": semaphore_state,
-    "BoundedSemaphore": semaphore_state,
-    "Event": event_state,
-    "Barrier": barrier_state,
-    "Queue": queue_state,
-    "LifoQueue": queue_state,
-    "PriorityQueue": queue_state,
-}
 
 
 # -- what a blocked thread waits for -------------------------------------------------------------
@@ -290,69 +198,13 @@ def resource_in_chain(frame: FrameType | None) -> tuple[Any, str | None]:
     return found, role
 
 
-def wait_words(rec: Hooks, obj: Any, role: str | None) -> str:
-    rid = obj.__dict__["_cc_rid"]
-    shown = rec.shown(rid)
-    kind = rec.kind_of(rid)
-    if kind in ("Lock", "RLock"):
-        owner = lock_state(obj)["owner"] if kind == "Lock" else _owner_tid(obj._owner)
-        return f"waits for {shown} held by {rec.name_of(owner)}" if owner else f"waits for {shown}"
-    if kind == "Condition":
-        if role == "notify":
-            return f"waits on {shown} for a notify()"
-        owner = condition_state(obj)["owner"]
-        return f"waits for the lock of {shown}" + (f", held by {rec.name_of(owner)}" if owner else "")
-    if kind in ("Semaphore", "BoundedSemaphore"):
-        holders = ", ".join(rec.name_of(h) for h in obj.__dict__.get("_cc_holders", ())) or "nobody"
-        return f"waits for {shown}: no slot free, held by {holders}"
-    if kind == "Event":
-        return f"waits for {shown} to be set"
-    if kind == "Barrier":
-        return f"waits at {shown} ({obj.n_waiting}/{obj.parties} arrived)"
-    if kind == "Future":
-        return f"waits for the result of {shown}"
-    if kind.endswith("Queue"):
-        if role == "put":
-            return f"waits for room in {shown} (full, {obj.qsize()}/{obj.maxsize})"
-        if role == "join":
-            return f"waits until every item of {shown} is processed (join)"
-        return f"waits for an item from {shown} (empty)"
-    return f"waits for {shown}"
-
-
-def holders_of(rec: Hooks, obj: Any, role: str | None) -> list[str]:
-    rid = obj.__dict__["_cc_rid"]
-    kind = rec.kind_of(rid)
-    if kind == "Lock":
-        owner = lock_state(obj)["owner"]
-        return [owner] if owner else []
-    if kind == "RLock":
-        owner = _owner_tid(obj._owner)
-        return [owner] if owner else []
-    if kind == "Condition" and role != "notify":
-        owner = condition_state(obj)["owner"]
-        return [owner] if owner else []
-    if kind in ("Semaphore", "BoundedSemaphore"):
-        return [h for h in obj.__dict__.get("_cc_holders", ()) if h]
-    return []
-
-
 def joined_thread(frame: FrameType | None) -> str | None:
     """In Thread.join(): the thread being waited for."""
     while frame is not None:
         if frame.f_code.co_qualname == "Thread.join":
             target = frame.f_locals.get("self")
-            return _owner_tid(getattr(target, "ident", None))
+            return thread_id_of(getattr(target, "ident", None))
         if not frame.f_globals.get("__name__", "").startswith(("threading", "tui.engine")):
             return None
         frame = frame.f_back
     return None
-
-
-class ThreadWaitProbe:
-    """The kernel's WaitProbe once threading is probed: waits described with the program's own primitives."""
-
-    resource_in_chain = staticmethod(resource_in_chain)
-    joined_thread = staticmethod(joined_thread)
-    wait_words = staticmethod(wait_words)
-    holders_of = staticmethod(holders_of)
