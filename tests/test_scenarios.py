@@ -305,7 +305,7 @@ def test_02_tasks_overlap_and_futures_are_resolved_by_others(traces: dict[str, T
     assert first_main < trace.frames_of(soup)[0] and first_main < trace.frames_of(bread)[0]
     assert "two tasks created; neither has started yet" in trace.frame(first_main).get("out", "")
 
-    futures = {r.state.get("result"): r.id for r in final(trace).resources.values() if r.kind == "Future"}
+    futures = {r.raw.get("result"): r.id for r in final(trace).resources.values() if r.kind == "Future"}
     parcel, doorbell = futures["'spices'"], futures["'ding dong'"]
     wakes = [f for f in frames_of(trace, main) if f["why"][0] == "wake"]
     assert [(f["t"], f["why"][1], f["why"][2]) for f in wakes[:2]] == [
@@ -351,7 +351,7 @@ def test_04_lock_waiters_queue_up_and_get_the_lock_first_come_first_served(trace
     for i in range(len(trace)):
         frame = trace.frame(i)
         if frame.get("st") == "wait" and frame.get("on") == lock:
-            owner = trace.state_at(i).resources[lock].state["owner"]
+            owner = trace.state_at(i).resources[lock].raw["owner"]
             assert owner in workers and owner != frame["a"]
             assert f"held by {workers[owner]}" in frame["wait"]
             arrivals.append(frame["a"])
@@ -513,8 +513,8 @@ def test_11_opposite_lock_order_deadlocks(traces: dict[str, Trace]) -> None:
     assert cycle[0] == cycle[-1] and set(cycle) == {alice, bob, fork, knife}
     assert "cycle: " in trace.summary["report"]["text"]
     end = final(trace)
-    assert end.resources[fork].state == {"locked": True, "owner": alice}
-    assert end.resources[knife].state == {"locked": True, "owner": bob}
+    assert end.resources[fork].raw == {"locked": True, "owner": alice}
+    assert end.resources[knife].raw == {"locked": True, "owner": bob}
     assert (end.actors[alice].state, end.actors[alice].on) == ("wait", knife)
     assert (end.actors[bob].state, end.actors[bob].on) == ("wait", fork)
     assert "eats" not in trace.summary["stdout"]

@@ -6,11 +6,12 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from tui import __version__, scenarios
 from tui.engine import settings
 from tui.recording import Recording, RecordOptions, SavedTrace
+from tui.trace.schema import Summary
 
 EXIT_OK = 0
 EXIT_RAISED = 1
@@ -92,7 +93,7 @@ def _options(args: argparse.Namespace, program_args: list[str] | None = None) ->
     return settings.from_arguments(args, program_args or [])
 
 
-def _one_line_problem(summary: dict[str, Any]) -> str:
+def _one_line_problem(summary: Summary) -> str:
     """The problem in one line for stderr, made inert: the message is the program's own text."""
     from tui.render.inert import inert
 

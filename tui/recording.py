@@ -20,11 +20,12 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from tui.engine.settings import VIEWER_PID_VARIABLE, Settings, format_size, memory_cap
 from tui.trace.check import MAX_LINE, LineCheck, TraceFormatError, checked_records, read_lines
 from tui.trace.format import FORMAT_NAME, FORMAT_VERSION
+from tui.trace.schema import Frame, Summary
 
 STALL_GRACE = 5.0
 """Seconds past the step timeout before a silent recording process is killed."""
@@ -106,7 +107,7 @@ class Recording:
         self.path = path
         self.options = options or RecordOptions()
         self.process: subprocess.Popen[bytes] | None = None
-        self.summary: dict[str, Any] | None = None
+        self.summary: Summary | None = None
         self.frames_seen = 0
         self.memory_guard: MemoryGuard | None = None
         self.sandbox_note: str | None = None
@@ -128,7 +129,7 @@ class Recording:
         and ends the run the same way, through `malformed`.
         """
         checker = LineCheck()
-        last: dict[str, Any] | None = None
+        last: Frame | None = None
         pending = b""
         for chunk in self.chunks():
             pending += chunk
@@ -137,14 +138,14 @@ class Recording:
                 try:
                     line = raw.decode("utf-8")
                     if check:
-                        last = checker.read(line) or last
+                        last = cast("Frame | None", checker.read(line)) or last
                 except (UnicodeDecodeError, TraceFormatError) as exc:
                     if checker.summary is None:  # junk after the summary is not the run's
                         yield self.malformed(_as_format_error(exc, checker), checker.frames, last)
                     return
                 yield line
 
-    def malformed(self, problem: TraceFormatError, frames: int, last: dict[str, Any] | None = None) -> str:
+    def malformed(self, problem: TraceFormatError, frames: int, last: Frame | None = None) -> str:
         """End a run whose recording pipe sent a line that is not a good frame: the `crashed` summary line.
 
         Both viewers come here (through `lines`, or the app's ingest), so they
@@ -335,7 +336,7 @@ class SavedTrace:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.summary: dict[str, Any] | None = None
+        self.summary: Summary | None = None
         self.frames_seen = 0
 
     def lines(self, check: bool = True) -> Iterator[str]:
@@ -360,7 +361,7 @@ class SavedTrace:
         self.summary = json.loads(line)["summary"]
         return line
 
-    def malformed(self, problem: TraceFormatError, frames: int, last: dict[str, Any] | None = None) -> str:
+    def malformed(self, problem: TraceFormatError, frames: int, last: Frame | None = None) -> str:
         """As Recording.malformed; `lines` has already checked every line, so this is only a backstop."""
         return self._unreadable(f"{self.path}: {problem}")
 
@@ -377,7 +378,7 @@ def _as_format_error(problem: Exception, checker: LineCheck) -> TraceFormatError
     return TraceFormatError(f"line {number} is not UTF-8 text ({reason})", number)
 
 
-def _summary_of(line: bytes) -> dict[str, Any] | None:
+def _summary_of(line: bytes) -> Summary | None:
     """The summary, if this last line is one (`lines` checks it properly; this only must not raise)."""
     if not line.startswith(b'{"summary"'):
         return None
@@ -385,7 +386,7 @@ def _summary_of(line: bytes) -> dict[str, Any] | None:
         summary = json.loads(line)["summary"]
     except (ValueError, KeyError, TypeError, RecursionError):
         return None
-    return summary if isinstance(summary, dict) else None
+    return cast(Summary, summary) if isinstance(summary, dict) else None
 
 
 _FATAL = re.compile(r"^Fatal Python error: (.+)$", re.MULTILINE)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from tui.trace.model import Trace
+from tui.trace.schema import Frame
 from tui.trace.state import Actor, World
 
 
@@ -20,7 +20,7 @@ class FrameView:
     streaming: bool = False
     selected: str | None = None
     """The actor picked in the task table, if any."""
-    frame: dict[str, Any] | None = field(default=None)
+    frame: Frame | None = field(default=None)
 
     @property
     def count(self) -> int:

@@ -55,12 +55,12 @@ def test_a_contended_lock_shows_owner_waiter_and_handoff(record_source) -> None:
     assert waits[0]["on"] == "Lock#1"
     assert "held by worker-1" in waits[0]["wait"]
     assert "1st in line" in waits[0]["wait"]
-    owner_while_waiting = trace.state_at(waits[0]["i"]).resources["Lock#1"].state
+    owner_while_waiting = trace.state_at(waits[0]["i"]).resources["Lock#1"].raw
     assert owner_while_waiting == {"locked": True, "owner": w1}
     woke = next(f for f in frames if f["a"] == w2 and f["why"][0] == "wake")
     assert woke["why"] == ["wake", "Lock#1", w1]
     assert woke["st"] == "sleep" and woke["until"] == 2.0
-    assert trace.state_at(woke["i"]).resources["Lock#1"].state == {"locked": True, "owner": w2}
+    assert trace.state_at(woke["i"]).resources["Lock#1"].raw == {"locked": True, "owner": w2}
 
 
 def test_resources_are_named_after_their_variable_and_numbered_by_kind(record_source) -> None:

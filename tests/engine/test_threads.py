@@ -511,10 +511,10 @@ def test_the_programs_primitives_are_resources_named_after_their_variables(recor
     # The internal locks of those primitives (a Condition's lock, an Event's) stay anonymous.
     assert len(resources) == len([d for d in definitions(trace) if "res" in d])
     world = last_world(trace)
-    assert world.resources["Event#1"].state == {"set": True}
-    assert world.resources["Semaphore#1"].state == {"value": 2, "holders": []}
-    assert world.resources["Queue#1"].state == {"size": 0, "maxsize": 3, "items": [], "unfinished": 0}
-    assert world.resources["Barrier#1"].state == {"parties": 2, "count": 0, "state": "filling"}
+    assert world.resources["Event#1"].raw == {"set": True}
+    assert world.resources["Semaphore#1"].raw == {"value": 2, "holders": []}
+    assert world.resources["Queue#1"].raw == {"size": 0, "maxsize": 3, "items": [], "unfinished": 0}
+    assert world.resources["Barrier#1"].raw == {"parties": 2, "count": 0, "state": "filling"}
 
 
 def test_a_held_lock_names_its_owner_and_the_blocked_thread_says_so(record_source) -> None:
@@ -551,7 +551,7 @@ def test_a_held_lock_names_its_owner_and_the_blocked_thread_says_so(record_sourc
     assert blocked["st"] == "blocked" and blocked["t"] == pytest.approx(0.5, abs=1e-3)
     assert blocked["wait"] == "waits for lock (Lock#1) held by holder"
     world = trace.state_at(blocked["i"])
-    assert world.resources["Lock#1"].state == {"locked": True, "owner": holder}
+    assert world.resources["Lock#1"].raw == {"locked": True, "owner": holder}
     assert [a.id for a in world.waiters("Lock#1")] == [waiter]
     released = next(f for f in frames_of(trace, holder) if f["i"] > blocked["i"])
     assert released["st"] == "done" and released["set"]["Lock#1"] == {"locked": False, "owner": None}
@@ -593,7 +593,7 @@ def test_queue_contents_and_which_side_a_blocked_thread_stands_on(record_source)
     put = next(f for f in frames_of(trace, main) if f.get("role") == "put")
     assert put["st"] == "blocked" and put["on"] == "Queue#1"
     assert put["wait"] == "waits for room in jobs (Queue#1) (full, 1/1)"
-    state = trace.state_at(put["i"]).resources["Queue#1"].state
+    state = trace.state_at(put["i"]).resources["Queue#1"].raw
     assert state["size"] == 1 and state["maxsize"] == 1 and len(state["items"]) == 1
     # job0 is still there: the consumer was woken but has not run yet.
     assert state["items"] == ["'job0'"]
@@ -663,7 +663,7 @@ def test_event_semaphore_condition_and_barrier_states_follow_the_program(record_
     assert {f["a"] for f in waiting} == set(users)
     assert all(f["wait"] == "waits for ready (Event#1) to be set" for f in waiting)
     set_at = next(f["i"] for f in frames if f.get("set", {}).get("Event#1") == {"set": True})
-    assert trace.state_at(set_at - 1).resources["Event#1"].state == {"set": False}
+    assert trace.state_at(set_at - 1).resources["Event#1"].raw == {"set": False}
     assert not trace.state_at(set_at).waiters("Event#1") or frames[set_at]["a"] == names["MainThread"]
 
     # Semaphore(2): two users hold a slot, the third is told who holds them.

@@ -22,7 +22,7 @@ def busy_trace() -> Trace:
 
 def _digest(world: World) -> tuple:
     actors = sorted((a.id, a.name, a.state, a.on, a.steps, tuple(a.at), a.since) for a in world.actors.values())
-    resources = sorted((r.id, json.dumps(r.state, sort_keys=True)) for r in world.resources.values())
+    resources = sorted((r.id, json.dumps(r.raw, sort_keys=True)) for r in world.resources.values())
     return (world.index, world.time, actors, resources, [tuple(e) for e in world.ready], sorted(world.timers.items()))
 
 

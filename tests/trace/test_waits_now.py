@@ -26,7 +26,7 @@ def test_the_lock_lesson_names_the_holder_of_the_moment(lock_contention) -> None
     world = lock_contention.state_at(16)
     worker_2 = next(a for a in world.actors.values() if a.name == "worker-2")
     lock = world.resources[worker_2.on]
-    assert world.name(lock.state["owner"]) == "worker-3"
+    assert world.name(lock.raw["owner"]) == "worker-3"
     assert worker_2.wait is not None and "held by worker-1, 3rd in line" in worker_2.wait  # as written at frame 13
     assert detail_of(worker_2, world) == "lock (Lock#1) held by worker-3, 2nd in line"
 
@@ -43,7 +43,7 @@ def test_every_waiter_on_every_frame_names_the_current_holders_and_a_true_place_
             words = wait_now(world, actor)
             if actor.state not in WAITING_STATES or not words or actor.on not in world.resources:
                 continue
-            state = world.resources[actor.on].state
+            state = world.resources[actor.on].raw
             held = HELD_BY.search(words)
             if held is not None:
                 owners = state.get("holders") or ([state["owner"]] if state.get("locked") else [])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import Protocol, cast
 
 from rich.console import Console
 from rich.text import Text
@@ -12,6 +12,7 @@ from tui.render.inert import inert
 from tui.render.styles import pad, shorten
 from tui.trace.model import Trace, TraceFormatError
 from tui.trace.narrate import narrate
+from tui.trace.schema import Frame, Report, Summary
 
 OUTCOME_STYLES = {
     "completed": "bold green",
@@ -51,15 +52,14 @@ def frame_line(trace: Trace, index: int) -> Text:
     return line
 
 
-def _print_output(console: Console, frame: dict[str, Any]) -> None:
-    for stream, style in (("out", ""), ("err", "red")):
-        text = frame.get(stream)
+def _print_output(console: Console, frame: Frame) -> None:
+    for text, style in ((frame.get("out"), ""), (frame.get("err"), "red")):
         if text:
             for printed in text.rstrip("\n").split("\n"):
                 console.print(Text("         │ ", style="dim") + Text(inert(printed), style=style))
 
 
-def print_summary(console: Console, summary: dict[str, Any]) -> None:
+def print_summary(console: Console, summary: Summary) -> None:
     outcome = summary.get("outcome", "?")
     head = Text("outcome: ", style="bold") + Text(inert(outcome), style=OUTCOME_STYLES.get(outcome, "bold"))
     head.append(f"   frames: {summary.get('frames', 0)}   virtual time: {summary.get('virtual_time', 0.0):.3f}s")
@@ -68,11 +68,12 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
     console.print(head)
     if summary.get("error"):
         console.print(Text(inert(str(summary["error"]), multiline=True), style="red"))
-    report = summary.get("report") or {}
+    report: Report = summary.get("report") or {}
     if summary.get("error") and report.get("text") == summary.get("error"):
-        report = {key: value for key, value in report.items() if key != "text"}  # said once is enough
-    if report.get("traceback"):
-        console.print(Text(inert(report["traceback"].rstrip("\n"), multiline=True), style="red"))
+        report = cast(Report, {key: value for key, value in report.items() if key != "text"})  # said once is enough
+    traceback = report.get("traceback")
+    if traceback:
+        console.print(Text(inert(traceback.rstrip("\n"), multiline=True), style="red"))
     elif report.get("message"):
         console.print(Text(inert(f"{report.get('type', 'Error')}: {report['message']}", multiline=True), style="red"))
     elif report.get("text"):
@@ -80,9 +81,7 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
         console.print(Text(text, style="red" if outcome != "frame-limit" else "yellow"))
 
 
-def print_listing(
-    recording: LineSource, console: Console | None = None, *, stop_before_error: bool = False
-) -> dict[str, Any]:
+def print_listing(recording: LineSource, console: Console | None = None, *, stop_before_error: bool = False) -> Summary:
     """Stream the recording's frames as readable lines; returns the summary.
 
     With `stop_before_error`, a program that could not even be compiled prints

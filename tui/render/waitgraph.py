@@ -8,9 +8,10 @@ from rich.text import Text
 
 from tui.render.inert import inert
 from tui.render.styles import actor_color
+from tui.trace.schema import Report
 
 
-def wait_for_graph(report: dict[str, Any], name_of: Any) -> Text:
+def wait_for_graph(report: Report, name_of: Any) -> Text:
     """Draw the cycle (actor, resource, actor, ...) with ASCII arrows, then the other waits.
 
     `name_of(id)` gives the program's own names, shown inert.
@@ -44,7 +45,8 @@ def wait_for_graph(report: dict[str, Any], name_of: Any) -> Text:
             text.append("  ")
             text.append(inert(wait["name"]), style=actor_color(wait["actor"]))
             text.append(f" {inert(wait['wait'])}")
-            if wait.get("at"):
-                text.append(f"  ({inert(wait['at'])})", style="dim")
+            at = wait.get("at")
+            if at:
+                text.append(f"  ({inert(at)})", style="dim")
             text.append("\n")
     return text

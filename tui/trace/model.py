@@ -12,15 +12,16 @@ folded once, in order. Along the way the trace keeps:
 
 from __future__ import annotations
 
-import json
 import zlib
 from array import array
 from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from tui.trace.check import LineCheck, TraceFormatError, checked_records, read_lines
+from tui.trace.codec import decode_frame
+from tui.trace.schema import Frame, Header, Summary
 from tui.trace.state import World
 
 __all__ = ("BLOCK", "STATE_CODES", "Trace", "TraceFormatError", "load", "load_lines")
@@ -48,8 +49,8 @@ class Trace:
     """An append-only recorded run, with random access to the state at any frame."""
 
     def __init__(self) -> None:
-        self.header: dict[str, Any] = {}
-        self.summary: dict[str, Any] | None = None
+        self.header: Header = {}
+        self.summary: Summary | None = None
         self.sites: dict[int, tuple[str, int, str]] = {}
         self.times = array("d")
         self.ends = array("d")
@@ -103,7 +104,7 @@ class Trace:
     def add_record(self, record: dict[str, Any], line: str) -> None:
         """Take a line that this trace's LineCheck has already read (see load_lines)."""
         if "summary" not in record:
-            self._add_frame(record, line.rstrip("\r\n"))
+            self._add_frame(cast(Frame, record), line.rstrip("\r\n"))
             return
         self.summary = summary = record["summary"]
         if summary.get("outcome") == "cut":
@@ -112,7 +113,7 @@ class Trace:
             # A program that could not even start: show its source at least.
             self.header = {"file": summary.get("file"), "source": summary["source"]}
 
-    def _add_frame(self, frame: dict[str, Any], line: str) -> None:
+    def _add_frame(self, frame: Frame, line: str) -> None:
         index = frame["i"]
         header = frame.get("trace")
         if header is not None:
@@ -156,8 +157,7 @@ class Trace:
             elif not codes or codes[-1] != code:
                 frames.append(index)
                 codes.append(code)
-        for stream in ("out", "err"):
-            text = frame.get(stream)
+        for stream, text in (("out", frame.get("out")), ("err", frame.get("err"))):
             if text:
                 self.output.append((index, stream, text))
                 self._output_frames.append(index)
@@ -194,11 +194,11 @@ class Trace:
             raise IndexError(f"frame {index} is outside 0..{len(self) - 1}")
         return self._lines_of_block(index // BLOCK)[index % BLOCK]
 
-    def frame(self, index: int) -> dict[str, Any]:
-        """Frame `index` as the dict it was recorded as."""
-        return json.loads(self.line(index))
+    def frame(self, index: int) -> Frame:
+        """Frame `index` as its typed record (its line was checked when it was read)."""
+        return decode_frame(self.line(index))
 
-    def frames(self, start: int = 0, stop: int | None = None) -> Iterator[dict[str, Any]]:
+    def frames(self, start: int = 0, stop: int | None = None) -> Iterator[Frame]:
         stop = len(self) if stop is None else min(stop, len(self))
         for index in range(start, stop):
             yield self.frame(index)

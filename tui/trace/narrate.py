@@ -9,8 +9,20 @@ it, never from the program.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from tui.trace.resources import (
+    BarrierState,
+    EventState,
+    FutureState,
+    LockState,
+    QueueState,
+    ResourceState,
+    RLockState,
+    SemaphoreState,
+    read_state,
+)
+from tui.trace.schema import Frame, TaskDefinition
 from tui.trace.state import World
 from tui.trace.waits import wait_now
 
@@ -75,7 +87,7 @@ def _gather_children(ref: str) -> list[str]:
     return [part.strip() for part in ref[len("gather(") : -1].split(",") if part.strip()]
 
 
-def _task_why(frame: dict[str, Any], world: World) -> str:
+def _task_why(frame: Frame, world: World) -> str:
     why = [*(frame.get("why") or []), None, None, None, None]
     kind = why[0] or ""
     if kind == "new":
@@ -104,7 +116,7 @@ def _task_why(frame: dict[str, Any], world: World) -> str:
         return "wakes from its sleep"
     resource = world.resources.get(ref)
     if resource is not None:
-        if resource.kind.endswith("Queue") and resource.state.get("shutdown"):
+        if isinstance(resource.state, QueueState) and resource.state.shutdown:
             verb = "was shut down"
         elif resource.kind.endswith("Queue"):
             verb = _QUEUE_VERBS.get(why[3] or "", "changed")
@@ -141,7 +153,7 @@ def _task_why(frame: dict[str, Any], world: World) -> str:
     return f"wakes because {ref} is done"
 
 
-def _thread_why(frame: dict[str, Any], world: World, before: World | None) -> str:
+def _thread_why(frame: Frame, world: World, before: World | None) -> str:
     why = [*(frame.get("why") or []), None, None, None]
     kind = why[0] or ""
     if kind == "new":
@@ -171,9 +183,11 @@ def _thread_why(frame: dict[str, Any], world: World, before: World | None) -> st
         previous = before.actors.get(frame.get("a", "")) if before is not None else None
         barrier = world.resources.get(previous.on or "") if previous is not None else None
         if barrier is not None and barrier.kind == "Barrier":
-            if barrier.state.get("state") == "broken":
+            arrived = barrier.state
+            if isinstance(arrived, BarrierState) and arrived.state == "broken":
                 return f"wakes because {barrier.shown} was broken (its wait() raises BrokenBarrierError)"
-            return f"wakes because {barrier.shown} tripped: all its {barrier.state.get('parties')} parties arrived"
+            parties = arrived.parties if isinstance(arrived, BarrierState) else None
+            return f"wakes because {barrier.shown} tripped: all its {parties} parties arrived"
         waited = wait_now(before, previous) if before is not None and previous is not None else None
         if waited and waited.startswith("waits "):
             return f"wakes up (it {waited.replace('waits', 'waited', 1)})"
@@ -185,43 +199,49 @@ def _thread_why(frame: dict[str, Any], world: World, before: World | None) -> st
     return "runs"
 
 
-def _effects(frame: dict[str, Any], world: World, before: World | None) -> list[str]:
+def _effect(state: ResourceState, previous: ResourceState, actor: str | None, shown: str, woke: bool) -> str | None:
+    """What a step did to one resource, from its state before and after, as a clause (None: nothing to tell)."""
+    if isinstance(state, (LockState, RLockState)) and isinstance(previous, (LockState, RLockState)):
+        if state.locked and not previous.locked and state.owner == actor:
+            return f"takes {shown}"
+        if previous.locked and not state.locked and previous.owner == actor:
+            return f"releases {shown}"
+    elif isinstance(state, EventState) and isinstance(previous, EventState) and state.is_set != previous.is_set:
+        return f"{'sets' if state.is_set else 'clears'} {shown}"
+    elif isinstance(state, SemaphoreState) and isinstance(previous, SemaphoreState) and state.value != previous.value:
+        took = actor in state.holders and actor not in previous.holders
+        return f"{'acquires' if took else 'releases'} {shown} (value now {state.value})"
+    elif isinstance(state, QueueState) and isinstance(previous, QueueState):
+        if state.shutdown and not previous.shutdown:
+            return f"shuts down {shown}"
+        if state.size != previous.size:
+            return f"{'puts an item into' if state.size > previous.size else 'takes an item from'} {shown}"
+    elif isinstance(state, BarrierState) and isinstance(previous, BarrierState):
+        if state.state == "draining" and previous.state == "filling":
+            parties = state.parties or 0
+            # asyncio's waiters show up below as "waking ..."; threads are woken by the kernel.
+            release = "" if woke else f" and releases the {parties - 1} waiting there"
+            return f"arrives at {shown} as the last of its {parties} parties, which trips it{release}"
+    elif isinstance(state, FutureState) and isinstance(previous, FutureState) and state.state != previous.state:
+        return f"{_FUTURE_VERBS.get(state.state, 'changes')} {shown}"
+    return None
+
+
+def _effects(frame: Frame, world: World, before: World | None) -> list[str]:
     """What the step did to resources and to other tasks, as short clauses."""
     actor = frame.get("a")
     done: list[str] = []
     if before is not None:
-        for rid, state in (frame.get("set") or {}).items():
+        for rid, raw in (frame.get("set") or {}).items():
             resource = world.resources.get(rid)
             old = before.resources.get(rid)
             if resource is None or old is None or resource.internal:
                 continue  # a library's own primitives (a Queue's `finished` event) are not the story
-            previous = old.state
-            shown = resource.shown
-            kind = resource.kind
-            if kind in ("Lock", "RLock"):
-                if state.get("locked") and not previous.get("locked") and state.get("owner") == actor:
-                    done.append(f"takes {shown}")
-                elif previous.get("locked") and not state.get("locked") and previous.get("owner") == actor:
-                    done.append(f"releases {shown}")
-            elif kind == "Event" and state.get("set") != previous.get("set"):
-                done.append(f"{'sets' if state.get('set') else 'clears'} {shown}")
-            elif kind in ("Semaphore", "BoundedSemaphore") and state.get("value") != previous.get("value"):
-                took = actor in state.get("holders", []) and actor not in previous.get("holders", [])
-                done.append(f"{'acquires' if took else 'releases'} {shown} (value now {state.get('value')})")
-            elif kind.endswith("Queue") and state.get("shutdown") and not previous.get("shutdown"):
-                done.append(f"shuts down {shown}")
-            elif kind.endswith("Queue") and state.get("size") != previous.get("size"):
-                grew = (state.get("size") or 0) > (previous.get("size") or 0)
-                done.append(f"{'puts an item into' if grew else 'takes an item from'} {shown}")
-            elif kind == "Barrier" and state.get("state") == "draining" and previous.get("state") == "filling":
-                parties = state.get("parties") or 0
-                # asyncio's waiters show up below as "waking ..."; threads are woken by the kernel.
-                release = "" if frame.get("ready") else f" and releases the {parties - 1} waiting there"
-                done.append(f"arrives at {shown} as the last of its {parties} parties, which trips it{release}")
-            elif kind == "Future" and state.get("state") != previous.get("state"):
-                verb = _FUTURE_VERBS.get(state.get("state", ""), "changes")
-                done.append(f"{verb} {shown}")
-    woken, cancelled = [], []
+            effect = _effect(read_state(resource.kind, raw), old.state, actor, resource.shown, bool(frame.get("ready")))
+            if effect:
+                done.append(effect)
+    woken: list[str] = []
+    cancelled: list[str] = []
     for entry in frame.get("ready", ()):
         who = entry[1]
         if who == actor or who not in world.actors or world.actors[who].created >= frame["i"]:
@@ -234,7 +254,7 @@ def _effects(frame: dict[str, Any], world: World, before: World | None) -> list[
     return done
 
 
-def _after(frame: dict[str, Any]) -> str:
+def _after(frame: Frame) -> str:
     """Where the actor stopped."""
     state = frame.get("st")
     cpu = frame.get("cpu", 0.0)
@@ -286,9 +306,9 @@ def _joined(parts: list[str], last: str) -> str:
     return ", ".join(parts) + ", and " + last
 
 
-def _main_thread_frame(frame: dict[str, Any], world: World, name: str, effects: list[str]) -> str:
+def _main_thread_frame(frame: Frame, world: World, name: str, effects: list[str]) -> str:
     state = frame.get("st")
-    new_tasks = [d for d in frame.get("new", ()) if "task" in d]
+    new_tasks = [cast(TaskDefinition, d) for d in frame.get("new", ()) if "task" in d]
     if state == "loop" and new_tasks and all(d.get("internal") for d in new_tasks):
         coro = new_tasks[0].get("coro", "").split(".")[-1]
         return f"asyncio.run() cleans up: it runs loop.{coro}() on the loop."
@@ -305,13 +325,13 @@ def _main_thread_frame(frame: dict[str, Any], world: World, name: str, effects: 
     return f"{name} runs the program's own code outside the event loop{tail}."
 
 
-def narrate(frame: dict[str, Any], world: World, before: World | None = None) -> str:
+def narrate(frame: Frame, world: World, before: World | None = None) -> str:
     """The sentence for `frame`, given the world after it (and before it, for what changed)."""
     kind = frame.get("k")
     effects = _effects(frame, world, before)
     if kind == "timer":
-        why = frame.get("why") or ["timer", frame.get("t", 0.0), None]
-        due, owner = why[1], why[2] if len(why) > 2 else None
+        fired = frame.get("why") or ["timer", frame.get("t", 0.0), None]
+        due, owner = fired[1], fired[2] if len(fired) > 2 else None
         label = frame.get("n", "timer")
         whose = f"{_possessive(_name(world, owner))}" if owner and owner != "cb" else "A"
         sentence = f"{whose} {label} timer fires at t={frame['t']:.3f}s"
@@ -320,8 +340,8 @@ def narrate(frame: dict[str, Any], world: World, before: World | None = None) ->
             sentence += f", {late:.3f}s late: the loop was busy when it came due"
         return sentence + (f", {_listed(effects)}" if effects else "") + "."
     if kind == "cb":
-        why = frame.get("why") or []
-        by = f" (scheduled by {_name(world, why[1])})" if len(why) > 1 else ""
+        cause = frame.get("why") or []
+        by = f" (scheduled by {_name(world, cause[1])})" if len(cause) > 1 else ""
         did = f", {_listed(effects)}" if effects else ""
         return f"The loop runs the callback {frame.get('n', '?')}{by}{did}."
     actor = frame.get("a")

@@ -8,7 +8,18 @@ not a copy of every actor.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
+
+from tui.trace.resources import ResourceState, read_state
+from tui.trace.schema import (
+    Bytecode,
+    Definition,
+    Frame,
+    ProcessDefinition,
+    ResourceDefinition,
+    TaskDefinition,
+    ThreadDefinition,
+)
 
 LIVE_STATES = ("ready", "wait", "sleep", "blocked", "running")
 ENDED_STATES = ("done", "failed", "cancelled")
@@ -19,7 +30,7 @@ class Process:
 
     __slots__ = ("created", "exitcode", "id", "name", "parent", "pid")
 
-    def __init__(self, definition: dict[str, Any], created: int) -> None:
+    def __init__(self, definition: ProcessDefinition, created: int) -> None:
         self.id: str = definition["proc"]
         self.name: str = definition.get("name", self.id)
         self.pid: int | None = definition.get("pid")
@@ -88,7 +99,7 @@ class Actor:
         """Virtual CPU seconds spent so far (threads)."""
         self.proc: str | None = None
         """The process a thread belongs to."""
-        self.op: dict[str, Any] | None = None
+        self.op: Bytecode | None = None
         """Where a preempted thread stopped: line, instruction offset, the line's bytecode."""
         self.last = -1
         """Index of the last frame in which this actor ran."""
@@ -112,9 +123,9 @@ class Actor:
 class Resource:
     """A lock, semaphore, event, condition, queue, barrier or future, as of some frame."""
 
-    __slots__ = ("at", "by", "created", "gen", "id", "internal", "kind", "name", "part_of", "state")
+    __slots__ = ("_state", "at", "by", "created", "gen", "id", "internal", "kind", "name", "part_of", "raw")
 
-    def __init__(self, definition: dict[str, Any], created: int, gen: int) -> None:
+    def __init__(self, definition: ResourceDefinition, created: int, gen: int) -> None:
         self.id: str = definition["res"]
         self.kind: str = definition["kind"]
         self.name: str = definition.get("name") or self.id
@@ -122,7 +133,9 @@ class Resource:
         self.internal: bool = bool(definition.get("internal"))
         self.part_of: str | None = definition.get("part_of")
         self.at: int | None = definition.get("at")
-        self.state: dict[str, Any] = {}
+        self.raw: dict[str, Any] = {}
+        """Its state as the last frame that changed it carried it (see `state` for the typed record)."""
+        self._state: ResourceState | None = None
         self.created = created
         self.gen = gen
 
@@ -132,6 +145,14 @@ class Resource:
             setattr(twin, slot, getattr(self, slot))
         twin.gen = gen
         return twin
+
+    @property
+    def state(self) -> ResourceState:
+        """Its state as the record of its kind, read once per change (tui.trace.resources)."""
+        state = self._state
+        if state is None:
+            state = self._state = read_state(self.kind, self.raw)
+        return state
 
     @property
     def shown(self) -> str:
@@ -271,7 +292,7 @@ class World:
 
     # -- folding ------------------------------------------------------------------------
 
-    def apply(self, frame: dict[str, Any]) -> None:
+    def apply(self, frame: Frame) -> None:
         """Advance this world by one frame."""
         index = frame["i"]
         self.index = index
@@ -284,9 +305,9 @@ class World:
             for hid in fired:
                 timer = self.timers.pop(hid, None)
                 self.ready.append([hid, timer[2] if timer else "timer", False])
-        hid = frame.get("h")
-        if hid is not None:
-            self._take_ready(hid)
+        ran = frame.get("h")
+        if ran is not None:
+            self._take_ready(ran)
 
         for definition in frame.get("new", ()):
             self._define(definition, index)
@@ -343,7 +364,8 @@ class World:
             for rid, state in states.items():
                 resource = self._resource(rid)
                 if resource is not None:
-                    resource.state = state
+                    resource.raw = state
+                    resource._state = None  # read again from the new dict when a view asks
 
     def _take_ready(self, hid: int) -> None:
         """Pop the handle that ran; cancelled handles ahead of it were skipped on the way."""
@@ -354,28 +376,33 @@ class World:
                 ready[: position + 1] = ahead
                 return
 
-    def _define(self, definition: dict[str, Any], index: int) -> None:
+    def _define(self, definition: Definition, index: int) -> None:
+        # Which definition it is, is said by its id field (a thread's definition has a `proc` too).
         if "task" in definition:
-            actor = Actor(definition["task"], "task", definition.get("name", ""), index, self.gen)
-            actor.coro = definition.get("coro", "")
-            actor.by = definition.get("by")
-            actor.internal = bool(definition.get("internal"))
-            actor.eager = bool(definition.get("eager"))
-            actor.at = list(definition.get("at", ()))
+            task = cast(TaskDefinition, definition)
+            actor = Actor(task["task"], "task", task.get("name", ""), index, self.gen)
+            actor.coro = task.get("coro", "")
+            actor.by = task.get("by")
+            actor.internal = bool(task.get("internal"))
+            actor.eager = bool(task.get("eager"))
+            actor.at = list(task.get("at", ()))
             self.actors[actor.id] = actor
         elif "thread" in definition:
-            actor = Actor(definition["thread"], "thread", definition.get("name", ""), index, self.gen)
-            actor.by = definition.get("by")
-            actor.proc = definition.get("proc")
+            thread = cast(ThreadDefinition, definition)
+            actor = Actor(thread["thread"], "thread", thread.get("name", ""), index, self.gen)
+            actor.by = thread.get("by")
+            actor.proc = thread.get("proc")
             actor.state = "ready" if actor.by else "running"
             self.actors[actor.id] = actor
         elif "proc" in definition:
-            self.processes[definition["proc"]] = Process(definition, index)
+            process = cast(ProcessDefinition, definition)
+            self.processes[process["proc"]] = Process(process, index)
         elif "res" in definition:
-            self.resources[definition["res"]] = Resource(definition, index, self.gen)
+            resource = cast(ResourceDefinition, definition)
+            self.resources[resource["res"]] = Resource(resource, index, self.gen)
 
     @staticmethod
-    def _update_actor(actor: Actor, frame: dict[str, Any], index: int) -> None:
+    def _update_actor(actor: Actor, frame: Frame, index: int) -> None:
         state = frame.get("st", actor.state)
         if state != actor.state or frame.get("on") != actor.on:
             actor.since = index

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from tui.trace.resources import BarrierState, ConditionState, LockState, QueueState, RLockState, SemaphoreState
 from tui.trace.state import Actor, Resource, World
 from tui.trace.words import ordinal
 
@@ -40,10 +41,10 @@ def place_in_line(world: World, actor: Actor) -> int:
 
 def _holders(world: World, resource: Resource) -> str | None:
     state = resource.state
-    if "holders" in state:
-        return ", ".join(world.name(h) for h in state["holders"]) or "nobody"
-    if "owner" in state:
-        return world.name(state["owner"]) if state.get("locked") and state["owner"] else None
+    if isinstance(state, SemaphoreState):
+        return ", ".join(world.name(h) for h in state.holders) or "nobody"
+    if isinstance(state, (LockState, RLockState, ConditionState)):
+        return world.name(state.owner) if state.locked and state.owner else None
     return None
 
 
@@ -56,14 +57,14 @@ def wait_now(world: World, actor: Actor) -> str | None:
     state = resource.state
     line = f", {ordinal(place_in_line(world, actor))} in line" if _IN_LINE.search(words) else ""
     held = _HELD_BY.match(words)
-    if held is not None and ("holders" in state or "owner" in state):
+    if held is not None and isinstance(state, (SemaphoreState, LockState, RLockState, ConditionState)):
         holders = _holders(world, resource)
         head = held["head"] + (f"{held['sep']}{holders}" if holders else "")
         words = head + line
     elif line:
         words = _IN_LINE.sub(line, words)
-    if "size" in state and "maxsize" in state:
-        words = _FULL.sub(f"(full, {state['size']}/{state['maxsize']})", words)
-    if "count" in state and "parties" in state:
-        words = _ARRIVED.sub(f"({state['count']}/{state['parties']} arrived)", words)
+    if isinstance(state, QueueState):
+        words = _FULL.sub(f"(full, {state.size}/{state.maxsize})", words)
+    if isinstance(state, BarrierState):
+        words = _ARRIVED.sub(f"({state.count}/{state.parties} arrived)", words)
     return words

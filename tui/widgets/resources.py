@@ -6,6 +6,18 @@ from rich.text import Text
 
 from tui.render.inert import inert
 from tui.render.styles import actor_color
+from tui.trace.resources import (
+    BarrierState,
+    ConditionState,
+    EventState,
+    ExecutorState,
+    FutureState,
+    LockState,
+    QueueState,
+    RLockState,
+    SemaphoreState,
+    SocketState,
+)
 from tui.trace.state import Resource, World
 from tui.viewmodel import FrameView
 from tui.widgets.lineview import LineView
@@ -26,69 +38,67 @@ def describe(resource: Resource, world: World) -> Text:
     Queue items, results, errors and addresses are the program's values: shown inert.
     """
     state = resource.state
-    kind = resource.kind
     text = Text()
-    if kind == "Lock":
-        if state.get("locked"):
+    if isinstance(state, LockState):
+        if state.locked:
             text.append("locked by ", style="red")
-            text.append_text(_names(world, [state["owner"]] if state.get("owner") else []))
+            text.append_text(_names(world, [state.owner] if state.owner else []))
         else:
             text.append("free", style="green")
-    elif kind in ("Semaphore", "BoundedSemaphore"):
-        bound = state.get("bound")
-        text.append(f"value {state.get('value')}" + (f"/{bound}" if bound else ""))
-        if state.get("holders"):
+    elif isinstance(state, SemaphoreState):
+        text.append(f"value {state.value}" + (f"/{state.bound}" if state.bound else ""))
+        if state.holders:
             text.append(", held by ")
-            text.append_text(_names(world, state["holders"]))
-    elif kind == "Event":
-        text.append("set", style="green") if state.get("set") else text.append("not set", style="yellow")
-    elif kind == "Condition":
-        if state.get("locked"):
+            text.append_text(_names(world, state.holders))
+    elif isinstance(state, EventState):
+        text.append("set", style="green") if state.is_set else text.append("not set", style="yellow")
+    elif isinstance(state, ConditionState):
+        if state.locked:
             text.append("its lock is held by ")
-            text.append_text(_names(world, [state["owner"]] if state.get("owner") else []))
+            text.append_text(_names(world, [state.owner] if state.owner else []))
         else:
             text.append("its lock is free", style="green")
-    elif kind.endswith("Queue"):
-        size, maxsize = state.get("size", 0), state.get("maxsize", 0)
-        text.append(f"{size}/{maxsize if maxsize else 'inf'} items ")
-        text.append(inert("[" + ", ".join(map(str, state.get("items", []))) + "]"), style="cyan")
-        if state.get("unfinished"):
-            text.append(f", {state['unfinished']} not done", style="dim")
-        if state.get("shutdown"):
+    elif isinstance(state, QueueState):
+        text.append(f"{state.size}/{state.maxsize if state.maxsize else 'inf'} items ")
+        text.append(inert("[" + ", ".join(map(str, state.items)) + "]"), style="cyan")
+        if state.unfinished:
+            text.append(f", {state.unfinished} not done", style="dim")
+        if state.shutdown:
             text.append(", shut down", style="red")
-    elif kind == "Barrier":
-        text.append(inert(f"{state.get('state', '?')}, {state.get('count', 0)}/{state.get('parties', '?')} arrived"))
-    elif kind == "Socket":
-        text.append(inert(str(state.get("state", "?"))), style="cyan")
-        if state.get("local"):
-            text.append(f" {inert(str(state['local']))}")
-        if state.get("peer"):
-            text.append(f" <-> {inert(str(state['peer']))}")
-        if state.get("buffered"):
-            text.append(f", {state['buffered']} bytes received, unread", style="yellow")
-        if state.get("eof"):
+    elif isinstance(state, BarrierState):
+        shown_state = "?" if state.state is None else state.state
+        parties = "?" if state.parties is None else state.parties
+        text.append(inert(f"{shown_state}, {state.count}/{parties} arrived"))
+    elif isinstance(state, SocketState):
+        text.append(inert("?" if state.state is None else state.state), style="cyan")
+        if state.local:
+            text.append(f" {inert(state.local)}")
+        if state.peer:
+            text.append(f" <-> {inert(state.peer)}")
+        if state.buffered:
+            text.append(f", {state.buffered} bytes received, unread", style="yellow")
+        if state.eof:
             text.append(", peer closed", style="dim")
-        if "backlog" in state:
-            text.append(f", {state['backlog']} connections waiting to be accepted", style="dim")
-    elif kind == "Executor":
-        text.append(f"{len(state.get('workers', []))}/{state.get('max_workers')} worker threads")
-        text.append(f", {state.get('queued', 0)} work items queued", style="cyan")
-        if state.get("shutdown"):
+        if state.backlog is not None:
+            text.append(f", {state.backlog} connections waiting to be accepted", style="dim")
+    elif isinstance(state, ExecutorState):
+        text.append(f"{len(state.workers)}/{state.max_workers} worker threads")
+        text.append(f", {state.queued} work items queued", style="cyan")
+        if state.shutdown:
             text.append(", shut down", style="dim")
-    elif kind == "RLock":
-        if state.get("locked"):
+    elif isinstance(state, RLockState):
+        if state.locked:
             text.append("held by ", style="red")
-            text.append_text(_names(world, [state["owner"]] if state.get("owner") else []))
-            text.append(f" ({state.get('count')} deep)", style="dim")
+            text.append_text(_names(world, [state.owner] if state.owner else []))
+            text.append(f" ({state.count} deep)", style="dim")
         else:
             text.append("free", style="green")
-    elif kind == "Future":
-        future_state = state.get("state", "pending")
-        text.append(inert(str(future_state)), style="green" if future_state == "done" else "yellow")
-        if "result" in state:
-            text.append(f" -> {inert(str(state['result']))}")
-        if "error" in state:
-            text.append(f" {inert(str(state['error']))}", style="red")
+    elif isinstance(state, FutureState):
+        text.append(inert(state.state), style="green" if state.state == "done" else "yellow")
+        if state.result is not None:
+            text.append(f" -> {inert(state.result)}")
+        if state.error is not None:
+            text.append(f" {inert(state.error)}", style="red")
     return text
 
 

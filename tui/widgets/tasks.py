@@ -142,9 +142,9 @@ class TaskTable(LineView):
 
 def bytecode_lines(view: FrameView) -> list[Text]:
     """The line a preempted thread stopped in, instruction by instruction, the switch marked."""
-    frame = view.frame or {}
-    op = frame.get("op")
-    if not op:
+    frame = view.frame
+    op = frame.get("op") if frame is not None else None
+    if frame is None or not op:
         return []
     who = inert(view.world.name(frame.get("a")))
     head = Text(f"{who} was switched out in line {op['line']}, before the marked instruction:", style="bold")
