@@ -9,6 +9,11 @@ version does not know are left alone: views never read them.
 The checks run on every frame of traces a million frames long, so the common
 case is a dict lookup and a `type(...) is` test per field; only the rare,
 nested fields (definitions, resource states, the header) cost more.
+
+Why one module: the rules of every field and the reader that applies them in
+order (LineCheck, checked_records) are one contract; split, a field's check
+and the place that decides when it runs would drift apart. The field types
+themselves are tui.trace.schema's, and a test keeps the two in step.
 """
 
 from __future__ import annotations

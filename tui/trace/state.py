@@ -2,165 +2,18 @@
 
 Folding frames into a World is the only way views learn anything: the world
 after frame i is the world after frame i-1 with frame i's deltas applied.
-Records are copied on write, so a snapshot (a keyframe) costs one dict copy,
-not a copy of every actor.
+Records (tui.trace.entities) are copied on write, so a snapshot (a keyframe)
+costs one dict copy, not a copy of every actor.
 """
 
 from __future__ import annotations
 
 from typing import Any, cast
 
-from tui.trace.resources import ResourceState, read_state
-from tui.trace.schema import (
-    Bytecode,
-    Definition,
-    Frame,
-    ProcessDefinition,
-    ResourceDefinition,
-    TaskDefinition,
-    ThreadDefinition,
-)
+from tui.trace.entities import ENDED_STATES, LIVE_STATES, Actor, Process, Resource
+from tui.trace.schema import Definition, Frame, ProcessDefinition, ResourceDefinition, TaskDefinition, ThreadDefinition
 
-LIVE_STATES = ("ready", "wait", "sleep", "blocked", "running")
-ENDED_STATES = ("done", "failed", "cancelled")
-
-
-class Process:
-    """A simulated process: its name, pid, parent and, once it ended, its exit code."""
-
-    __slots__ = ("created", "exitcode", "id", "name", "parent", "pid")
-
-    def __init__(self, definition: ProcessDefinition, created: int) -> None:
-        self.id: str = definition["proc"]
-        self.name: str = definition.get("name", self.id)
-        self.pid: int | None = definition.get("pid")
-        self.parent: str | None = definition.get("parent")
-        self.exitcode: int | None = None
-        self.created = created
-
-    @property
-    def alive(self) -> bool:
-        return self.exitcode is None
-
-    def __repr__(self) -> str:
-        return f"<Process {self.id} {self.name} pid={self.pid}>"
-
-
-class Actor:
-    """A task or a thread, as of some frame."""
-
-    __slots__ = (
-        "at",
-        "by",
-        "coro",
-        "cpu",
-        "created",
-        "eager",
-        "error",
-        "gen",
-        "id",
-        "internal",
-        "kind",
-        "last",
-        "name",
-        "on",
-        "op",
-        "proc",
-        "result",
-        "role",
-        "since",
-        "state",
-        "steps",
-        "until",
-        "wait",
-    )
-
-    def __init__(self, actor_id: str, kind: str, name: str, created: int, gen: int) -> None:
-        self.id = actor_id
-        self.kind = kind
-        self.name = name
-        self.coro = ""
-        self.by: str | None = None
-        self.internal = False
-        self.eager = False
-        """A task whose first step ran eagerly, inside its creator's step (3.12+)."""
-        self.state = "ready" if kind == "task" else "running"
-        self.on: str | None = None
-        self.role: str | None = None
-        self.wait: str | None = None
-        self.until: float | None = None
-        self.at: list[int] = []
-        self.steps = 0
-        self.result: str | None = None
-        self.error: str | None = None
-        self.since = created
-        self.created = created
-        self.cpu = 0.0
-        """Virtual CPU seconds spent so far (threads)."""
-        self.proc: str | None = None
-        """The process a thread belongs to."""
-        self.op: Bytecode | None = None
-        """Where a preempted thread stopped: line, instruction offset, the line's bytecode."""
-        self.last = -1
-        """Index of the last frame in which this actor ran."""
-        self.gen = gen
-
-    def clone(self, gen: int) -> Actor:
-        twin = Actor.__new__(Actor)
-        for slot in Actor.__slots__:
-            setattr(twin, slot, getattr(self, slot))
-        twin.gen = gen
-        return twin
-
-    @property
-    def ended(self) -> bool:
-        return self.state in ENDED_STATES
-
-    def __repr__(self) -> str:
-        return f"<Actor {self.id} {self.name!r} {self.state}{' on ' + self.on if self.on else ''}>"
-
-
-class Resource:
-    """A lock, semaphore, event, condition, queue, barrier or future, as of some frame."""
-
-    __slots__ = ("_state", "at", "by", "created", "gen", "id", "internal", "kind", "name", "part_of", "raw")
-
-    def __init__(self, definition: ResourceDefinition, created: int, gen: int) -> None:
-        self.id: str = definition["res"]
-        self.kind: str = definition["kind"]
-        self.name: str = definition.get("name") or self.id
-        self.by: str | None = definition.get("by")
-        self.internal: bool = bool(definition.get("internal"))
-        self.part_of: str | None = definition.get("part_of")
-        self.at: int | None = definition.get("at")
-        self.raw: dict[str, Any] = {}
-        """Its state as the last frame that changed it carried it (see `state` for the typed record)."""
-        self._state: ResourceState | None = None
-        self.created = created
-        self.gen = gen
-
-    def clone(self, gen: int) -> Resource:
-        twin = Resource.__new__(Resource)
-        for slot in Resource.__slots__:
-            setattr(twin, slot, getattr(self, slot))
-        twin.gen = gen
-        return twin
-
-    @property
-    def state(self) -> ResourceState:
-        """Its state as the record of its kind, read once per change (tui.trace.resources)."""
-        state = self._state
-        if state is None:
-            state = self._state = read_state(self.kind, self.raw)
-        return state
-
-    @property
-    def shown(self) -> str:
-        """`lock (Lock#1)`, or just `Lock#1` when no variable name was found."""
-        return self.id if self.name == self.id else f"{self.name} ({self.id})"
-
-    def __repr__(self) -> str:
-        return f"<Resource {self.id} {self.name!r} {self.state}>"
+__all__ = ("ENDED_STATES", "LIVE_STATES", "Actor", "Process", "Resource", "World")
 
 
 def _copy_process(process: Process) -> Process:

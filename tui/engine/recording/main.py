@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import _thread
 import argparse
-import ast
 import atexit
 import ctypes
 import faulthandler
@@ -33,6 +32,8 @@ from tui.engine.clock import VirtualClock
 from tui.engine.processes import process as simprocess
 from tui.engine.recording.deadlock import deadlock_report
 from tui.engine.recording.install import install_simulation
+from tui.engine.recording.output import CapturedStream, FrameWriter, MemoryGauge
+from tui.engine.recording.program import has_docstring, uses_threads_or_processes
 from tui.engine.recording.recorder import FORMAT_NAME, FORMAT_VERSION, Recorder, RecordingStopped
 from tui.engine.schedule import FIRST_IN_LINE, parse_policy
 from tui.engine.settings import Settings
@@ -44,124 +45,6 @@ from tui.trace.codec import encode_summary
 MAX_SUMMARY_OUTPUT = 1024 * 1024
 
 _real_exit = os._exit
-
-
-_CONCURRENCY_MODULES = ("threading", "multiprocessing", "concurrent")
-
-
-def has_docstring(source: str) -> bool:
-    """Does the module start with a docstring (after any BOM, shebang, coding line or comments)?"""
-    try:
-        body = ast.parse(source).body
-    except SyntaxError:
-        return False
-    first = body[0] if body else None
-    return isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str)
-
-
-def uses_threads_or_processes(source: str) -> bool:
-    """Does the program import threading, multiprocessing or concurrent.futures itself?"""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return False
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import) and any(a.name.split(".")[0] in _CONCURRENCY_MODULES for a in node.names):
-            return True
-        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in _CONCURRENCY_MODULES:
-            return True
-    return False
-
-
-class FrameWriter:
-    """Buffers JSON lines and writes them to the pipe in large, timely chunks."""
-
-    WRITE_THROUGH_LINES = 4096
-    """The first lines go out one by one: a short program that crashes the
-    interpreter (a segfault in C code) still leaves every frame behind."""
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-        self._chunks: list[str] = []
-        self._lock = _thread.allocate_lock()
-        self._last_flush = vtime.real_monotonic()
-        self._write_through = self.WRITE_THROUGH_LINES
-
-    def write(self, line: str) -> None:
-        chunks = self._chunks
-        chunks.append(line)
-        if self._write_through:
-            self._write_through -= 1
-            self.flush()
-        # Check the size and the wall clock only every 64 lines: cheap, and
-        # still a flush at least every ~20 ms while frames keep coming.
-        elif not len(chunks) & 63 and (len(chunks) > 600 or vtime.real_monotonic() - self._last_flush > 0.02):
-            self.flush()
-
-    def flush(self) -> None:
-        with self._lock:
-            if not self._chunks:
-                return
-            data = ("\n".join(self._chunks) + "\n").encode("utf-8", "backslashreplace")
-            self._chunks.clear()
-            self._last_flush = vtime.real_monotonic()
-            view = memoryview(data)
-            try:
-                while view:
-                    written = os.write(self.fd, view)
-                    view = view[written:]
-            except BrokenPipeError:
-                _real_exit(0)  # the viewer went away; nobody is left to tell
-            except OSError as exc:  # the program closed or replaced the trace's pipe (os.close, os.dup2)
-                try:
-                    os.write(2, f"the program broke the trace's pipe (fd {self.fd}: {exc.strerror})\n".encode())
-                finally:
-                    _real_exit(1)
-
-
-class MemoryGauge:
-    """The recording process's resident memory, read from /proc (opened once: the sandbox allows it)."""
-
-    def __init__(self) -> None:
-        try:
-            self._fd: int | None = os.open("/proc/self/statm", os.O_RDONLY)
-        except OSError:
-            self._fd = None  # no /proc: no cap, as on a system without the feature
-        self._page = os.sysconf("SC_PAGE_SIZE") if self._fd is not None else 0
-
-    def resident(self) -> int:
-        if self._fd is None:
-            return 0
-        fields = os.pread(self._fd, 128, 0).split()
-        return int(fields[1]) * self._page
-
-
-class CapturedStream(io.TextIOBase):
-    """sys.stdout/sys.stderr of the program: text goes into the current frame."""
-
-    def __init__(self, sink: Any, name: str) -> None:
-        self._sink = sink
-        self._name = name
-
-    def write(self, text: str) -> int:
-        if not isinstance(text, str):
-            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
-        self._sink(text)
-        return len(text)
-
-    def writable(self) -> bool:
-        return True
-
-    def isatty(self) -> bool:
-        return False
-
-    @property
-    def encoding(self) -> str:  # type: ignore[override]
-        return "utf-8"
-
-    @property
-    def name(self) -> str:
-        return self._name
 
 
 class Session:
