@@ -1,11 +1,12 @@
-"""Provides MainScreen: records a program, owns the cursor, and routes keys to the views."""
+"""Provides MainScreen: shows a recording as it streams in, owns the cursor, and routes keys to the views.
+
+The trace folds in through a LiveTrace (tui.trace.live); breakpoints are
+answered by tui.trace.breaks.
+"""
 
 from __future__ import annotations
 
 import gc
-import threading
-import time
-from collections import deque
 from pathlib import Path
 
 from textual import on, work
@@ -18,13 +19,15 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Tab, Tabs
 
-from tui.recording import Recording, RecordOptions, SavedTrace, summary_line
+from tui.recording import Recording, RecordOptions, SavedTrace
 from tui.render.inert import inert
-from tui.screens.breaks import Breakpoints, BreakScreen
+from tui.screens.breaks import BreakScreen
 from tui.screens.help import HelpScreen
 from tui.screens.picker import ScenarioPicker
 from tui.screens.prompt import PromptScreen
-from tui.trace.model import Trace, TraceFormatError
+from tui.trace.breaks import Breakpoints, hit
+from tui.trace.live import LiveTrace
+from tui.trace.model import Trace
 from tui.viewmodel import FrameView, build_view
 from tui.widgets.lesson import LessonView
 from tui.widgets.loopview import LoopView
@@ -89,17 +92,27 @@ class MainScreen(Screen[None]):
         self.options = options
         self.saved = saved
         """`path` is a saved trace to view, not a program to record."""
-        self.trace = Trace()
+        self.live = LiveTrace()
+        """The recording being shown, as far as it has come in."""
         self.recording: Recording | SavedTrace | None = None
-        self.streaming = False
         self.speed_index = 3
         self.breakpoints = Breakpoints()
         self.active_panel = "source"
-        self.problem: str | None = None
-        self._incoming: deque[tuple[int, str]] = deque()
-        self._generation = 0
         self._run_timer: Timer | None = None
-        self._lock = threading.Lock()
+
+    @property
+    def trace(self) -> Trace:
+        return self.live.trace
+
+    @property
+    def streaming(self) -> bool:
+        """More of the recording is still to come."""
+        return not self.live.finished
+
+    @property
+    def problem(self) -> str | None:
+        """What was wrong with the line that ended the recording early, if one did."""
+        return self.live.problem
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -152,18 +165,16 @@ class MainScreen(Screen[None]):
         """(Re)record: a fresh trace, streamed in while the user already looks at it."""
         if self.recording is not None:
             self.recording.cancel()
+        self.live.close()
         if path is not None:
             self.path = path
-        self._generation += 1
-        self.trace = Trace()
-        self.problem = None
+        self.recording = SavedTrace(str(self.path)) if self.saved else self._new_recording()
+        # A malformed line ends the run through the recording, as the CLI ends it (Recording.malformed).
+        self.live = LiveTrace(self.recording.malformed)
         self.running = False
         self.cursor = -1
         self.selected = None
-        self.streaming = True
-        self._incoming.clear()
-        self.recording = SavedTrace(str(self.path)) if self.saved else self._new_recording()
-        self._stream(self.recording, self._generation)
+        self._stream(self.recording, self.live)
         self.refresh_views()
 
     def _new_recording(self) -> Recording:
@@ -175,53 +186,40 @@ class MainScreen(Screen[None]):
         return recording
 
     @work(thread=True, exclusive=True, group="recording")
-    def _stream(self, recording: Recording | SavedTrace, generation: int) -> None:
-        """Worker thread: read the recording process's lines into a queue the UI folds."""
+    def _stream(self, recording: Recording | SavedTrace, live: LiveTrace) -> None:
+        """Worker thread: hand the recording process's lines to the LiveTrace that `_ingest` folds."""
         try:
-            for line in recording.lines(check=False):  # the Trace checks each line as _ingest folds it
-                if generation != self._generation:
+            for line in recording.lines(check=False):  # the trace checks each line as it folds it
+                if live.closed:
                     return
-                self._incoming.append((generation, line))
+                live.feed(line)
         except OSError as exc:
-            self._incoming.append((generation, summary_line("crashed", error=str(exc))))
+            live.fail(str(exc))
 
     def _ingest(self) -> None:
-        """UI tick: fold queued lines into the trace, within a time budget."""
-        if not self._incoming:
+        """UI tick: fold queued lines into the trace, within a time budget, and show what came in."""
+        live = self.live
+        if not live.pending:
             return
-        deadline = time.monotonic() + INGEST_BUDGET
-        before = len(self.trace)
-        while self._incoming and time.monotonic() < deadline:
-            generation, line = self._incoming.popleft()
-            if generation != self._generation or self.trace.complete:
-                continue
-            try:
-                self.trace.add_line(line)
-            except TraceFormatError as exc:
-                # The run ends here, with the frames so far, as the CLI ends it (Recording.malformed).
-                self.problem = str(exc)
-                last = self.trace.frame(len(self.trace) - 1) if len(self.trace) else None
-                self.trace.add_line(self.recording.malformed(exc, len(self.trace), last))
-                self._incoming.clear()
-            if self.trace.cut:
-                self.notify(self.trace.cut, severity="warning", markup=False)
-        if len(self.trace) != before:
+        folded = live.fold(INGEST_BUDGET)
+        if folded.cut:
+            self.notify(folded.cut, severity="warning", markup=False)
+        if folded.frames:
             # The trace is long-lived: keep the cyclic GC from re-scanning it on every
             # collection (a full scan of a 100,000-frame trace is a visible pause).
             gc.freeze()
-        if self.trace.complete and not self._incoming:
-            self.streaming = False
-        if self.cursor < 0 and len(self.trace):
+        trace = live.trace
+        if self.cursor < 0 and len(trace):
             self.cursor = 0
-        elif len(self.trace) != before or not self.streaming:
+        elif folded.frames or live.finished:
             view = self.view()
             self._refresh_status(view)
             if self._panel_visible("timeline"):
                 # The timeline's columns span the trace so far: it grows while the cursor stays put.
                 self.query_one(Timeline).show(view)
-            if self.trace.complete and self.cursor == len(self.trace) - 1:
+            if trace.complete and self.cursor == len(trace) - 1:
                 self.refresh_views()
-        if self.trace.complete and len(self.trace) == 0:
+        if trace.complete and len(trace) == 0:
             self.refresh_views()
 
     # -- views --------------------------------------------------------------------------------
@@ -315,37 +313,10 @@ class MainScreen(Screen[None]):
                 self.running = False
             return
         self.cursor += 1
-        hit = self._break_hit(self.cursor)
-        if hit:
+        reason = hit(self.trace, self.cursor, self.breakpoints)
+        if reason:
             self.running = False
-            self.say(f"Stopped at frame {self.cursor + 1}: {hit}")
-
-    def _break_hit(self, index: int) -> str | None:
-        """Which breakpoint frame `index` triggers, if any."""
-        points = self.breakpoints
-        if not points:
-            return None
-        frame = self.trace.frame(index)
-        state = frame.get("st")
-        world = self.trace.state_at(index)
-        if "contention" in points.kinds and state in ("wait", "blocked"):
-            resource = world.resources.get(frame.get("on", ""))
-            if resource is not None and resource.kind in ("Lock", "Semaphore", "BoundedSemaphore", "Condition"):
-                return f"lock contention on {resource.shown}"
-        if "done" in points.kinds and state == "done":
-            return f"{world.name(frame['a'])} finished"
-        if "exception" in points.kinds and state == "failed":
-            return f"{world.name(frame['a'])} failed: {frame.get('error')}"
-        last = index == len(self.trace) - 1 and self.trace.complete
-        if "deadlock" in points.kinds and last and self.trace.outcome == "deadlock":
-            return "deadlock"
-        if "exception" in points.kinds and last and self.trace.outcome == "exception":
-            return "the program raised"
-        if points.lines and frame.get("at"):
-            site = self.trace.site(frame["at"][-1])
-            if site is not None and site[0] == self.trace.header.get("file") and site[1] in points.lines:
-                return f"line {site[1]}"
-        return None
+            self.say(f"Stopped at frame {self.cursor + 1}: {reason}")
 
     # -- dialogs --------------------------------------------------------------------------------
 
@@ -446,5 +417,6 @@ class MainScreen(Screen[None]):
         self.selected = event.actor_id
 
     def on_unmount(self) -> None:
+        self.live.close()
         if self.recording is not None:
             self.recording.cancel()
