@@ -120,7 +120,7 @@ class Trace:
         sites = frame.get("sites")
         if sites:
             for sid, site in sites.items():
-                self.sites[int(sid)] = tuple(site)  # type: ignore[assignment]
+                self.sites[int(sid)] = tuple(site)
         if index == self._next_keyframe:
             self._keyframes.append(self.world.snapshot())
             self._keyframe_at.append(index - 1)
@@ -196,7 +196,8 @@ class Trace:
 
     def frame(self, index: int) -> dict[str, Any]:
         """Frame `index` as the dict it was recorded as."""
-        return json.loads(self.line(index))
+        frame: dict[str, Any] = json.loads(self.line(index))
+        return frame
 
     def frames(self, start: int = 0, stop: int | None = None) -> Iterator[dict[str, Any]]:
         stop = len(self) if stop is None else min(stop, len(self))

@@ -221,7 +221,8 @@ def _effects(frame: dict[str, Any], world: World, before: World | None) -> list[
             elif kind == "Future" and state.get("state") != previous.get("state"):
                 verb = _FUTURE_VERBS.get(state.get("state", ""), "changes")
                 done.append(f"{verb} {shown}")
-    woken, cancelled = [], []
+    woken: list[str] = []
+    cancelled: list[str] = []
     for entry in frame.get("ready", ()):
         who = entry[1]
         if who == actor or who not in world.actors or world.actors[who].created >= frame["i"]:

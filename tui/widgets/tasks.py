@@ -42,7 +42,7 @@ def state_cell(actor: Actor) -> Text:
     """`- waiting`, `~ sleeping`...: a glyph and a word, so colour is never needed."""
     state = actor.state
     word = STATE_WORDS.get(state, state)
-    return Text(f"{TABLE_GLYPHS.get(state, '?')} {word:<10}", style=STATE_STYLES.get(state))
+    return Text(f"{TABLE_GLYPHS.get(state, '?')} {word:<10}", style=STATE_STYLES.get(state, ""))
 
 
 def detail_of(actor: Actor, world: World) -> str:
