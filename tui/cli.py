@@ -144,7 +144,7 @@ def run_trace_text(path: str, options: RecordOptions) -> int:
     from tui.render.listing import print_listing
 
     recording = _stream(path, options)
-    summary = print_listing(recording, stop_before_error=True)  # type: ignore[arg-type]
+    summary = print_listing(recording, stop_before_error=True)
     outcome = summary.get("outcome", "crashed")
     if outcome == "error":  # the file could not be read or compiled: one line on stderr
         print(f"concur-tui: error: {_one_line_problem(summary)}", file=sys.stderr)

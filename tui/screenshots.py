@@ -36,7 +36,7 @@ SHOTS = (
 async def _take(shot: Shot, directory: Path) -> Path:
     app = ConcurApp(bundled_dir() / shot.scenario)
     async with app.run_test(size=shot.size) as pilot:
-        while not (app.main.trace.complete and not app.main._incoming):
+        while not app.main.live.finished:
             await pilot.pause(0.02)
         await pilot.pause()
         for key in shot.keys:

@@ -52,7 +52,7 @@ async def measure() -> None:
     app = ConcurApp(WORKLOAD, RecordOptions(max_frames=10_000_000))
     async with app.run_test(size=(160, 48)) as pilot:
         started = time.perf_counter()
-        while not (app.main.trace.complete and not app.main._incoming):
+        while not app.main.live.finished:
             await pilot.pause(0.05)
         loaded = time.perf_counter() - started
         screen = app.main

@@ -1,8 +1,6 @@
-"""Provides BreakScreen: which events stop auto-run (r)."""
+"""Provides BreakScreen: asks which events stop auto-run (r); tui.trace.breaks finds the frames that hit them."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,25 +8,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label
 
-KINDS = {
-    "contention": "lock contention (a task starts to wait for a lock)",
-    "done": "a task finishes",
-    "exception": "an exception (a task or thread fails)",
-    "deadlock": "deadlock (the run ends stuck)",
-}
+from tui.trace.breaks import KINDS, Breakpoints
 
-
-@dataclass
-class Breakpoints:
-    kinds: set[str] = field(default_factory=set)
-    lines: set[int] = field(default_factory=set)
-
-    def __bool__(self) -> bool:
-        return bool(self.kinds or self.lines)
-
-    def describe(self) -> str:
-        parts = sorted(self.kinds) + [f"line {n}" for n in sorted(self.lines)]
-        return ", ".join(parts) if parts else "none"
+__all__ = ("BreakScreen", "Breakpoints")
 
 
 class BreakScreen(ModalScreen[Breakpoints | None]):

@@ -1,16 +1,19 @@
-"""Provides MainScreen: records a program, owns the cursor, and routes keys to the views."""
+"""Provides MainScreen: shows a recording as it streams in, owns the cursor, and routes keys to the views.
+
+What it shows comes from elsewhere: the trace folds in through a LiveTrace
+(tui.trace.live), breakpoints are answered by tui.trace.breaks, the panels
+are declared in tui.screens.panels and the keys in tui.screens.keys.
+"""
 
 from __future__ import annotations
 
 import gc
-import threading
-import time
-from collections import deque
 from pathlib import Path
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import Container, Vertical
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
@@ -18,33 +21,23 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Tab, Tabs
 
-from tui.recording import Recording, RecordOptions, SavedTrace, summary_line
+from tui.recording import Recording, RecordOptions, SavedTrace
 from tui.render.inert import inert
-from tui.screens.breaks import Breakpoints, BreakScreen
+from tui.screens import keys
+from tui.screens.breaks import BreakScreen
+from tui.screens.goto import ask_frame, ask_time, parse_time
 from tui.screens.help import HelpScreen
+from tui.screens.panels import PANELS, Shows, panel_css
 from tui.screens.picker import ScenarioPicker
-from tui.screens.prompt import PromptScreen
-from tui.trace.model import Trace, TraceFormatError
+from tui.trace.breaks import Breakpoints, hit
+from tui.trace.live import LiveTrace
+from tui.trace.model import Trace
 from tui.viewmodel import FrameView, build_view
-from tui.widgets.lesson import LessonView
-from tui.widgets.loopview import LoopView
 from tui.widgets.narration import NarrationView
-from tui.widgets.output import OutputView
-from tui.widgets.resources import ResourceView
-from tui.widgets.source import SourceView
 from tui.widgets.status import StatusBar
-from tui.widgets.tasks import TaskDetail, TaskTable
+from tui.widgets.tasks import TaskTable
 from tui.widgets.timeline import Timeline
 
-PANELS = [
-    ("source", "Source", "Source"),
-    ("tasks", "Tasks", "Tasks"),
-    ("loop", "Event loop / GIL", "Loop"),
-    ("timeline", "Timeline", "Timeline"),
-    ("lesson", "Lesson", "Lesson"),
-    ("resources", "Resources", "Resources"),
-    ("output", "Output", "Output"),
-]
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200)
 COMPACT_WIDTH = 120
 COMPACT_HEIGHT = 32
@@ -55,26 +48,8 @@ INGEST_BUDGET = 0.03
 class MainScreen(Screen[None]):
     """The stepping screen. Stepping only moves a cursor over the recorded trace."""
 
-    BINDINGS = [
-        Binding("right,l,space", "step(1)", "Next", priority=True),
-        Binding("left,h", "step(-1)", "Prev", priority=True),
-        Binding("home", "first", "First", priority=True, show=False),
-        Binding("end", "last", "Last", priority=True, show=False),
-        Binding("r", "toggle_run", "Run/pause"),
-        Binding("plus,equals_sign", "speed(1)", "Faster", show=False),
-        Binding("minus", "speed(-1)", "Slower", show=False),
-        Binding("g", "goto_frame", "Go to"),
-        Binding("t", "goto_time", "Time", show=False),
-        Binding("left_square_bracket", "task_step(-1)", "Task prev", show=False),
-        Binding("right_square_bracket", "task_step(1)", "Task next", show=False),
-        Binding("b", "breakpoints", "Breaks", show=False),
-        Binding("v", "toggle_axis", "Frames/time", show=False),
-        Binding("o", "open", "Open"),
-        Binding("R", "rerecord", "Re-record", show=False),
-        Binding("question_mark", "help", "Help"),
-        Binding("q", "quit", "Quit"),
-        *(Binding(str(n), f"panel('{key}')", label, show=False) for n, (key, label, _s) in enumerate(PANELS, 1)),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*keys.BINDINGS]
+    CSS = panel_css()
 
     cursor: reactive[int] = reactive(-1, init=False)
     """Index of the frame on screen (0-based; shown as `frame i/n` counting from 1)."""
@@ -89,45 +64,49 @@ class MainScreen(Screen[None]):
         self.options = options
         self.saved = saved
         """`path` is a saved trace to view, not a program to record."""
-        self.trace = Trace()
+        self.live = LiveTrace()
+        """The recording being shown, as far as it has come in."""
         self.recording: Recording | SavedTrace | None = None
-        self.streaming = False
         self.speed_index = 3
         self.breakpoints = Breakpoints()
-        self.active_panel = "source"
-        self.problem: str | None = None
-        self._incoming: deque[tuple[int, str]] = deque()
-        self._generation = 0
+        self.active_panel = PANELS[0].key
+        self._shown: dict[str, Shows] = {}
+        """Each panel's widget, by panel key."""
         self._run_timer: Timer | None = None
-        self._lock = threading.Lock()
+
+    @property
+    def trace(self) -> Trace:
+        return self.live.trace
+
+    @property
+    def streaming(self) -> bool:
+        """More of the recording is still to come."""
+        return not self.live.finished
+
+    @property
+    def problem(self) -> str | None:
+        """What was wrong with the line that ended the recording early, if one did."""
+        return self.live.problem
 
     # -- layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
         yield NarrationView(id="narration")
-        yield Tabs(*(Tab(f"{n}:{short}", id=f"tab-{key}") for n, (key, _l, short) in enumerate(PANELS, 1)), id="tabs")
+        yield Tabs(*(Tab(f"{n}:{panel.tab}", id=panel.tab_id) for n, panel in enumerate(PANELS, 1)), id="tabs")
         with Container(id="panels"):
-            with Vertical(id="source-panel", classes="panel -active"):
-                yield SourceView(id="source")
-            with Vertical(id="tasks-panel", classes="panel"):
-                yield TaskTable(id="tasks")
-                yield TaskDetail(id="detail")
-            with Vertical(id="loop-panel", classes="panel"):
-                yield LoopView(id="loop")
-            with Vertical(id="timeline-panel", classes="panel"):
-                yield Timeline(id="timeline")
-            with Vertical(id="lesson-panel", classes="panel"):
-                yield LessonView(id="lesson")
-            with Vertical(id="resources-panel", classes="panel"):
-                yield ResourceView(id="resources")
-            with Vertical(id="output-panel", classes="panel"):
-                yield OutputView(id="output")
+            for panel in PANELS:
+                with Vertical(id=panel.box_id, classes="panel -active" if panel.key == self.active_panel else "panel"):
+                    widget = panel.widget(id=panel.key)
+                    if not isinstance(widget, Shows):
+                        raise TypeError(f"the {panel.key} panel's {panel.widget.__name__} has no show(view)")
+                    self._shown[panel.key] = widget
+                    yield widget
         yield Footer()
 
     def on_mount(self) -> None:
-        for key, label, _short in PANELS:
-            self.query_one(f"#{key}-panel").border_title = label
+        for panel in PANELS:
+            self.query_one(f"#{panel.box_id}").border_title = panel.title
         self._apply_layout()
         self.set_interval(0.05, self._ingest)
         self.start_recording()
@@ -152,18 +131,16 @@ class MainScreen(Screen[None]):
         """(Re)record: a fresh trace, streamed in while the user already looks at it."""
         if self.recording is not None:
             self.recording.cancel()
+        self.live.close()
         if path is not None:
             self.path = path
-        self._generation += 1
-        self.trace = Trace()
-        self.problem = None
+        self.recording = SavedTrace(str(self.path)) if self.saved else self._new_recording()
+        # A malformed line ends the run through the recording, as the CLI ends it (Recording.malformed).
+        self.live = LiveTrace(self.recording.malformed)
         self.running = False
         self.cursor = -1
         self.selected = None
-        self.streaming = True
-        self._incoming.clear()
-        self.recording = SavedTrace(str(self.path)) if self.saved else self._new_recording()
-        self._stream(self.recording, self._generation)
+        self._stream(self.recording, self.live)
         self.refresh_views()
 
     def _new_recording(self) -> Recording:
@@ -175,53 +152,40 @@ class MainScreen(Screen[None]):
         return recording
 
     @work(thread=True, exclusive=True, group="recording")
-    def _stream(self, recording: Recording | SavedTrace, generation: int) -> None:
-        """Worker thread: read the recording process's lines into a queue the UI folds."""
+    def _stream(self, recording: Recording | SavedTrace, live: LiveTrace) -> None:
+        """Worker thread: hand the recording process's lines to the LiveTrace that `_ingest` folds."""
         try:
-            for line in recording.lines(check=False):  # the Trace checks each line as _ingest folds it
-                if generation != self._generation:
+            for line in recording.lines(check=False):  # the trace checks each line as it folds it
+                if live.closed:
                     return
-                self._incoming.append((generation, line))
+                live.feed(line)
         except OSError as exc:
-            self._incoming.append((generation, summary_line("crashed", error=str(exc))))
+            live.fail(str(exc))
 
     def _ingest(self) -> None:
-        """UI tick: fold queued lines into the trace, within a time budget."""
-        if not self._incoming:
+        """UI tick: fold queued lines into the trace, within a time budget, and show what came in."""
+        live = self.live
+        if not live.pending:
             return
-        deadline = time.monotonic() + INGEST_BUDGET
-        before = len(self.trace)
-        while self._incoming and time.monotonic() < deadline:
-            generation, line = self._incoming.popleft()
-            if generation != self._generation or self.trace.complete:
-                continue
-            try:
-                self.trace.add_line(line)
-            except TraceFormatError as exc:
-                # The run ends here, with the frames so far, as the CLI ends it (Recording.malformed).
-                self.problem = str(exc)
-                last = self.trace.frame(len(self.trace) - 1) if len(self.trace) else None
-                self.trace.add_line(self.recording.malformed(exc, len(self.trace), last))
-                self._incoming.clear()
-            if self.trace.cut:
-                self.notify(self.trace.cut, severity="warning", markup=False)
-        if len(self.trace) != before:
+        folded = live.fold(INGEST_BUDGET)
+        if folded.cut:
+            self.notify(folded.cut, severity="warning", markup=False)
+        if folded.frames:
             # The trace is long-lived: keep the cyclic GC from re-scanning it on every
             # collection (a full scan of a 100,000-frame trace is a visible pause).
             gc.freeze()
-        if self.trace.complete and not self._incoming:
-            self.streaming = False
-        if self.cursor < 0 and len(self.trace):
+        trace = live.trace
+        if self.cursor < 0 and len(trace):
             self.cursor = 0
-        elif len(self.trace) != before or not self.streaming:
+        elif folded.frames or live.finished:
             view = self.view()
             self._refresh_status(view)
-            if self._panel_visible("timeline"):
-                # The timeline's columns span the trace so far: it grows while the cursor stays put.
-                self.query_one(Timeline).show(view)
-            if self.trace.complete and self.cursor == len(self.trace) - 1:
+            for panel in PANELS:
+                if panel.grows and self._panel_visible(panel.key):
+                    self._shown[panel.key].show(view)
+            if trace.complete and self.cursor == len(trace) - 1:
                 self.refresh_views()
-        if self.trace.complete and len(self.trace) == 0:
+        if trace.complete and len(trace) == 0:
             self.refresh_views()
 
     # -- views --------------------------------------------------------------------------------
@@ -239,21 +203,9 @@ class MainScreen(Screen[None]):
         view = self.view()
         self._refresh_status(view)
         self.query_one(NarrationView).show(view)
-        if self._panel_visible("source"):
-            self.query_one(SourceView).show(view)
-        if self._panel_visible("tasks"):
-            self.query_one(TaskTable).show(view)
-            self.query_one(TaskDetail).show(view)
-        if self._panel_visible("loop"):
-            self.query_one(LoopView).show(view)
-        if self._panel_visible("timeline"):
-            self.query_one(Timeline).show(view)
-        if self._panel_visible("lesson"):
-            self.query_one(LessonView).show(view)
-        if self._panel_visible("resources"):
-            self.query_one(ResourceView).show(view)
-        if self._panel_visible("output"):
-            self.query_one(OutputView).show(view)
+        for panel in PANELS:
+            if self._panel_visible(panel.key):
+                self._shown[panel.key].show(view)
 
     def watch_cursor(self) -> None:
         self.refresh_views()
@@ -315,37 +267,10 @@ class MainScreen(Screen[None]):
                 self.running = False
             return
         self.cursor += 1
-        hit = self._break_hit(self.cursor)
-        if hit:
+        reason = hit(self.trace, self.cursor, self.breakpoints)
+        if reason:
             self.running = False
-            self.say(f"Stopped at frame {self.cursor + 1}: {hit}")
-
-    def _break_hit(self, index: int) -> str | None:
-        """Which breakpoint frame `index` triggers, if any."""
-        points = self.breakpoints
-        if not points:
-            return None
-        frame = self.trace.frame(index)
-        state = frame.get("st")
-        world = self.trace.state_at(index)
-        if "contention" in points.kinds and state in ("wait", "blocked"):
-            resource = world.resources.get(frame.get("on", ""))
-            if resource is not None and resource.kind in ("Lock", "Semaphore", "BoundedSemaphore", "Condition"):
-                return f"lock contention on {resource.shown}"
-        if "done" in points.kinds and state == "done":
-            return f"{world.name(frame['a'])} finished"
-        if "exception" in points.kinds and state == "failed":
-            return f"{world.name(frame['a'])} failed: {frame.get('error')}"
-        last = index == len(self.trace) - 1 and self.trace.complete
-        if "deadlock" in points.kinds and last and self.trace.outcome == "deadlock":
-            return "deadlock"
-        if "exception" in points.kinds and last and self.trace.outcome == "exception":
-            return "the program raised"
-        if points.lines and frame.get("at"):
-            site = self.trace.site(frame["at"][-1])
-            if site is not None and site[0] == self.trace.header.get("file") and site[1] in points.lines:
-                return f"line {site[1]}"
-        return None
+            self.say(f"Stopped at frame {self.cursor + 1}: {reason}")
 
     # -- dialogs --------------------------------------------------------------------------------
 
@@ -354,38 +279,18 @@ class MainScreen(Screen[None]):
         self.notify(inert(message), severity=severity, markup=False)
 
     def action_goto_frame(self) -> None:
-        count = len(self.trace)
-
-        def check(answer: str) -> str | None:
-            if not answer.isdigit():
-                return "Type a frame number, like 12"
-            if not 1 <= int(answer) <= max(count, 1):
-                return f"There are frames 1 to {count}"
-            return None
-
         def go(answer: str | None) -> None:
             if answer:
                 self.seek(int(answer) - 1)
 
-        self.app.push_screen(PromptScreen(f"Go to frame (1-{count}):", "frame number", check), go)
+        self.app.push_screen(ask_frame(len(self.trace)), go)
 
     def action_goto_time(self) -> None:
-        end = self.trace.times[-1] if len(self.trace) else 0.0
-
-        def check(answer: str) -> str | None:
-            try:
-                when = float(answer.removeprefix("t=").removesuffix("s"))
-            except ValueError:
-                return "Type a time in seconds, like 1.5"
-            if when < 0:
-                return "Virtual time starts at 0"
-            return None
-
         def go(answer: str | None) -> None:
             if answer:
-                self.seek(self.trace.frame_at_time(float(answer.removeprefix("t=").removesuffix("s"))))
+                self.seek(self.trace.frame_at_time(parse_time(answer)))
 
-        self.app.push_screen(PromptScreen(f"Go to virtual time (0-{end:.3f}s):", "seconds", check), go)
+        self.app.push_screen(ask_time(self.trace.times[-1] if len(self.trace) else 0.0), go)
 
     def action_breakpoints(self) -> None:
         def chosen(points: Breakpoints | None) -> None:
@@ -415,11 +320,12 @@ class MainScreen(Screen[None]):
 
     def action_panel(self, key: str) -> None:
         self.active_panel = key
-        for name, _label, _short in PANELS:
-            self.query_one(f"#{name}-panel").set_class(name == key, "-active")
+        for panel in PANELS:
+            self.query_one(f"#{panel.box_id}").set_class(panel.key == key, "-active")
         tabs = self.query_one(Tabs)
-        if tabs.active != f"tab-{key}":
-            tabs.active = f"tab-{key}"
+        tab_id = f"tab-{key}"
+        if tabs.active != tab_id:
+            tabs.active = tab_id
         # A panel that was hidden has no width yet: render it once it is laid out.
         self.call_after_refresh(self.refresh_views)
 
@@ -433,7 +339,7 @@ class MainScreen(Screen[None]):
 
     @on(Tabs.TabActivated)
     def _tab_picked(self, event: Tabs.TabActivated) -> None:
-        key = (event.tab.id or "tab-source").removeprefix("tab-")
+        key = (event.tab.id or PANELS[0].tab_id).removeprefix("tab-")
         if key != self.active_panel:
             self.action_panel(key)
 
@@ -446,5 +352,6 @@ class MainScreen(Screen[None]):
         self.selected = event.actor_id
 
     def on_unmount(self) -> None:
+        self.live.close()
         if self.recording is not None:
             self.recording.cancel()

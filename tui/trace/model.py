@@ -121,7 +121,7 @@ class Trace:
         sites = frame.get("sites")
         if sites:
             for sid, site in sites.items():
-                self.sites[int(sid)] = tuple(site)  # type: ignore[assignment]
+                self.sites[int(sid)] = tuple(site)
         if index == self._next_keyframe:
             self._keyframes.append(self.world.snapshot())
             self._keyframe_at.append(index - 1)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from tui.trace.entities import ENDED_STATES, LIVE_STATES, Actor, Process, Resource
-from tui.trace.schema import Definition, Frame, ProcessDefinition, ResourceDefinition, TaskDefinition, ThreadDefinition
+from tui.trace.schema import Definition, Frame, ProcessDefinition, TaskDefinition, ThreadDefinition
 
 __all__ = ("ENDED_STATES", "LIVE_STATES", "Actor", "Process", "Resource", "World")
 
@@ -251,8 +251,7 @@ class World:
             process = cast(ProcessDefinition, definition)
             self.processes[process["proc"]] = Process(process, index)
         elif "res" in definition:
-            resource = cast(ResourceDefinition, definition)
-            self.resources[resource["res"]] = Resource(resource, index, self.gen)
+            self.resources[definition["res"]] = Resource(definition, index, self.gen)
 
     @staticmethod
     def _update_actor(actor: Actor, frame: Frame, index: int) -> None:

@@ -30,7 +30,7 @@ class SourceView(LineView):
             # A string literal can hold a raw ESC; CRLF files would show a ␍ at every line end.
             source = inert(source.replace("\r\n", "\n"), multiline=True, tab_size=4)  # Syntax's tab size
             syntax = Syntax(source, "python", theme="ansi_dark", background_color="default")
-            self._code_lines = syntax.highlight(source).split("\n", allow_blank=True)
+            self._code_lines = list(syntax.highlight(source).split("\n", allow_blank=True))
         return self._code_lines
 
     def _line_of(self, view: FrameView, actor: Actor) -> int | None:

@@ -1,11 +1,13 @@
-"""Provides TaskTable (one row per task and thread) and TaskDetail (await chain and history)."""
+"""Provides TaskTable (one row per task and thread), TaskDetail (await chain and history) and TaskPanel (both)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Vertical
 from textual.events import Click
 from textual.message import Message
 
@@ -40,7 +42,7 @@ def state_cell(actor: Actor) -> Text:
     """`- waiting`, `~ sleeping`...: a glyph and a word, so colour is never needed."""
     state = actor.state
     word = STATE_WORDS.get(state, state)
-    return Text(f"{TABLE_GLYPHS.get(state, '?')} {word:<10}", style=STATE_STYLES.get(state))
+    return Text(f"{TABLE_GLYPHS.get(state, '?')} {word:<10}", style=STATE_STYLES.get(state, ""))
 
 
 def detail_of(actor: Actor, world: World) -> str:
@@ -211,3 +213,26 @@ class TaskDetail(LineView):
                     text.stylize("reverse")
                 lines.append(text)
         self.set_rows(len(lines), lines.__getitem__, 100, key=tuple(line.plain for line in lines))
+
+
+class TaskPanel(Vertical):
+    """The tasks panel: the task table over the selected actor's detail, shown together."""
+
+    DEFAULT_CSS = """
+    TaskPanel > TaskTable {
+        height: 2fr;
+    }
+
+    TaskPanel > TaskDetail {
+        height: 1fr;
+        border-top: solid $primary-darken-2;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield TaskTable()
+        yield TaskDetail(id="detail")
+
+    def show(self, view: FrameView) -> None:
+        self.query_one(TaskTable).show(view)
+        self.query_one(TaskDetail).show(view)

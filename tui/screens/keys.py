@@ -1,0 +1,76 @@
+"""Provides BINDINGS: the stepping screen's keys, each with the line the help screen shows for it.
+
+The help (tui.screens.help) is built from these bindings, so a key and its
+help cannot drift apart: a binding's `tooltip` is its help line, its `id`
+("stepping.next") names its help group, and consecutive bindings of a group
+that share a help line share a row ("Home / End   first / last frame").
+"""
+
+from __future__ import annotations
+
+import re
+
+from textual.binding import Binding
+
+from tui.screens.panels import PANELS
+
+GROUPS = ("Stepping", "Running", "Views", "Programs")
+"""The help's groups, in order."""
+
+
+def key(
+    group: str, keys: str, action: str, label: str, help_line: str, *, show: bool = False, priority: bool = False
+) -> Binding:
+    """A binding in `group` whose help line is `help_line` (`label` is the footer's word for it)."""
+    assert group in GROUPS, group
+    slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+    return Binding(keys, action, label, show=show, priority=priority, tooltip=help_line, id=f"{group.lower()}.{slug}")
+
+
+def group_of(binding: Binding) -> str:
+    """The help group a binding of BINDINGS is in (from its id)."""
+    prefix = (binding.id or "").partition(".")[0]
+    return next((group for group in GROUPS if group.lower() == prefix), GROUPS[-1])
+
+
+_PANEL_HELP = "show a panel (compact layout): " + ", ".join(panel.tab.lower() for panel in PANELS)
+
+# The footer lists the shown keys in this order (Next, Prev, Run/pause, Go to, Open, Help, Quit);
+# the help lists every key by group, so a group's keys need not be together here.
+BINDINGS = [
+    key("Stepping", "right,l,space", "step(1)", "Next", "next frame", show=True, priority=True),
+    key("Stepping", "left,h", "step(-1)", "Prev", "previous frame", show=True, priority=True),
+    key("Stepping", "home", "first", "First", "first / last frame", priority=True),
+    key("Stepping", "end", "last", "Last", "first / last frame", priority=True),
+    key("Stepping", "left_square_bracket", "task_step(-1)", "Task prev", "previous / next frame of the selected task"),
+    key("Stepping", "right_square_bracket", "task_step(1)", "Task next", "previous / next frame of the selected task"),
+    key("Running", "r", "toggle_run", "Run/pause", "run / pause (advance automatically)", show=True),
+    key("Running", "plus,equals_sign", "speed(1)", "Faster", "faster / slower"),
+    key("Running", "minus", "speed(-1)", "Slower", "faster / slower"),
+    key(
+        "Running",
+        "b",
+        "breakpoints",
+        "Breaks",
+        "break on: lock contention, task done, exception, deadlock, a line a task stops at",
+    ),
+    key("Stepping", "g", "goto_frame", "Go to", "go to a frame number", show=True),
+    key("Stepping", "t", "goto_time", "Time", "go to a virtual time (the last frame at or before it)"),
+    *(key("Views", str(n), f"panel('{panel.key}')", panel.title, _PANEL_HELP) for n, panel in enumerate(PANELS, 1)),
+    key("Views", "v", "toggle_axis", "Frames/time", "timeline by frame / by virtual time"),
+    key("Programs", "o", "open", "Open", "open another scenario (bundled lesson or a path)", show=True),
+    key("Programs", "R", "rerecord", "Re-record", "record the program again (after editing it)"),
+    key("Programs", "question_mark", "help", "Help", "this help", show=True),
+    key("Programs", "q", "quit", "Quit", "quit", show=True),
+]
+
+ELSEWHERE = [
+    ("Views", "Up / Down", "select a task (in the task table) or scroll"),
+    ("Views", "Tab / Shift+Tab", "move between panels"),
+]
+"""Keys the panels (and Textual's focus keys) handle, not this screen: (group, keys, help), listed first."""
+
+CLICKS = [
+    ("Views", "click", "timeline: jump to that frame; task table: select"),
+]
+"""What the mouse does (the panels handle it): listed last."""
