@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import atexit
 import copy
-import io
 import itertools
 import os
-import pickle
 import queue
 import sys
 import threading
@@ -33,12 +31,14 @@ import traceback
 import types
 import weakref
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from tui.engine import cpython
 from tui.engine.errors import UnsupportedInSimulation
 from tui.engine.processes import manager as simmanager
+from tui.engine.processes.pickles import dumps, loads
+from tui.engine.runtime import RUN
 from tui.engine.threads.actors import Blocker, Lane, SimThread
 from tui.engine.threads.kernel import MAIN_PID, Kernel
 from tui.engine.threads.primitives import SimLock, SimRLock, allocate_lock, fork_copy, name_as
@@ -53,15 +53,11 @@ SIGNAL_DELAY = 0.0005
 """Virtual seconds from terminate() or kill() until the child is reaped: the signal is
 delivered asynchronously, so is_alive() right after terminate() is still True, as on CPython."""
 
-_kernel: Kernel | None = None
-_seed = 0
-_pids = itertools.count(MAIN_PID + 1)
-_process_numbers = itertools.count(1)
-
 
 def _k() -> Kernel:
-    assert _kernel is not None, "simulated processes exist only in the recording process"
-    return _kernel
+    kernel = RUN.kernel
+    assert kernel is not None, "simulated processes exist only in the recording process"
+    return kernel
 
 
 # -- copying a process's memory (fork) ---------------------------------------------------------
@@ -80,7 +76,7 @@ def _rebind(function: types.FunctionType, namespace: dict[str, Any]) -> types.Fu
     return twin
 
 
-_FORK_COPIERS = {SimLock: fork_copy, SimRLock: fork_copy}
+_FORK_COPIERS = types.MappingProxyType({SimLock: fork_copy, SimRLock: fork_copy})
 """Objects fork copies that copy.deepcopy() refuses (a lock cannot be pickled)."""
 
 
@@ -109,48 +105,6 @@ def fork_namespace(parent: dict[str, Any]) -> tuple[dict[str, Any], dict[int, An
     for name, value in parent.items():
         child[name] = _copy_value(value, memo)
     return child, memo
-
-
-# -- pickling between processes ------------------------------------------------------------------
-
-
-def _main_attribute(qualname: str) -> Any:
-    """Resolve `__main__.name` in the namespace of the process doing the unpickling."""
-    namespace = _k().lane.namespace or {}
-    value: Any = None
-    for position, part in enumerate(qualname.split(".")):
-        value = namespace.get(part) if position == 0 else getattr(value, part, None)
-        if value is None:
-            raise AttributeError(f"Can't get attribute {qualname!r} on <module '__main__'>")
-    return value
-
-
-class _LanePickler(pickle.Pickler):
-    """Functions of the program's own module travel by name, as pickle does for `__main__`."""
-
-    def reducer_override(self, obj: Any) -> Any:
-        if isinstance(obj, types.FunctionType) and obj.__module__ in ("__main__", "__mp_main__"):
-            namespace = _k().lane.namespace or {}
-            if obj.__globals__ is namespace and "<" not in obj.__qualname__:
-                return (_main_attribute, (obj.__qualname__,))
-        return NotImplemented
-
-
-class _LaneUnpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str) -> Any:
-        if module in ("__main__", "__mp_main__"):
-            return _main_attribute(name)
-        return super().find_class(module, name)
-
-
-def dumps(obj: Any) -> bytes:
-    buffer = io.BytesIO()
-    _LanePickler(buffer, pickle.HIGHEST_PROTOCOL).dump(obj)
-    return buffer.getvalue()
-
-
-def loads(data: bytes) -> Any:
-    return _LaneUnpickler(io.BytesIO(data)).load()
 
 
 class _Shared:
@@ -265,7 +219,8 @@ class SimProcess:
         parent = kernel.lane
         kernel.settle()
         kernel.charge(FORK_COST)
-        lane = kernel.new_lane(self._name, next(_pids), parent, start=kernel.clock.now + START_DELAY)
+        pid = RUN.number("pid", MAIN_PID + 1)
+        lane = kernel.new_lane(self._name, pid, parent, start=kernel.clock.now + START_DELAY)
         self._lane = lane
         lane.process = self
         sentinel = allocate_lock()
@@ -278,7 +233,7 @@ class SimProcess:
 
         # CPython reseeds `random` in every forked child (os.register_at_fork);
         # here the new seed comes from the recording's seed and the child's pid.
-        lane.random_state = random.Random(f"{_seed}:{lane.pid}").getstate()
+        lane.random_state = random.Random(f"{RUN.seed}:{lane.pid}").getstate()
         child = copy.copy(self)
         child.__dict__ = {key: _copy_value(value, memo) for key, value in self.__dict__.items()}
         child._lane = lane
@@ -344,7 +299,7 @@ def _next_name(kind: str) -> str:
     """`Process-3`, `ForkPoolWorker-4`: one counter for every process, as in CPython."""
     parent = current_process()
     prefix = "" if parent is MAIN_PROCESS else f"{parent.name}:"
-    return f"{prefix}{kind}-{next(_process_numbers)}"
+    return f"{prefix}{kind}-{RUN.number('process')}"
 
 
 def _bootstrap(child: SimProcess) -> None:
@@ -371,13 +326,9 @@ def _bootstrap(child: SimProcess) -> None:
     lane.exitcode = code
 
 
-_child_exit_handlers: dict[int, list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]]] = {}
-"""atexit handlers a child process registered, by pid (see CPython313.child_runs_atexit)."""
-
-
 def _run_child_exit_handlers(pid: int) -> None:
     """As atexit._run_exitfuncs() does in a 3.13 child: the last registered first; a failing one is reported."""
-    handlers = _child_exit_handlers.pop(pid, [])
+    handlers = RUN.processes.child_exit_handlers.pop(pid, [])
     while handlers:
         function, args, kwargs = handlers.pop()
         try:
@@ -388,7 +339,7 @@ def _run_child_exit_handlers(pid: int) -> None:
 
 
 def current_process() -> Any:
-    kernel = _kernel
+    kernel = RUN.kernel
     if kernel is None:
         return MAIN_PROCESS
     lane = kernel.lane
@@ -544,7 +495,7 @@ class FeederQueue(SimQueue):
         self._flushing: list[SimThread] = []
         self._no_flush: set[int] = set()
         """Processes that called cancel_join_thread()."""
-        _feeder_queues[next(_feeder_numbers)] = self
+        RUN.processes.feeder_queues[RUN.number("feeder queue", 0)] = self
 
     def _item_put(self) -> None:
         self._writers.append(_k().lane.pid)
@@ -606,13 +557,9 @@ class FeederQueue(SimQueue):
         self._no_flush.add(_k().lane.pid)
 
 
-_feeder_queues: weakref.WeakValueDictionary[int, FeederQueue] = weakref.WeakValueDictionary()
-"""Every live Queue by its number: flushed in the order they were made (never by address)."""
-_feeder_numbers = itertools.count()
-
-
 def _queues_in_order() -> list[FeederQueue]:
-    return [queue_ for _number, queue_ in sorted(_feeder_queues.items())]
+    """Every live Queue, in the order they were made (never by address)."""
+    return [queue_ for _number, queue_ in sorted(RUN.processes.feeder_queues.items())]
 
 
 def flush_feeders(pid: int) -> None:
@@ -768,7 +715,7 @@ def _pool_worker(
     if executor:
         # A worker that dies mid-call (os._exit) breaks the executor: its manager hears of it,
         # as CPython's watches the workers' sentinels.
-        _abrupt_exit_hooks[_k().lane.pid] = lambda: results.put(_WORKER_DIED)
+        RUN.processes.abrupt_exit_hooks[_k().lane.pid] = lambda: results.put(_WORKER_DIED)
     # An executor's worker sends back any exception, SystemExit too; a Pool's, only Exceptions.
     caught = BaseException if executor else Exception
     while True:
@@ -793,19 +740,17 @@ def _pool_worker(
         except Exception as exc:  # the result cannot travel back
             data = dumps((False, RuntimeError(f"Error sending result: {outcome[1]!r}. Reason: {exc!r}")))
         results.put((job, index, data))
-    _abrupt_exit_hooks.pop(_k().lane.pid, None)
+    RUN.processes.abrupt_exit_hooks.pop(_k().lane.pid, None)
 
 
 _WORKER_DIED = "worker died"
 """What the manager of an executor hears when one of its workers ended abruptly."""
-_abrupt_exit_hooks: dict[int, Callable[[], None]] = {}
-"""pid -> what to do if that process ends by os._exit() (an executor's worker tells its manager)."""
 
 
 def process_exiting() -> None:
     """The running child process ends abruptly (os._exit): whoever watches it is told first."""
     pid = _k().lane.pid
-    hook = _abrupt_exit_hooks.pop(pid, None)
+    hook = RUN.processes.abrupt_exit_hooks.pop(pid, None)
     if hook is not None:
         hook()
     lose_feeders(pid)
@@ -1110,7 +1055,7 @@ class SimProcessPoolExecutor(_Shared):
         self._manager: threading.Thread | None = None
         self._shutdown = False
         self._broken: str | None = None
-        _open_executors.append(weakref.ref(self))
+        RUN.processes.open_executors.append(weakref.ref(self))
 
     def _start(self) -> None:
         while len(self._processes) < self._max_workers:
@@ -1260,36 +1205,36 @@ def _fork() -> int:
     raise UnsupportedInSimulation("os.fork()", "use multiprocessing.Process")
 
 
-SIMULATED: dict[str, Any] = {
-    "Process": SimProcess,
-    "Pool": SimPool,
-    "Queue": FeederQueue,
-    "JoinableQueue": FeederQueue,
-    "SimpleQueue": SimSimpleQueue,
-    "Pipe": Pipe,
-    "Value": SimValue,
-    "Array": SimArray,
-    "RawValue": SimValue,
-    "RawArray": SimArray,
-    "Lock": SharedLock,
-    "RLock": SharedRLock,
-    "Semaphore": SharedSemaphore,
-    "BoundedSemaphore": SharedBoundedSemaphore,
-    "Event": SharedEvent,
-    "Condition": SharedCondition,
-    "Barrier": SharedBarrier,
-    "Manager": simmanager.Manager,
-    "current_process": current_process,
-    "parent_process": parent_process,
-    "active_children": active_children,
-}
+SIMULATED: Mapping[str, Any] = types.MappingProxyType(
+    {
+        "Process": SimProcess,
+        "Pool": SimPool,
+        "Queue": FeederQueue,
+        "JoinableQueue": FeederQueue,
+        "SimpleQueue": SimSimpleQueue,
+        "Pipe": Pipe,
+        "Value": SimValue,
+        "Array": SimArray,
+        "RawValue": SimValue,
+        "RawArray": SimArray,
+        "Lock": SharedLock,
+        "RLock": SharedRLock,
+        "Semaphore": SharedSemaphore,
+        "BoundedSemaphore": SharedBoundedSemaphore,
+        "Event": SharedEvent,
+        "Condition": SharedCondition,
+        "Barrier": SharedBarrier,
+        "Manager": simmanager.Manager,
+        "current_process": current_process,
+        "parent_process": parent_process,
+        "active_children": active_children,
+    }
+)
 
 
-def install(kernel: Kernel, main_namespace: dict[str, Any], seed: int = 0) -> None:
+def install(main_namespace: dict[str, Any]) -> None:
     """Route multiprocessing, ProcessPoolExecutor and os's process calls to the simulation."""
-    global _kernel, _seed
-    _kernel = kernel
-    _seed = seed
+    kernel = _k()
     kernel.main.lane.namespace = main_namespace
     import concurrent.futures
     import concurrent.futures.process
@@ -1299,7 +1244,7 @@ def install(kernel: Kernel, main_namespace: dict[str, Any], seed: int = 0) -> No
 
     for name, value in SIMULATED.items():
         setattr(multiprocessing, name, value)
-    simmanager.install(kernel, dumps, loads, lambda: next(_process_numbers))
+    simmanager.install()
     multiprocessing.cpu_count = lambda: kernel.cores  # type: ignore[assignment]
     multiprocessing.get_context = _get_context  # type: ignore[assignment]
     multiprocessing.set_start_method = lambda method, force=False: None  # type: ignore[assignment]
@@ -1321,7 +1266,7 @@ def install(kernel: Kernel, main_namespace: dict[str, Any], seed: int = 0) -> No
         if lane is kernel.main.lane:
             register_at_exit(function, *args, **kwargs)
         elif cpython.running.child_runs_atexit:
-            _child_exit_handlers.setdefault(lane.pid, []).append((function, args, kwargs))
+            RUN.processes.child_exit_handlers.setdefault(lane.pid, []).append((function, args, kwargs))
         return function
 
     register.__module__, register.__qualname__ = "atexit", "register"
@@ -1331,15 +1276,10 @@ def install(kernel: Kernel, main_namespace: dict[str, Any], seed: int = 0) -> No
     atexit.register(shutdown_children)
 
 
-_open_executors: list[weakref.ref[SimProcessPoolExecutor]] = []
-"""ProcessPoolExecutors in the order they were made, held weakly: at exit, each one left open is
-shut down and waited for."""
-
-
 def _shutdown_open_executors() -> None:
     """concurrent.futures.process's exit hook (threading._register_atexit): an executor the program
     never shut down finishes the work it was given, then its workers stop."""
-    for ref in _open_executors:
+    for ref in RUN.processes.open_executors:
         executor = ref()
         if executor is not None:
             executor.shutdown(wait=True)
@@ -1347,7 +1287,7 @@ def _shutdown_open_executors() -> None:
 
 def shutdown_children() -> None:
     """At the main program's exit, as multiprocessing does: stop daemons, join the others."""
-    kernel = _kernel
+    kernel = RUN.kernel
     if kernel is None:
         return
     for lane in list(kernel.lanes[1:]):

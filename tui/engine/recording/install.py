@@ -56,7 +56,7 @@ def install_simulation(
     aio_probes.install()
     thread_probes.install()
     kernel.wait_probe = ThreadWaitProbe()  # a blocked thread's wait, in the words of its primitive's kind
-    process.install(kernel, main_namespace, seed=settings.seed)
+    process.install(main_namespace)
     unsupported.install(kernel)
     network = net.install(kernel, latency=settings.latency, bandwidth=settings.bandwidth)
     sockets.install(network)
