@@ -17,19 +17,12 @@ import pickle
 import types
 from typing import Any
 
-from tui.engine.runtime import RUN
-from tui.engine.threads.kernel import Kernel
-
-
-def _kernel() -> Kernel:
-    kernel = RUN.kernel
-    assert kernel is not None, "simulated processes exist only in the recording process"
-    return kernel
+from tui.engine.processes.identity import the_kernel
 
 
 def _main_attribute(qualname: str) -> Any:
     """Resolve `__main__.name` in the namespace of the process doing the unpickling."""
-    namespace = _kernel().lane.namespace or {}
+    namespace = the_kernel().lane.namespace or {}
     value: Any = None
     for position, part in enumerate(qualname.split(".")):
         value = namespace.get(part) if position == 0 else getattr(value, part, None)
@@ -43,7 +36,7 @@ class _LanePickler(pickle.Pickler):
 
     def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, types.FunctionType) and obj.__module__ in ("__main__", "__mp_main__"):
-            namespace = _kernel().lane.namespace or {}
+            namespace = the_kernel().lane.namespace or {}
             if obj.__globals__ is namespace and "<" not in obj.__qualname__:
                 return (_main_attribute, (obj.__qualname__,))
         return NotImplemented
