@@ -17,19 +17,43 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from tui.engine.hooks import Hooks
     from tui.engine.network.net import Network
+    from tui.engine.processes.executor import SimProcessPoolExecutor
+    from tui.engine.processes.ipc import FeederQueue
+    from tui.engine.processes.manager import BaseProxy
     from tui.engine.threads.kernel import Kernel
+
+
+class ProcessRegistry:
+    """What the simulated processes of one recording keep across processes (tui.engine.processes)."""
+
+    __slots__ = ("abrupt_exit_hooks", "child_exit_handlers", "feeder_queues", "open_executors", "proxies")
+
+    def __init__(self) -> None:
+        self.feeder_queues: weakref.WeakValueDictionary[int, FeederQueue] = weakref.WeakValueDictionary()
+        """Every live multiprocessing.Queue by its number: flushed in the order they were made (never by address)."""
+        self.child_exit_handlers: dict[int, list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]]] = {}
+        """atexit handlers a child process registered, by pid (see CPython313.child_runs_atexit)."""
+        self.abrupt_exit_hooks: dict[int, Callable[[], None]] = {}
+        """pid -> what to do if that process ends by os._exit() (an executor's worker tells its manager)."""
+        self.open_executors: list[weakref.ref[SimProcessPoolExecutor]] = []
+        """ProcessPoolExecutors in the order they were made, held weakly: at exit, each one left open is
+        shut down and waited for."""
+        self.proxies: dict[int, BaseProxy] = {}
+        """Every manager proxy by its token, so that a pickled proxy comes back as the same proxy (never
+        collected: the manager keeps its objects until the recording ends, as a server process keeps them
+        until shutdown)."""
 
 
 class Runtime:
     """What one recording's simulation holds."""
 
-    __slots__ = ("_counters", "kept_alive", "kernel", "network", "probed_executors", "recorder", "seed")
+    __slots__ = ("_counters", "kept_alive", "kernel", "network", "probed_executors", "processes", "recorder", "seed")
 
     def __init__(self) -> None:
         self.kernel: Kernel | None = None
@@ -46,11 +70,14 @@ class Runtime:
         collected, and its workers exit, as on CPython."""
         self.kept_alive: list[Any] = []
         """Real functions the simulation replaced (threads.vtime), kept so no other object takes their id."""
+        self.processes = ProcessRegistry()
+        """What the simulated processes keep across processes: queues, exit handlers, executors, proxies."""
 
     def start(self, kernel: Kernel, recorder: Hooks, network: Network | None, seed: int) -> None:
-        """The recording begins: its parts, and numbering from 1 again."""
+        """The recording begins: its parts, numbering from 1 again, and no process has registered anything."""
         self.kernel, self.recorder, self.network, self.seed = kernel, recorder, network, seed
         self._counters.clear()
+        self.processes = ProcessRegistry()
 
     def number(self, kind: str, start: int = 1) -> int:
         """The next number of a kind ("task", "timer", "future", "process", ...): 1, 2, 3, ... per recording.

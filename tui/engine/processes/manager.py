@@ -13,34 +13,28 @@ Value, Array, Queue, JoinableQueue, Lock, RLock, Semaphore,
 BoundedSemaphore, Condition, Event and Barrier. Starting a manager uses up a
 process number (the next Process is `Process-2`), as its server process
 does in CPython; the server itself is not drawn as a process.
+
+Why one module of this size: it stands in for multiprocessing.managers, the
+manager and every proxy type it registers, each a few lines on BaseProxy's
+one request.
 """
 
 from __future__ import annotations
 
 import array
-import itertools
-import pickle
 import queue
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
+from tui.engine.processes.pickles import dumps, loads
+from tui.engine.runtime import RUN
 from tui.engine.threads.actors import Blocker
 from tui.engine.threads.kernel import Kernel
 
 MANAGER_ROUND_TRIP = 1e-4
 """Virtual seconds a proxy call takes there and back (a local socket and two pickles)."""
-
-_kernel: Kernel | None = None
-_dumps: Callable[[Any], bytes] = pickle.dumps
-_loads: Callable[[bytes], Any] = pickle.loads
-_next_process_number: Callable[[], int] = itertools.count(1).__next__
-"""Set by install(): simprocess's pickling (functions of __main__ by name) and its process counter."""
-_by_token: dict[int, BaseProxy] = {}
-"""Every proxy by its token, so that a pickled proxy comes back as the same proxy (never collected:
-the manager keeps its objects until the recording ends, as a server process keeps them until shutdown)."""
-_tokens = itertools.count(1)
 
 
 class ManagerCall(Blocker):
@@ -58,7 +52,7 @@ class ManagerCall(Blocker):
 
 
 def _half_trip(proxy: BaseProxy, method: str) -> None:
-    kernel = _kernel
+    kernel = RUN.kernel
     if kernel is None:
         return
     kernel.settle()
@@ -74,15 +68,15 @@ class BaseProxy:
         self._referent = referent
         self._typeid = typeid
         self._manager = manager
-        self._token = next(_tokens)
-        _by_token[self._token] = self
+        self._token = RUN.number("proxy")
+        RUN.processes.proxies[self._token] = self
 
     def _callmethod(self, methodname: str, args: tuple[Any, ...] = (), kwds: dict[str, Any] | None = None) -> Any:
         """One request: arguments pickled there, the result (or the exception) pickled back."""
-        request = _dumps((args, kwds or {}))
+        request = dumps((args, kwds or {}))
         self._check_connected()
         _half_trip(self, methodname)
-        args, kwds = _loads(request)
+        args, kwds = loads(request)
         try:
             answer: Any = getattr(self._referent, methodname)(*args, **kwds)
             failed = False
@@ -90,9 +84,9 @@ class BaseProxy:
             answer, failed = exc, True
         if isinstance(answer, _DICT_VIEWS):
             answer = list(answer)  # type: ignore[call-overload]  # the server sends a dict's keys(), values() and items() as lists
-        reply = _dumps(answer)
+        reply = dumps(answer)
         _half_trip(self, methodname)
-        value = _loads(reply)
+        value = loads(reply)
         if failed:
             raise value
         return value
@@ -105,10 +99,10 @@ class BaseProxy:
     def _getvalue(self) -> Any:
         """A copy of the referent (BaseProxy._getvalue)."""
         self._check_connected()
-        reply = _dumps(self._referent)
+        reply = dumps(self._referent)
         _half_trip(self, "_getvalue")
         _half_trip(self, "_getvalue")
-        return _loads(reply)
+        return loads(reply)
 
     def __reduce__(self) -> Any:
         return (_proxy_of, (self._token,))
@@ -127,7 +121,7 @@ class BaseProxy:
 
 
 def _proxy_of(token: int) -> BaseProxy:
-    return _by_token[token]
+    return RUN.processes.proxies[token]
 
 
 def _forwarding(name: str) -> Callable[..., Any]:
@@ -333,7 +327,7 @@ class SyncManager:
 
             raise ProcessError("Already started server" if self._state == "started" else "Manager has shut down")
         self._state = "started"
-        self._number = _next_process_number()  # its server process takes a process number
+        self._number = RUN.number("process")  # its server process takes a process number
         if initializer is not None:
             initializer(*initargs)
 
@@ -417,15 +411,8 @@ def Manager() -> SyncManager:
     return manager
 
 
-def install(
-    kernel: Kernel,
-    dumps: Callable[[Any], bytes],
-    loads: Callable[[bytes], Any],
-    next_process_number: Callable[[], int],
-) -> None:
+def install() -> None:
     """Route multiprocessing.Manager() here (recording process only)."""
-    global _kernel, _dumps, _loads, _next_process_number
-    _kernel, _dumps, _loads, _next_process_number = kernel, dumps, loads, next_process_number
     import multiprocessing.managers
 
     multiprocessing.managers.SyncManager = SyncManager  # type: ignore[misc,assignment]

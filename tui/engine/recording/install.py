@@ -9,7 +9,7 @@ here and nowhere else, so the order that makes them work is written once:
    kernel's before anything below makes a lock.
 3. Probes, asyncio's (`aio.probes`) then threading's (`threads.probes`):
    threading's wrap the simulated lock of step 2, so they come after it.
-4. Processes (`processes.process`): multiprocessing and the process executor
+4. Processes (`processes.context`): multiprocessing and the process executor
    stand on the simulated threads and locks of steps 2 and 3.
 5. Refusals (`unsupported`): what cannot be simulated fails at the user's line;
    after step 4, which replaces some of the same os functions with simulated ones.
@@ -37,7 +37,7 @@ from tui.engine.aio.streams import STREAM_WAITS
 from tui.engine.clock import VirtualClock
 from tui.engine.kinds.blocked import ThreadWaitProbe
 from tui.engine.network import net, select, sockets
-from tui.engine.processes import process
+from tui.engine.processes import context as processes
 from tui.engine.recording.recorder import Recorder
 from tui.engine.runtime import RUN
 from tui.engine.settings import Settings
@@ -56,7 +56,7 @@ def install_simulation(
     aio_probes.install()
     thread_probes.install()
     kernel.wait_probe = ThreadWaitProbe()  # a blocked thread's wait, in the words of its primitive's kind
-    process.install(kernel, main_namespace, seed=settings.seed)
+    processes.install(main_namespace)
     unsupported.install(kernel)
     network = net.install(kernel, latency=settings.latency, bandwidth=settings.bandwidth)
     sockets.install(network)

@@ -63,7 +63,7 @@ _BLOCKING_APIS = {
 }
 _ENTRY_POINTS = {
     "_worker": "waits for work from the executor's queue",
-    "_pool_worker": "waits for a task from the pool's task queue",
+    "pool_worker": "waits for a task from the pool's task queue",
     "SimPool._handle_results": "waits for results from the pool's worker processes",
     "SimProcessPoolExecutor._manage": "waits for results from the executor's worker processes",
     "Thread.run": None,
