@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from tui.recording import Recording, RecordOptions
 from tui.scenarios import bundled_dir
+from tui.sources import Recording, Settings
 from tui.trace.model import Trace, load_lines
 
 SCENARIOS = bundled_dir()
@@ -26,7 +26,7 @@ def record(
 
     Other keyword arguments are settings (`switch_interval=`, `cores=`...), see tui.engine.settings.
     """
-    options = RecordOptions(seed=seed, max_frames=max_frames, step_timeout=step_timeout, **settings)
+    options = Settings(seed=seed, max_frames=max_frames, step_timeout=step_timeout, **settings)
     return load_lines(Recording(str(path), options).lines())
 
 

@@ -15,7 +15,7 @@ import pytest
         "tui.engine.recording.main",
         "tui.trace.model",
         "tui.trace.narrate",
-        "tui.recording",
+        "tui.sources",
         "tui.scenarios",
     ],
 )

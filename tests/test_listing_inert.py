@@ -15,8 +15,8 @@ import pytest
 from rich.console import Console
 from tmux_helpers import HOSTILE, Tmux
 
-from tui.recording import Recording, RecordOptions
 from tui.render.listing import print_listing
+from tui.sources import Recording, Settings
 
 pytestmark = pytest.mark.slow  # each test records the program in its own process
 
@@ -77,7 +77,7 @@ def _cells(line: str, width: int) -> str | None:
 def test_in_colour_the_only_escape_sequences_are_richs_own_styles() -> None:
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=True, color_system="truecolor", width=200, soft_wrap=True)
-    print_listing(Recording(str(ESCAPES), RecordOptions()), console)
+    print_listing(Recording(str(ESCAPES), Settings()), console)
     text = SGR.sub("", buffer.getvalue())
     assert controls_in(text.encode()) == []
     assert "␛]0;task-pwned␇" in text

@@ -24,7 +24,7 @@ import pytest
 from conftest import SCENARIOS, record
 
 from tui import scenarios as bundled
-from tui.recording import RecordOptions
+from tui.sources import Settings
 from tui.trace.model import Trace
 from tui.trace.narrate import narrate
 from tui.trace.state import World
@@ -57,7 +57,7 @@ REQUIRED_LESSONS = [
 ]
 EXPECTED_FILES = sorted(p.name for p in SCENARIOS.glob("*.py"))
 EXPECTED_OUTCOME = {"11_deadlock.py": "deadlock", "19_thread_deadlock.py": "deadlock"}
-DEFAULT_MAX_FRAMES = RecordOptions().max_frames
+DEFAULT_MAX_FRAMES = Settings().max_frames
 
 
 # -- recording once per session ------------------------------------------------------------

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from textual.app import App
 
-from tui.recording import RecordOptions
 from tui.screens.main import MainScreen
+from tui.sources import Settings
 
 LEAVING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 """Signals that end the app the way `q` does."""
@@ -24,10 +24,10 @@ class ConcurApp(App[int]):
     TITLE = "concur-tui"
     ENABLE_COMMAND_PALETTE = False
 
-    def __init__(self, path: Path, options: RecordOptions | None = None, *, saved: bool = False) -> None:
+    def __init__(self, path: Path, options: Settings | None = None, *, saved: bool = False) -> None:
         super().__init__()
         self.path = path
-        self.options = options or RecordOptions()
+        self.options = options or Settings()
         self.saved = saved
         """`path` is a saved trace (JSON Lines) to view rather than a program to record."""
 
@@ -61,7 +61,7 @@ class ConcurApp(App[int]):
         return screen
 
 
-def run_app(path: Path, options: RecordOptions, *, saved: bool = False) -> int:
+def run_app(path: Path, options: Settings, *, saved: bool = False) -> int:
     app = ConcurApp(path, options, saved=saved)
     try:
         app.run()

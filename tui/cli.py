@@ -10,7 +10,7 @@ from typing import NoReturn
 
 from tui import __version__, scenarios
 from tui.engine import settings
-from tui.recording import Recording, RecordOptions, SavedTrace
+from tui.sources import Recording, SavedTrace, Settings
 from tui.trace.schema import Summary
 
 EXIT_OK = 0
@@ -89,7 +89,7 @@ def _scenario_path(given: str | None) -> str:
     return str(path)
 
 
-def _options(args: argparse.Namespace, program_args: list[str] | None = None) -> RecordOptions:
+def _options(args: argparse.Namespace, program_args: list[str] | None = None) -> Settings:
     return settings.from_arguments(args, program_args or [])
 
 
@@ -105,7 +105,7 @@ def _one_line_problem(summary: Summary) -> str:
     return inert(str(report.get("text", "")).splitlines()[0]) if report.get("text") else ""
 
 
-def _recording(path: str, options: RecordOptions) -> Recording:
+def _recording(path: str, options: Settings) -> Recording:
     """A recording whose one-line notes (the sandbox missing) go to stderr as they arrive."""
     recording = Recording(path, options)
     recording.on_note = lambda note: print(note, file=sys.stderr, flush=True)
@@ -117,12 +117,12 @@ def is_saved_trace(path: str) -> bool:
     return path.endswith(".jsonl")
 
 
-def _stream(path: str, options: RecordOptions) -> Recording | SavedTrace:
+def _stream(path: str, options: Settings) -> Recording | SavedTrace:
     """What the trace commands read: a saved trace, or a recording of the program."""
     return SavedTrace(path) if is_saved_trace(path) else _recording(path, options)
 
 
-def run_trace_json(path: str, options: RecordOptions) -> int:
+def run_trace_json(path: str, options: Settings) -> int:
     from tui.render.inert import inert_json
 
     recording = _stream(path, options)
@@ -140,7 +140,7 @@ def run_trace_json(path: str, options: RecordOptions) -> int:
     return EXIT_BY_OUTCOME.get(outcome, EXIT_RAISED)
 
 
-def run_trace_text(path: str, options: RecordOptions) -> int:
+def run_trace_text(path: str, options: Settings) -> int:
     from tui.render.listing import print_listing
 
     recording = _stream(path, options)
@@ -168,7 +168,7 @@ def run_list() -> int:
     return EXIT_OK
 
 
-def run_app(path: str, options: RecordOptions) -> int:
+def run_app(path: str, options: Settings) -> int:
     try:
         from tui.app import run_app as start_app
     except ImportError:

@@ -65,11 +65,11 @@ def wall_time(path: Path) -> tuple[float, str]:
 def recorded(path: Path) -> tuple[float, str]:
     """Virtual time of the program's recording, and its output."""
     sys.path.insert(0, str(REPO))
-    from tui.recording import Recording, RecordOptions
+    from tui.sources import Recording, Settings
     from tui.trace.model import load_lines
 
     # As many simulated cores as this machine has: the wall times are measured on it.
-    trace = load_lines(Recording(str(path), RecordOptions(cores=os.cpu_count() or 1)).lines())
+    trace = load_lines(Recording(str(path), Settings(cores=os.cpu_count() or 1)).lines())
     summary = trace.summary
     return float(summary["virtual_time"]), "".join(summary.get("stdout") or "")
 

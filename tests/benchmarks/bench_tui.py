@@ -22,7 +22,7 @@ from pathlib import Path
 from textual.screen import Screen
 
 from tui.app import ConcurApp
-from tui.recording import RecordOptions
+from tui.sources import Settings
 
 WORKLOAD = Path(__file__).resolve().parent / "workload_tui.py"
 
@@ -49,7 +49,7 @@ def _report(label: str, cpu: list[float], latency: list[float], target: float) -
 
 
 async def measure() -> None:
-    app = ConcurApp(WORKLOAD, RecordOptions(max_frames=10_000_000))
+    app = ConcurApp(WORKLOAD, Settings(max_frames=10_000_000))
     async with app.run_test(size=(160, 48)) as pilot:
         started = time.perf_counter()
         while not app.main.live.finished:

@@ -676,7 +676,7 @@ def test_recording_a_networked_program_twice_gives_identical_traces(record_sourc
 
 
 def test_a_thread_woken_by_a_kernel_callback_resumes_at_the_callbacks_time() -> None:
-    """The waker runs inside the scheduler, on the waiting thread's own lane: the thread
+    """The waker runs inside the scheduler, on the waiting thread's own process: the thread
     must not resume at the time it went to sleep (an idle loop waiting for the network)."""
 
     class Wait(Blocker):
@@ -690,7 +690,7 @@ def test_a_thread_woken_by_a_kernel_callback_resumes_at_the_callbacks_time() -> 
     main = kernel.current
     kernel.call_at(2.5, lambda: kernel.wake(main, via="network"))
     assert kernel.block(Wait(), None)
-    assert clock.now == 2.5 and main.lane.time == 2.5
+    assert clock.now == 2.5 and main.proc.time == 2.5
     assert main.why == ["wake", "network", main.tid]
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tui import cli
-from tui.recording import Recording
+from tui.sources import Recording
 from tui.trace.model import TraceFormatError, load, load_lines
 
 SAVED = Path(__file__).resolve().parents[1] / "data" / "traces" / "04_lock_contention-py311.jsonl"

@@ -15,7 +15,7 @@ import pytest
 from conftest import SCENARIOS
 
 from tui.engine.settings import Settings
-from tui.recording import Recording
+from tui.sources import Recording
 from tui.trace import check, schema
 from tui.trace.codec import decode, decode_frame, encode, encode_summary
 from tui.trace.format import RESOURCE_STATES

@@ -13,7 +13,7 @@ route no layer closes is listed in the README ("The closed simulation").
 The recording process also has no controlling terminal (the viewer starts
 it in a session of its own, so /dev/tty cannot be opened), and it gives up
 CAP_SYS_PTRACE, so it cannot read the memory of a viewer that made itself
-non-dumpable (tui.recording does), even as root.
+non-dumpable (tui.sources does), even as root.
 """
 
 from __future__ import annotations

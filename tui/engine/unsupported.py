@@ -55,16 +55,16 @@ def install(kernel: Kernel) -> None:
         """Signals to simulated processes: SIGTERM and SIGKILL end them, as terminate()/kill() do."""
         if pid == 0 and sig == 0:
             return  # "may I signal my own process group?": yes, as on CPython
-        lane = next((lane for lane in kernel.lanes if lane.pid == pid), None)
-        if lane is None or (lane.process is None and sig != 0):
-            if lane is None:
+        proc = next((proc for proc in kernel.procs if proc.pid == pid), None)
+        if proc is None or (proc.process is None and sig != 0):
+            if proc is None:
                 raise ProcessLookupError(3, "No such process")
             raise UnsupportedInSimulation(f"os.kill() with signal {sig} to the main process")
         if sig == 0:
             return
         if sig in (signal.SIGTERM, signal.SIGKILL):
-            if lane.alive:
-                kernel.terminate_lane(lane, -int(sig))
+            if proc.alive:
+                kernel.terminate_proc(proc, -int(sig))
             return
         raise UnsupportedInSimulation(f"os.kill() with signal {sig}", "only SIGTERM and SIGKILL are simulated")
 

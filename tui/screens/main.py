@@ -21,7 +21,6 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Tab, Tabs
 
-from tui.recording import Recording, RecordOptions, SavedTrace
 from tui.render.inert import inert
 from tui.screens import keys
 from tui.screens.breaks import BreakScreen
@@ -29,6 +28,7 @@ from tui.screens.goto import ask_frame, ask_time, parse_time
 from tui.screens.help import HelpScreen
 from tui.screens.panels import PANELS, Shows, panel_css
 from tui.screens.picker import ScenarioPicker
+from tui.sources import Recording, SavedTrace, Settings
 from tui.trace.breaks import Breakpoints, hit
 from tui.trace.live import LiveTrace
 from tui.trace.model import Trace
@@ -58,7 +58,7 @@ class MainScreen(Screen[None]):
     running: reactive[bool] = reactive(False, init=False)
     """Auto-advance is on (r)."""
 
-    def __init__(self, path: Path, options: RecordOptions, saved: bool = False) -> None:
+    def __init__(self, path: Path, options: Settings, saved: bool = False) -> None:
         super().__init__()
         self.path = path
         self.options = options

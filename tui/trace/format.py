@@ -95,7 +95,7 @@ recorder), its `error` saying where it stops ("the trace ends mid-line after
 frame 41", frames counted from 1 as on screen); `Trace.cut` holds that
 sentence. On the recording pipe, by contrast, the first malformed line ends
 the run as "crashed", its `error` naming that line and the last good frame
-(tui.recording.Recording.malformed).
+(tui.sources.Recording.malformed).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from tui.trace.schema import Frame, Summary
 Ending = Callable[[TraceFormatError, int, Frame | None], str]
 """Turns a malformed line into the run's last line, a summary: (problem, good frames, last good frame).
 
-The recording's `malformed` (tui.recording) is one: it also stops the
+The recording's `malformed` (tui.sources) is one: it also stops the
 process that sent the line, and words the summary as the CLI does.
 """
 

@@ -90,7 +90,7 @@ SIMULATED: Mapping[str, Any] = types.MappingProxyType(
 def install(main_namespace: dict[str, Any]) -> None:
     """Route multiprocessing, ProcessPoolExecutor and os's process calls to the simulation."""
     kernel = the_kernel()
-    kernel.main.lane.namespace = main_namespace
+    kernel.main.proc.namespace = main_namespace
     import concurrent.futures
     import concurrent.futures.process
     import multiprocessing
@@ -117,11 +117,11 @@ def install(main_namespace: dict[str, Any]) -> None:
 
     def register(function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Callable[..., Any]:
         # A forked child's handlers are its own: run when it ends (3.13), or never (it leaves by os._exit).
-        lane = kernel.lane
-        if lane is kernel.main.lane:
+        proc = kernel.proc
+        if proc is kernel.main.proc:
             register_at_exit(function, *args, **kwargs)
         elif cpython.running.child_runs_atexit:
-            RUN.processes.child_exit_handlers.setdefault(lane.pid, []).append((function, args, kwargs))
+            RUN.processes.child_exit_handlers.setdefault(proc.pid, []).append((function, args, kwargs))
         return function
 
     register.__module__, register.__qualname__ = "atexit", "register"

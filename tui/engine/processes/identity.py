@@ -1,8 +1,8 @@
 """Provides which process is running, as multiprocessing and os say: current_process(), its pid, parent, children.
 
-Every simulated process is a kernel lane; `the_kernel()` is the kernel that runs
+Every simulated process is a KernelProcess of the kernel; `the_kernel()` is the kernel that runs
 them all, reached through the recording's runtime. The main process is the
-kernel's first lane and has no Process object: MAIN_PROCESS stands in for it.
+kernel's first proc and has no Process object: MAIN_PROCESS stands in for it.
 """
 
 from __future__ import annotations
@@ -43,12 +43,12 @@ def current_process() -> Any:
     kernel = RUN.kernel
     if kernel is None:
         return MAIN_PROCESS
-    lane = kernel.lane
-    return MAIN_PROCESS if lane.process is None else lane.process
+    proc = kernel.proc
+    return MAIN_PROCESS if proc.process is None else proc.process
 
 
 def parent_process() -> Any:
-    parent = the_kernel().lane.parent
+    parent = the_kernel().proc.parent
     if parent is None:
         return None
     return MAIN_PROCESS if parent.process is None else parent.process
@@ -56,14 +56,14 @@ def parent_process() -> Any:
 
 def active_children() -> list[SimProcess]:
     kernel = the_kernel()
-    me = kernel.lane
-    return [lane.process for lane in kernel.lanes if lane.parent is me and lane.alive and lane.process is not None]
+    me = kernel.proc
+    return [proc.process for proc in kernel.procs if proc.parent is me and proc.alive and proc.process is not None]
 
 
 def getpid() -> int:
-    return the_kernel().lane.pid
+    return the_kernel().proc.pid
 
 
 def getppid() -> int:
-    parent = the_kernel().lane.parent
+    parent = the_kernel().proc.parent
     return parent.pid if parent is not None else 1

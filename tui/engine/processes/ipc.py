@@ -152,7 +152,7 @@ class FeederQueue(SimQueue):
         RUN.processes.feeder_queues[RUN.number("feeder queue", 0)] = self
 
     def _item_put(self) -> None:
-        self._writers.append(the_kernel().lane.pid)
+        self._writers.append(the_kernel().proc.pid)
 
     def _item_taken(self) -> None:
         self._writers.popleft()
@@ -204,11 +204,11 @@ class FeederQueue(SimQueue):
         """Wait for this process's feeder to write everything into the pipe (after close(), as CPython asserts)."""
         if not self._closed:
             raise AssertionError(f"Queue {self!r} not closed")
-        self.flush(the_kernel().lane.pid)
+        self.flush(the_kernel().proc.pid)
 
     def cancel_join_thread(self) -> None:
         """Let this process exit without waiting for its feeder (what it has not written is lost)."""
-        self._no_flush.add(the_kernel().lane.pid)
+        self._no_flush.add(the_kernel().proc.pid)
 
 
 def _queues_in_order() -> list[FeederQueue]:
@@ -310,7 +310,7 @@ class SharedLock(Shared, SimLock):
         elif owner is me:
             name = current_process().name + ("" if me.name == "MainThread" else f"|{me.name}")
         else:
-            name = "SomeOtherThread" if owner.lane is me.lane else "SomeOtherProcess"
+            name = "SomeOtherThread" if owner.proc is me.proc else "SomeOtherProcess"
         return f"<Lock(owner={name})>"
 
 

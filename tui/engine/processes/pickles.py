@@ -22,7 +22,7 @@ from tui.engine.processes.identity import the_kernel
 
 def _main_attribute(qualname: str) -> Any:
     """Resolve `__main__.name` in the namespace of the process doing the unpickling."""
-    namespace = the_kernel().lane.namespace or {}
+    namespace = the_kernel().proc.namespace or {}
     value: Any = None
     for position, part in enumerate(qualname.split(".")):
         value = namespace.get(part) if position == 0 else getattr(value, part, None)
@@ -31,18 +31,18 @@ def _main_attribute(qualname: str) -> Any:
     return value
 
 
-class _LanePickler(pickle.Pickler):
+class _KernelProcessPickler(pickle.Pickler):
     """Functions of the program's own module travel by name, as pickle does for `__main__`."""
 
     def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, types.FunctionType) and obj.__module__ in ("__main__", "__mp_main__"):
-            namespace = the_kernel().lane.namespace or {}
+            namespace = the_kernel().proc.namespace or {}
             if obj.__globals__ is namespace and "<" not in obj.__qualname__:
                 return (_main_attribute, (obj.__qualname__,))
         return NotImplemented
 
 
-class _LaneUnpickler(pickle.Unpickler):
+class _KernelProcessUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
         if module in ("__main__", "__mp_main__"):
             return _main_attribute(name)
@@ -51,9 +51,9 @@ class _LaneUnpickler(pickle.Unpickler):
 
 def dumps(obj: Any) -> bytes:
     buffer = io.BytesIO()
-    _LanePickler(buffer, pickle.HIGHEST_PROTOCOL).dump(obj)
+    _KernelProcessPickler(buffer, pickle.HIGHEST_PROTOCOL).dump(obj)
     return buffer.getvalue()
 
 
 def loads(data: bytes) -> Any:
-    return _LaneUnpickler(io.BytesIO(data)).load()
+    return _KernelProcessUnpickler(io.BytesIO(data)).load()

@@ -1,6 +1,6 @@
 """Provides multiprocessing.Process, simulated: start(), join(), pid, exitcode, terminate(), in virtual time.
 
-A process here is a kernel lane (its own clock, its own GIL, its own pid)
+A process here is a KernelProcess of the kernel (its own clock, its own GIL, its own pid)
 whose main thread runs the target. What the program can observe follows
 CPython's `fork` start method on Linux:
 
@@ -33,7 +33,7 @@ from tui.engine.processes.fork import copy_value, fork_namespace
 from tui.engine.processes.identity import MAIN_PROCESS, current_process, the_kernel
 from tui.engine.processes.ipc import flush_feeders, lose_feeders
 from tui.engine.runtime import RUN
-from tui.engine.threads.actors import Lane
+from tui.engine.threads.actors import KernelProcess
 from tui.engine.threads.kernel import MAIN_PID
 from tui.engine.threads.primitives import allocate_lock, name_as
 
@@ -71,7 +71,7 @@ class SimProcess:
         numbered = _next_name(type(self).__name__)
         self._name = name or numbered
         self._daemon = bool(daemon) if daemon is not None else bool(getattr(parent, "daemon", False))
-        self._lane: Lane | None = None
+        self._proc: KernelProcess | None = None
         self._parent_pid = getattr(parent, "pid", MAIN_PID)
         self._signalled_at: float | None = None
 
@@ -91,21 +91,21 @@ class SimProcess:
 
     @daemon.setter
     def daemon(self, value: bool) -> None:
-        if self._lane is not None:
+        if self._proc is not None:
             raise AssertionError("process has already started")
         self._daemon = value
 
     @property
     def pid(self) -> int | None:
-        return self._lane.pid if self._lane is not None else None
+        return self._proc.pid if self._proc is not None else None
 
     ident = pid
 
     @property
     def exitcode(self) -> int | None:
-        if self._lane is None or self._lane.alive or self._dying() > 0:
+        if self._proc is None or self._proc.alive or self._dying() > 0:
             return None
-        return self._lane.exitcode
+        return self._proc.exitcode
 
     def _dying(self) -> float:
         """Seconds until a signalled child is reaped (0 when it is, or was never signalled)."""
@@ -118,47 +118,47 @@ class SimProcess:
         return self.pid or 0
 
     def is_alive(self) -> bool:
-        return self._lane is not None and (self._lane.alive or self._dying() > 0)
+        return self._proc is not None and (self._proc.alive or self._dying() > 0)
 
     def run(self) -> None:
         if self._target is not None:
             self._target(*self._args, **self._kwargs)
 
     def start(self) -> None:
-        if self._lane is not None:
+        if self._proc is not None:
             raise AssertionError("cannot start a process twice")
         kernel = the_kernel()
-        parent = kernel.lane
+        parent = kernel.proc
         kernel.settle()
         kernel.charge(FORK_COST)
         pid = RUN.number("pid", MAIN_PID + 1)
-        lane = kernel.new_lane(self._name, pid, parent, start=kernel.clock.now + START_DELAY)
-        self._lane = lane
-        lane.process = self
+        proc = kernel.new_proc(self._name, pid, parent, start=kernel.clock.now + START_DELAY)
+        self._proc = proc
+        proc.process = self
         sentinel = allocate_lock()
         sentinel.acquire()
-        sentinel._cc_join = lane  # type: ignore[attr-defined]
-        lane.sentinel = sentinel
+        sentinel._cc_join = proc  # type: ignore[attr-defined]
+        proc.sentinel = sentinel
         namespace, memo = fork_namespace(parent.namespace or {})
-        lane.namespace = namespace
+        proc.namespace = namespace
         import random
 
         # CPython reseeds `random` in every forked child (os.register_at_fork);
         # here the new seed comes from the recording's seed and the child's pid.
-        lane.random_state = random.Random(f"{RUN.seed}:{lane.pid}").getstate()
+        proc.random_state = random.Random(f"{RUN.seed}:{proc.pid}").getstate()
         child = copy.copy(self)
         child.__dict__ = {key: copy_value(value, memo) for key, value in self.__dict__.items()}
-        child._lane = lane
+        child._proc = proc
         if kernel.recorder is not None:
-            kernel.recorder.process_created(lane)
-        kernel.start_thread(_bootstrap, (child,), None, lane=lane, name="MainThread")
+            kernel.recorder.process_created(proc)
+        kernel.start_thread(_bootstrap, (child,), None, proc=proc, name="MainThread")
 
     def join(self, timeout: float | None = None) -> None:
-        if self._lane is None:
+        if self._proc is None:
             raise AssertionError("can only join a started process")
-        if self._lane is the_kernel().lane:
+        if self._proc is the_kernel().proc:
             raise AssertionError("can only join a child process")
-        sentinel = self._lane.sentinel
+        sentinel = self._proc.sentinel
         if sentinel.acquire(True, -1 if timeout is None else max(timeout, 0)):
             sentinel.release()
         dying = self._dying()
@@ -174,11 +174,11 @@ class SimProcess:
         self._signal(-9)
 
     def _signal(self, exitcode: int) -> None:
-        if self._lane is not None and self._lane.alive:
+        if self._proc is not None and self._proc.alive:
             kernel = the_kernel()
             self._signalled_at = kernel.clock.now
-            lose_feeders(self._lane.pid)
-            kernel.terminate_lane(self._lane, exitcode)
+            lose_feeders(self._proc.pid)
+            kernel.terminate_proc(self._proc, exitcode)
 
     def close(self) -> None:
         if self.is_alive():
@@ -190,10 +190,10 @@ class SimProcess:
         from multiprocessing.process import _exitcode_to_name  # type: ignore[attr-defined]
 
         info = [type(self).__name__, f"name={self._name!r}"]
-        if self._lane is not None:
+        if self._proc is not None:
             info.append(f"pid={self.pid}")
         info.append(f"parent={self._parent_pid}")
-        if self._lane is None:
+        if self._proc is None:
             info.append("initial")
         elif self.is_alive():
             info.append("started")
@@ -216,14 +216,14 @@ def _next_name(kind: str) -> str:
 
 def _bootstrap(child: SimProcess) -> None:
     """The child process's main thread: run, then report an exit code as multiprocessing does."""
-    lane = the_kernel().lane
+    proc = the_kernel().proc
     threading.current_thread().name = "MainThread"  # as in a real child process
     code = 0
     try:
         try:
             child.run()
         finally:
-            flush_feeders(lane.pid)  # util._exit_function(): a process waits for its queues' feeders
+            flush_feeders(proc.pid)  # util._exit_function(): a process waits for its queues' feeders
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         if not isinstance(exc.code, int) and exc.code is not None:
@@ -234,8 +234,8 @@ def _bootstrap(child: SimProcess) -> None:
         te = traceback.TracebackException.from_exception(exc)
         te.stack = traceback.StackSummary.from_list([f for f in te.stack if not f.filename.startswith(_ENGINE_DIR)])
         print("".join(te.format()), end="", file=sys.stderr)
-    _run_child_exit_handlers(lane.pid)
-    lane.exitcode = code
+    _run_child_exit_handlers(proc.pid)
+    proc.exitcode = code
 
 
 def _run_child_exit_handlers(pid: int) -> None:
@@ -252,7 +252,7 @@ def _run_child_exit_handlers(pid: int) -> None:
 
 def process_exiting() -> None:
     """The running child process ends abruptly (os._exit): whoever watches it is told first."""
-    pid = the_kernel().lane.pid
+    pid = the_kernel().proc.pid
     hook = RUN.processes.abrupt_exit_hooks.pop(pid, None)
     if hook is not None:
         hook()
@@ -264,14 +264,14 @@ def shutdown_children() -> None:
     kernel = RUN.kernel
     if kernel is None:
         return
-    for lane in list(kernel.lanes[1:]):
-        process = lane.process
-        if process is None or not lane.alive or lane.parent is not kernel.main.lane:
+    for proc in list(kernel.procs[1:]):
+        process = proc.process
+        if process is None or not proc.alive or proc.parent is not kernel.main.proc:
             continue
         if process.daemon:
             process.terminate()
-    for lane in list(kernel.lanes[1:]):
-        process = lane.process
-        if process is not None and lane.alive and not process.daemon:
+    for proc in list(kernel.procs[1:]):
+        process = proc.process
+        if process is not None and proc.alive and not process.daemon:
             process.join()
-    flush_feeders(kernel.main.lane.pid)  # then its last finalizers: the queues' feeder threads
+    flush_feeders(kernel.main.proc.pid)  # then its last finalizers: the queues' feeder threads

@@ -46,7 +46,7 @@ def pool_worker(
     if executor:
         # A worker that dies mid-call (os._exit) breaks the executor: its manager hears of it,
         # as CPython's watches the workers' sentinels.
-        RUN.processes.abrupt_exit_hooks[the_kernel().lane.pid] = lambda: results.put(WORKER_DIED)
+        RUN.processes.abrupt_exit_hooks[the_kernel().proc.pid] = lambda: results.put(WORKER_DIED)
     # An executor's worker sends back any exception, SystemExit too; a Pool's, only Exceptions.
     caught = BaseException if executor else Exception
     while True:
@@ -71,4 +71,4 @@ def pool_worker(
         except Exception as exc:  # the result cannot travel back
             data = dumps((False, RuntimeError(f"Error sending result: {outcome[1]!r}. Reason: {exc!r}")))
         results.put((job, index, data))
-    RUN.processes.abrupt_exit_hooks.pop(the_kernel().lane.pid, None)
+    RUN.processes.abrupt_exit_hooks.pop(the_kernel().proc.pid, None)

@@ -1,6 +1,6 @@
 """Provides the recording process: runs one scenario under the engine and streams its trace.
 
-Run as `python -m tui.engine.recording FILE --out-fd N ...` by `tui.recording`;
+Run as `python -m tui.engine.recording FILE --out-fd N ...` by `tui.sources`;
 never imported by a viewer. It is the only place where asyncio, threading,
 time and friends are patched, and the user's program runs here as if started
 with `python FILE`. Frames go to the pipe as JSON Lines while they are made;
@@ -117,7 +117,7 @@ class Session:
         """os._exit() in the program: end the recording as the process would end (a child: just that process)."""
         assert self.recorder is not None
         kernel = self.kernel
-        if kernel is not None and kernel.current.lane is not kernel.main.lane:
+        if kernel is not None and kernel.current.proc is not kernel.main.proc:
             simprocess.process_exiting()
             kernel.exit_process(code)
         frame = self.sites.user_frame(sys._getframe(1))
@@ -266,7 +266,7 @@ class Session:
         # from our stderr to say where the program was.
         stderr = sys.__stderr__.fileno() if sys.__stderr__ is not None else 2
         faulthandler.enable(file=stderr, all_threads=False)
-        # The viewer's memory guard asks where the program is before it stops it (tui.recording).
+        # The viewer's memory guard asks where the program is before it stops it (tui.sources).
         faulthandler.register(signal.SIGUSR1, file=stderr, all_threads=True)
         self.real_pid = os.getpid()  # before the simulation answers getpid() with its own pid
         self.sandbox_note = sandbox.close(stderr)
@@ -370,7 +370,7 @@ class Session:
             main.clear()
             sys.modules.pop("__main__", None)
             if self.kernel is not None:
-                self.kernel.main.lane.namespace = None
+                self.kernel.main.proc.namespace = None
             gc.collect()
         finally:
             if warnings.showwarning is placed:

@@ -951,34 +951,34 @@ class Recorder:
 
     def thread_created(self, thread: Any) -> None:
         self._main_defined = True
-        lane = thread.lane
+        proc = thread.proc
         if thread.tid == "Th1":
-            self.process_created(lane)  # the main process, defined with its main thread
+            self.process_created(proc)  # the main process, defined with its main thread
         name = thread.name
-        if lane.number:
+        if proc.number:
             # In a child process: its main thread is named after the process, others say where they run.
-            name = lane.name if name == "MainThread" else f"{name} [{lane.name}]"
+            name = proc.name if name == "MainThread" else f"{name} [{proc.name}]"
         self._names[thread.tid] = name
         definition: dict[str, Any] = {"thread": thread.tid, "name": name}
         if thread.tid != "Th1":
             definition["by"] = self.current
-        lane = thread.lane
-        definition["proc"] = lane.pid_label
+        proc = thread.proc
+        definition["proc"] = proc.pid_label
         self._new.append(definition)
         self._rare = True
 
-    def process_created(self, lane: Any) -> None:
-        """A simulated process (lane) appears: its pid, name and parent."""
-        self._names[lane.pid_label] = lane.name
-        definition: dict[str, Any] = {"proc": lane.pid_label, "name": lane.name, "pid": lane.pid}
-        if lane.parent is not None:
-            definition["parent"] = lane.parent.pid_label
+    def process_created(self, proc: Any) -> None:
+        """A simulated process (a KernelProcess) appears: its pid, name and parent."""
+        self._names[proc.pid_label] = proc.name
+        definition: dict[str, Any] = {"proc": proc.pid_label, "name": proc.name, "pid": proc.pid}
+        if proc.parent is not None:
+            definition["parent"] = proc.parent.pid_label
             definition["by"] = self.current
         self._new.append(definition)
         self._rare = True
 
-    def process_exited(self, lane: Any) -> None:
-        self._exits[lane.pid_label] = lane.exitcode
+    def process_exited(self, proc: Any) -> None:
+        self._exits[proc.pid_label] = proc.exitcode
         self._rare = True
 
     def thread_slice_ended(self, kernel: Any, thread: Any) -> None:
@@ -988,9 +988,9 @@ class Recorder:
         frame: dict[str, Any] = {"t": thread.slice_start, "a": thread.tid, "k": "thread", "why": thread.why}
         if thread.slice_cpu:
             frame["cpu"] = round(thread.slice_cpu, 9)
-        lane = thread.lane
-        if lane.core is not None:
-            frame["core"] = lane.core
+        proc = thread.proc
+        if proc.core is not None:
+            frame["core"] = proc.core
         if thread.state == DONE:
             frame["st"] = "failed" if thread.failed else "done"
             if thread.failed:

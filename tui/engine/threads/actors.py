@@ -1,4 +1,4 @@
-"""Provides the kernel's records: a simulated process (Lane), a thread (SimThread), what a thread blocks
+"""Provides the kernel's records: a simulated process (KernelProcess), a thread (SimThread), what a thread blocks
 on (Blocker and its kinds) and how a blocked thread's wait is described (WaitProbe).
 
 The kernel (threads.kernel) schedules these; the simulated primitives, the
@@ -24,7 +24,7 @@ BLOCKED = "blocked"
 DONE = "done"
 
 
-class Lane:
+class KernelProcess:
     """A simulated process: its clock, its GIL queue, its threads, its pid."""
 
     __slots__ = (
@@ -46,7 +46,7 @@ class Lane:
         "time",
     )
 
-    def __init__(self, number: int, name: str, pid: int, time: float, parent: Lane | None = None) -> None:
+    def __init__(self, number: int, name: str, pid: int, time: float, parent: KernelProcess | None = None) -> None:
         self.number = number
         self.name = name
         self.pid = pid
@@ -64,7 +64,7 @@ class Lane:
         self.core_since = 0.0
         self.random_state: Any = None
         self.process: Any = None
-        """The multiprocessing.Process object standing for this lane, if any."""
+        """The multiprocessing.Process object standing for this process, if any."""
         self.namespace: dict[str, Any] | None = None
         """The program's module namespace as this process sees it (a copy, after fork)."""
         self.sentinel: Any = None
@@ -74,7 +74,7 @@ class Lane:
         return f"P{self.number}"
 
     def __repr__(self) -> str:
-        return f"<Lane {self.pid_label} {self.name} pid={self.pid} t={self.time}>"
+        return f"<KernelProcess {self.pid_label} {self.name} pid={self.pid} t={self.time}>"
 
 
 class SimThread:
@@ -87,10 +87,10 @@ class SimThread:
         "cpu",
         "failed",
         "ident",
-        "lane",
         "loop_depth",
         "name",
         "park",
+        "proc",
         "sentinel",
         "slice_cpu",
         "slice_start",
@@ -104,10 +104,10 @@ class SimThread:
         "why",
     )
 
-    def __init__(self, tid: str, name: str, lane: Lane) -> None:
+    def __init__(self, tid: str, name: str, proc: KernelProcess) -> None:
         self.tid = tid
         self.name = name
-        self.lane = lane
+        self.proc = proc
         self.ident = 0
         self.park = real_allocate_lock()
         self.state = RUNNABLE

@@ -7,11 +7,11 @@ interleaves the same way.
 
 The model, in the words a lesson would use:
 
-- A **lane** is a simulated process. It has its own pid, its own virtual
-  clock and its own GIL: one of its threads runs at a time. Lanes run in
+- A **proc** is a simulated process. It has its own pid, its own virtual
+  clock and its own GIL: one of its threads runs at a time. KernelProcesses run in
   parallel on `cores` simulated CPUs.
 - A thread hands the GIL on when it blocks (a lock, a sleep, a join, an idle
-  event loop) or ends, and, while other threads of its lane wait for the GIL,
+  event loop) or ends, and, while other threads of its proc wait for the GIL,
   after a **switch interval** of CPU work (5 ms, CPython's default).
 - **CPU work** is counted in bytecode instructions of the program's own code
   and of the standard library's Python code it calls (not C code, not the
@@ -21,8 +21,8 @@ The model, in the words a lesson would use:
   faster without it). A switch lands only in the program's own code, where
   CPython checks its eval breaker (see cpu.switchpoints), or between any two
   of its instructions with `preempt_anywhere`.
-- Lanes are simulated by always running the one whose clock is earliest
-  (a discrete-event simulation); a lane that gets more than a switch interval
+- KernelProcesses are simulated by always running the one whose clock is earliest
+  (a discrete-event simulation); a proc that gets more than a switch interval
   ahead of another that could run is paused, so causality holds to within
   that interval.
 
@@ -60,7 +60,7 @@ from tui.engine.threads.actors import (
     RUNNABLE,
     RUNNING,
     Blocker,
-    Lane,
+    KernelProcess,
     LoopIdle,
     SimThread,
     Sleep,
@@ -116,7 +116,7 @@ def _by_file(is_kind: Callable[[str], bool]) -> Callable[[Any], bool]:
 
 
 class Kernel:
-    """Owns the baton, the lanes, the timed waits and the CPU accounting of every thread."""
+    """Owns the baton, the processes, the timed waits and the CPU accounting of every thread."""
 
     def __init__(
         self,
@@ -139,7 +139,7 @@ class Kernel:
         self.tick_cost = tick_cost
         self.cores = cores
         self.threads: list[SimThread] = []
-        self.lanes: list[Lane] = []
+        self.procs: list[KernelProcess] = []
         self.by_ident: dict[int, SimThread] = {}
         self.os_threads = 0
         """OS threads the program's threads hold: started and not yet returned (see MAX_THREADS)."""
@@ -149,8 +149,8 @@ class Kernel:
         """While a kernel callback runs: its time (what it wakes cannot run before then)."""
         self._seq = 0
         self._core_free = [0.0] * cores
-        self._core_holder: list[Lane | None] = [None] * cores
-        self._core_queue: deque[Lane] = deque()
+        self._core_holder: list[KernelProcess | None] = [None] * cores
+        self._core_queue: deque[KernelProcess] = deque()
         """Processes with a thread to run but no free core, in arrival order."""
         self.recorder: Hooks | None = None
         self.policy: Policy = policy
@@ -171,31 +171,31 @@ class Kernel:
         self._take_ticks: Callable[[], int] = lambda: 0
         self._slice_skew = random.Random(f"slice-skew:{seed}")
         """Seeded, and the program's own `random` never sees it (see _new_slice)."""
-        main_lane = self.new_lane("MainProcess", MAIN_PID, None)
-        main = self._new_thread("MainThread", main_lane)
+        main_proc = self.new_proc("MainProcess", MAIN_PID, None)
+        main = self._new_thread("MainThread", main_proc)
         main.ident = real_get_ident()
         main.state = RUNNING
         main.why = ["run"]
         self.by_ident[main.ident] = main
         self.main = main
         self.current = main
-        self._give_core(main_lane, 0)
+        self._give_core(main_proc, 0)
 
-    # -- lanes (simulated processes) -------------------------------------------------------
+    # -- simulated processes (KernelProcess) ---------------------------------------------------------
 
-    def new_lane(self, name: str, pid: int, parent: Lane | None, start: float | None = None) -> Lane:
-        if len(self.lanes) >= MAX_PROCESSES:
+    def new_proc(self, name: str, pid: int, parent: KernelProcess | None, start: float | None = None) -> KernelProcess:
+        if len(self.procs) >= MAX_PROCESSES:
             self.refuse("process-limit", f"started {MAX_PROCESSES} processes, the main one included (the process cap)")
-        lane = Lane(len(self.lanes), name, pid, self.clock.now if start is None else start, parent)
-        self.lanes.append(lane)
-        return lane
+        proc = KernelProcess(len(self.procs), name, pid, self.clock.now if start is None else start, parent)
+        self.procs.append(proc)
+        return proc
 
-    def _new_thread(self, name: str, lane: Lane) -> SimThread:
-        thread = SimThread(f"Th{len(self.threads) + 1}", name, lane)
+    def _new_thread(self, name: str, proc: KernelProcess) -> SimThread:
+        thread = SimThread(f"Th{len(self.threads) + 1}", name, proc)
         thread.park.acquire()
         self.threads.append(thread)
-        lane.threads.append(thread)
-        lane.live_threads += 1
+        proc.threads.append(thread)
+        proc.live_threads += 1
         return thread
 
     def refuse(self, outcome: str, what: str) -> NoReturn:
@@ -214,37 +214,37 @@ class Kernel:
         raise AssertionError("Recorder.stop must not return")
 
     @property
-    def lane(self) -> Lane:
+    def proc(self) -> KernelProcess:
         """The process whose thread is running now."""
-        return self.current.lane
+        return self.current.proc
 
     # -- cores ----------------------------------------------------------------------------------
 
-    def _give_core(self, lane: Lane, core: int) -> None:
-        lane.core = core
-        self._core_holder[core] = lane
-        if lane.time < self._core_free[core]:
-            lane.time = self._core_free[core]  # it waited for the core
-        lane.core_since = lane.time
+    def _give_core(self, proc: KernelProcess, core: int) -> None:
+        proc.core = core
+        self._core_holder[core] = proc
+        if proc.time < self._core_free[core]:
+            proc.time = self._core_free[core]  # it waited for the core
+        proc.core_since = proc.time
 
-    def _needs_core(self, lane: Lane) -> None:
+    def _needs_core(self, proc: KernelProcess) -> None:
         """A process got a thread to run: it takes a free core, or queues for one."""
-        if lane.core is not None or lane in self._core_queue:
+        if proc.core is not None or proc in self._core_queue:
             return
         free = [c for c in range(self.cores) if self._core_holder[c] is None]
         if free:
-            self._give_core(lane, min(free, key=lambda c: (self._core_free[c], c)))
+            self._give_core(proc, min(free, key=lambda c: (self._core_free[c], c)))
         else:
-            self._core_queue.append(lane)
+            self._core_queue.append(proc)
 
-    def _release_core(self, lane: Lane) -> None:
+    def _release_core(self, proc: KernelProcess) -> None:
         """A process has nothing to run (or its time slice is up): hand its core on."""
-        core = lane.core
+        core = proc.core
         if core is None:
             return
-        lane.core = None
+        proc.core = None
         self._core_holder[core] = None
-        self._core_free[core] = max(self._core_free[core], lane.time)
+        self._core_free[core] = max(self._core_free[core], proc.time)
         queue = self._core_queue
         if queue:
             if self.policy is FIRST_IN_LINE or len(queue) == 1:
@@ -256,8 +256,8 @@ class Kernel:
                 self._give_core(waiting, core)
 
     def _make_runnable(self, thread: SimThread) -> None:
-        thread.lane.runnable.append(thread)
-        self._needs_core(thread.lane)
+        thread.proc.runnable.append(thread)
+        self._needs_core(thread.proc)
 
     # -- CPU accounting ------------------------------------------------------------------------
 
@@ -302,7 +302,7 @@ class Kernel:
         self.current.slice_cpu += seconds
 
     def settle(self) -> None:
-        """Turn the instructions counted so far into virtual time on the current lane."""
+        """Turn the instructions counted so far into virtual time on the current process."""
         spent = self._take_ticks()
         if spent:
             self._charge(spent)
@@ -326,14 +326,14 @@ class Kernel:
         """
         self._charge(ticks)
         me = self.current
-        lane = me.lane
+        proc = me.proc
         full_interval = me.slice_cpu >= self.switch_interval - 1e-12
-        wants_gil = bool(lane.runnable) and full_interval
+        wants_gil = bool(proc.runnable) and full_interval
         if wants_gil and (self.preempt_anywhere or self._switch_points.allows(frame)):
             me.stop = "preempted"  # another thread of this process wants the GIL
-        elif self._core_queue and self.clock.now - lane.core_since >= self.switch_interval - 1e-12:
+        elif self._core_queue and self.clock.now - proc.core_since >= self.switch_interval - 1e-12:
             me.stop = "descheduled"  # another process waits for a core: the OS time-slices
-        elif self._earliest_other_event(lane) < self.clock.now:
+        elif self._earliest_other_event(proc) < self.clock.now:
             me.stop = "paused"  # another process is behind in virtual time: it acts first
         else:
             return not wants_gil  # the drop request stands until the next eval-breaker check
@@ -341,11 +341,11 @@ class Kernel:
         me.state = RUNNABLE
         self._end_slice(me)
         next_why = {"preempted": ["gil"], "descheduled": ["core"]}.get(me.stop, ["resume"])
-        lane.time = self.clock.now
+        proc.time = self.clock.now
         if me.stop == "descheduled":
-            lane.runnable.append(me)
-            self._release_core(lane)
-            self._needs_core(lane)
+            proc.runnable.append(me)
+            self._release_core(proc)
+            self._needs_core(proc)
         else:
             self._make_runnable(me)
         self._hand_on(me, next_why)
@@ -361,10 +361,10 @@ class Kernel:
         if rec is not None and me.loop_depth == 0:
             rec.thread_slice_ended(self, me)
 
-    def _earliest_other_event(self, lane: Lane) -> float:
+    def _earliest_other_event(self, proc: KernelProcess) -> float:
         earliest = float("inf")
-        for other in self.lanes:
-            if other is not lane and other.runnable and other.core is not None and other.time < earliest:
+        for other in self.procs:
+            if other is not proc and other.runnable and other.core is not None and other.time < earliest:
                 earliest = other.time
         if self._timed and self._timed[0][0] < earliest:
             earliest = self._timed[0][0]
@@ -401,18 +401,18 @@ class Kernel:
         thread.state = RUNNABLE
         thread.wake_seq = 0
         thread.why = ["wake", via or "?", by or (self.recorder.current if self.recorder else self.current.tid)]
-        lane = thread.lane
-        if (lane is not self.current.lane or self._callback_at is not None) and lane.time < self.clock.now:
+        proc = thread.proc
+        if (proc is not self.current.proc or self._callback_at is not None) and proc.time < self.clock.now:
             # Woken by another process, or by a kernel callback (a network delivery):
-            # not before that happened, even when the waker's lane is its own.
-            lane.time = self.clock.now
+            # not before that happened, even when the waker's process is its own.
+            proc.time = self.clock.now
         self._make_runnable(thread)
 
     def yield_now(self) -> None:
         """time.sleep(0): let the other threads of this process take the GIL first."""
         self.settle()
         me = self.current
-        if not me.lane.runnable:
+        if not me.proc.runnable:
             return
         me.state = RUNNABLE
         me.stop = "yield"
@@ -438,10 +438,10 @@ class Kernel:
     def _pick_next(self) -> SimThread:
         """The next thread to run: the earliest event among all processes, deterministically."""
         while True:
-            best: Lane | None = None
-            for lane in self.lanes:
-                if lane.runnable and lane.core is not None and (best is None or lane.time < best.time):
-                    best = lane
+            best: KernelProcess | None = None
+            for proc in self.procs:
+                if proc.runnable and proc.core is not None and (best is None or proc.time < best.time):
+                    best = proc
             best_time = best.time if best is not None else float("inf")
             timed = self._timed
             while timed and (timed[0][2].wake_seq != timed[0][1] or timed[0][2].state != BLOCKED):
@@ -469,8 +469,8 @@ class Kernel:
                 thread.timed_out = True
                 thread.wake_seq = 0
                 thread.why = ["timer", when]
-                if thread.lane.time < when:
-                    thread.lane.time = when
+                if thread.proc.time < when:
+                    thread.proc.time = when
                 self._make_runnable(thread)
                 continue
             if best is None:
@@ -480,7 +480,7 @@ class Kernel:
                 return best.runnable.popleft()  # the default's choice, without building a Decision
             return self._decide(best)
 
-    def _decide(self, earliest: Lane) -> SimThread:
+    def _decide(self, earliest: KernelProcess) -> SimThread:
         """Who runs next, under a policy other than the default: which process, then which of its threads.
 
         Only orders a real runtime could produce are offered (see tui.engine.schedule):
@@ -488,11 +488,11 @@ class Kernel:
         threads of the chosen process waiting for its GIL.
         """
         now = earliest.time
-        lanes = [lane for lane in self.lanes if lane.runnable and lane.core is not None and lane.time == now]
-        lane = earliest
-        if len(lanes) > 1:
-            lane = lanes[self._choose("same-time", [candidate.pid_label for candidate in lanes], now)]
-        runnable = lane.runnable
+        procs = [proc for proc in self.procs if proc.runnable and proc.core is not None and proc.time == now]
+        proc = earliest
+        if len(procs) > 1:
+            proc = procs[self._choose("same-time", [candidate.pid_label for candidate in procs], now)]
+        runnable = proc.runnable
         if len(runnable) == 1:
             return runnable.popleft()
         index = self._choose("gil", [thread.tid for thread in runnable], now)
@@ -518,13 +518,13 @@ class Kernel:
         runnable (preempted, yielding); it is set only once this slice's frame
         has been written, which happens at the switch.
         """
-        lane = me.lane
-        lane.time = self.clock.now
-        if me.state in (BLOCKED, DONE) and not lane.runnable:
-            self._release_core(lane)
+        proc = me.proc
+        proc.time = self.clock.now
+        if me.state in (BLOCKED, DONE) and not proc.runnable:
+            self._release_core(proc)
         nxt = self._pick_next()
         if nxt is me:
-            self.clock.now = me.lane.time
+            self.clock.now = me.proc.time
             me.state = RUNNING
             self._new_slice(me)
             me.stop = None
@@ -548,13 +548,13 @@ class Kernel:
             rec.switched_to(nxt.actor)
         if self.counter is not None:
             self.counter.thread_switched(me, nxt)
-        old_lane, new_lane = me.lane, nxt.lane
-        if new_lane is not old_lane:
+        old_proc, new_proc = me.proc, nxt.proc
+        if new_proc is not old_proc:
             # Each process has its own copy of the random module's state, as after fork().
-            old_lane.random_state = random.getstate()
-            if new_lane.random_state is not None:
-                random.setstate(new_lane.random_state)
-        self.clock.now = new_lane.time
+            old_proc.random_state = random.getstate()
+            if new_proc.random_state is not None:
+                random.setstate(new_proc.random_state)
+        self.clock.now = new_proc.time
         nxt.state = RUNNING
         self._new_slice(nxt)
         nxt.stop = None
@@ -581,17 +581,17 @@ class Kernel:
         args: tuple[Any, ...],
         kwargs: dict[str, Any] | None,
         *,
-        lane: Lane | None = None,
+        proc: KernelProcess | None = None,
         name: str | None = None,
     ) -> int:
         """What threading's `_start_new_thread` does here: a real thread that waits for the baton."""
         owner = getattr(function, "__self__", None)
         name = name or getattr(owner, "name", None) or getattr(function, "__name__", "thread")
-        in_a_new_process = lane is not None and lane is not self.current.lane
-        lane = lane or self.current.lane
+        in_a_new_process = proc is not None and proc is not self.current.proc
+        proc = proc or self.current.proc
         if self.os_threads >= MAX_THREADS:
             self.refuse("thread-limit", f"had {MAX_THREADS:,} threads alive at once (the thread cap)")
-        thread = self._new_thread(str(name), lane)
+        thread = self._new_thread(str(name), proc)
         self.start_counting()
         if not in_a_new_process:  # a process's first thread comes with its fork (FORK_COST)
             self.charge(THREAD_START_COST)
@@ -636,18 +636,18 @@ class Kernel:
             sentinel.release()
         thread.state = DONE
         self.os_threads -= 1  # its OS thread returns right after the hand-on below
-        lane = thread.lane
-        lane.live_threads -= 1
-        if lane is not self.main.lane and lane.live_threads == 0:
+        proc = thread.proc
+        proc.live_threads -= 1
+        if proc is not self.main.proc and proc.live_threads == 0:
             # The process ends with its last thread: the exit goes into that thread's frame.
-            lane.time = self.clock.now
-            lane.alive = False
-            if lane.exitcode is None:
-                lane.exitcode = 0
-            if lane.sentinel is not None and lane.sentinel.locked():
-                lane.sentinel.release()
+            proc.time = self.clock.now
+            proc.alive = False
+            if proc.exitcode is None:
+                proc.exitcode = 0
+            if proc.sentinel is not None and proc.sentinel.locked():
+                proc.sentinel.release()
             if self.recorder is not None:
-                self.recorder.process_exited(lane)
+                self.recorder.process_exited(proc)
         self._end_slice(thread)
         self._hand_on(thread)
 
@@ -661,33 +661,33 @@ class Kernel:
             main.why = ["run"]
         self._end_slice(main)
 
-    def terminate_lane(self, lane: Lane, exitcode: int) -> None:
+    def terminate_proc(self, proc: KernelProcess, exitcode: int) -> None:
         """Process.terminate(): its threads never run again; whoever joins it is released."""
-        lane.alive = False
-        lane.exitcode = exitcode
-        for thread in lane.threads:
+        proc.alive = False
+        proc.exitcode = exitcode
+        for thread in proc.threads:
             if thread.state != DONE:
                 thread.state = DONE  # its OS thread stays parked until the recording ends (still counted)
-                lane.live_threads -= 1
-        lane.runnable.clear()
-        if lane in self._core_queue:
-            self._core_queue.remove(lane)
-        self._release_core(lane)
-        if lane.sentinel is not None and lane.sentinel.locked():
-            lane.sentinel.release()
+                proc.live_threads -= 1
+        proc.runnable.clear()
+        if proc in self._core_queue:
+            self._core_queue.remove(proc)
+        self._release_core(proc)
+        if proc.sentinel is not None and proc.sentinel.locked():
+            proc.sentinel.release()
         if self.recorder is not None:
-            self.recorder.process_exited(lane)
+            self.recorder.process_exited(proc)
 
     def exit_process(self, exitcode: int) -> NoReturn:
         """os._exit() in a child process: the process ends here, and the calling thread never runs again."""
         me = self.current
-        lane = me.lane
-        assert lane is not self.main.lane, "the main process's os._exit() ends the recording"
+        proc = me.proc
+        assert proc is not self.main.proc, "the main process's os._exit() ends the recording"
         self.settle()
-        lane.time = self.clock.now
+        proc.time = self.clock.now
         if self.counter is not None:
             self.counter.thread_ended()
-        self.terminate_lane(lane, exitcode)
+        self.terminate_proc(proc, exitcode)
         self._end_slice(me)
         self._hand_on(me)
         # Like a terminated process's threads, its OS thread stays parked until the recording ends.

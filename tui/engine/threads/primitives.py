@@ -174,9 +174,9 @@ class SimLock(Blocker):
             self._on_change(self)
 
     def _wake_label(self) -> str:
-        joined_lane = self.__dict__.get("_cc_join")
-        if joined_lane is not None:
-            return joined_lane.pid_label
+        joined_proc = self.__dict__.get("_cc_join")
+        if joined_proc is not None:
+            return joined_proc.pid_label
         resource = self._resource
         if resource is not None:
             return resource.__dict__["_cc_rid"]
@@ -211,9 +211,9 @@ class SimLock(Blocker):
 
     def describe(self, kernel: Kernel) -> tuple[str, str]:
         rec = kernel.recorder
-        joined_lane = self.__dict__.get("_cc_join")
-        if joined_lane is not None:
-            return (joined_lane.pid_label, f"waits for process {joined_lane.name} (pid {joined_lane.pid}) to finish")
+        joined_proc = self.__dict__.get("_cc_join")
+        if joined_proc is not None:
+            return (joined_proc.pid_label, f"waits for process {joined_proc.name} (pid {joined_proc.pid}) to finish")
         if self._resource is not None and rec is not None:
             return (self._resource.__dict__["_cc_rid"], kernel.wait_probe.wait_words(rec, self._resource, self._role))
         if self._joined is not None and rec is not None:
@@ -229,9 +229,9 @@ class SimLock(Blocker):
 
     def holders(self, kernel: Kernel) -> list[str]:
         rec = kernel.recorder
-        joined_lane = self.__dict__.get("_cc_join")
-        if joined_lane is not None:
-            return [t.tid for t in joined_lane.threads if t.state != "done"][:1]
+        joined_proc = self.__dict__.get("_cc_join")
+        if joined_proc is not None:
+            return [t.tid for t in joined_proc.threads if t.state != "done"][:1]
         if self._resource is not None and rec is not None:
             return kernel.wait_probe.holders_of(rec, self._resource, self._role)
         if self._joined is not None:

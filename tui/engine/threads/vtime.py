@@ -92,7 +92,7 @@ def install(clock: VirtualClock, kernel: Kernel, seed: int) -> None:
 
     def process_time() -> float:
         settle()
-        return sum(thread.cpu for thread in kernel.current.lane.threads)
+        return sum(thread.cpu for thread in kernel.current.proc.threads)
 
     def process_time_ns() -> int:
         return round(process_time() * 1e9)

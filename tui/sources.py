@@ -1,4 +1,5 @@
-"""Provides Recording: starts the recording process and streams its trace lines back.
+"""Provides a viewer's sources of trace lines: Recording, which starts the recording process and
+streams its lines back, and SavedTrace, a trace read from a file.
 
 Both the CLI and the TUI use this; neither ever imports or runs user code.
 The program runs in a child process, so whatever it does (loops forever,
@@ -31,8 +32,9 @@ STALL_GRACE = 5.0
 """Seconds past the step timeout before a silent recording process is killed."""
 
 
-RecordOptions = Settings
-"""How to record (seed, limits, the GIL and network model); see tui.engine.settings."""
+__all__ = ("MemoryGuard", "Recording", "SavedTrace", "Settings", "crash_message", "keep_memory_private", "summary_line")
+"""Settings (how to record: seed, limits, the GIL and network model) are tui.engine.settings', given
+to viewers from here: a viewer names the settings, never the engine's modules."""
 
 
 PR_SET_DUMPABLE = 4
@@ -103,9 +105,9 @@ def summary_line(outcome: str, **fields: Any) -> str:
 class Recording:
     """One run of `python -m tui.engine.recording`; iterate it for trace lines (str, no newline)."""
 
-    def __init__(self, path: str, options: RecordOptions | None = None) -> None:
+    def __init__(self, path: str, options: Settings | None = None) -> None:
         self.path = path
-        self.options = options or RecordOptions()
+        self.options = options or Settings()
         self.process: subprocess.Popen[bytes] | None = None
         self.summary: Summary | None = None
         self.frames_seen = 0
