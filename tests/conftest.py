@@ -16,6 +16,8 @@ from tui.scenarios import bundled_dir
 from tui.sources import Recording, Settings
 from tui.trace.model import Trace, load_lines
 
+pytest_plugins = ("pytester", "process_guard")  # process_guard: a test that starts a process must be marked slow
+
 SCENARIOS = bundled_dir()
 
 

@@ -11,6 +11,8 @@ import pytest
 
 from tui.scenarios import DEFAULT_SCENARIO, bundled
 
+pytestmark = pytest.mark.slow  # every test runs the concur-tui command in its own process
+
 CLI = [sys.executable, "-m", "tui"]
 
 

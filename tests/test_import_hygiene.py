@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.slow  # every test imports a module in a fresh interpreter
+
 
 @pytest.mark.parametrize(
     "module",

@@ -9,6 +9,7 @@ and exceptions and adds up the instructions in between from its tables.
 
 from __future__ import annotations
 
+import functools
 import gc
 import sys
 import textwrap
@@ -161,8 +162,15 @@ def anywhere(code: CodeType, offset: int) -> bool:
     return True
 
 
+@functools.cache
+def offsets_of(code: CodeType) -> frozenset[int]:
+    """switch_offsets once per code object, as the engine's SwitchPoints caches it: disassembling
+    again at every quantum end made one test here take 10-20 s."""
+    return switch_offsets(code)
+
+
 def at_eval_breaker_checks(code: CodeType, offset: int) -> bool:
-    return offset < 0 or offset in switch_offsets(code)
+    return offset < 0 or offset in offsets_of(code)
 
 
 def oracle(code: CodeType, limit: int, accept: Accept = anywhere) -> tuple[int, list[tuple[str, int]]]:

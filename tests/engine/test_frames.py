@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from conftest import run_recorded
 
 
@@ -44,6 +45,7 @@ asyncio.run(main())
 """
 
 
+@pytest.mark.slow
 def test_a_contended_lock_shows_owner_waiter_and_handoff(record_source) -> None:
     trace = record_source(TWO_WORKERS)
     assert trace.summary["result"] == "'ok'"
@@ -63,6 +65,7 @@ def test_a_contended_lock_shows_owner_waiter_and_handoff(record_source) -> None:
     assert trace.state_at(woke["i"]).resources["Lock#1"].raw == {"locked": True, "owner": w2}
 
 
+@pytest.mark.slow
 def test_resources_are_named_after_their_variable_and_numbered_by_kind(record_source) -> None:
     trace = record_source(
         """

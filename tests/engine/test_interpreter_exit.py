@@ -12,6 +12,8 @@ from __future__ import annotations
 import pytest
 from conftest import recorded_and_plain, run_with_python, without_addresses
 
+pytestmark = pytest.mark.slow  # every test records a program in its own process
+
 EXIT_ORDER = """
     import atexit, threading, time
 

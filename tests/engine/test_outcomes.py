@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+pytestmark = pytest.mark.slow  # every test records a program in its own process
+
 
 def test_completed_reports_mains_return_value_and_virtual_end_time(record_source) -> None:
     trace = record_source(

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+pytestmark = pytest.mark.slow  # every test records a program in its own process
+
 
 def recorded_like_python(record_source, python_output, source: str):
     """Record `source`: it must complete and print what plain `python` prints. Returns the trace."""

@@ -15,6 +15,8 @@ import pytest
 from tui.engine.settings import Settings
 from tui.trace.model import Trace
 
+pytestmark = pytest.mark.slow  # every test records a program in its own process
+
 BYTECODE_COST = Settings().bytecode_cost
 """What one instruction costs by default (the CPU model's calibrated figure)."""
 

@@ -73,6 +73,7 @@ ECHO = """
 # -- asyncio streams ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_asyncio_echo_server_serves_three_clients_in_model_time(record_source) -> None:
     trace = record_source(ECHO)
     summary = completed(trace)
@@ -109,6 +110,7 @@ def test_asyncio_echo_server_serves_three_clients_in_model_time(record_source) -
     assert "waits for data from the network (StreamReader)" in waits
 
 
+@pytest.mark.slow
 def test_stream_reader_methods_server_api_and_ephemeral_ports(record_source) -> None:
     trace = record_source(
         """
@@ -157,6 +159,7 @@ def test_stream_reader_methods_server_api_and_ephemeral_ports(record_source) -> 
     )
 
 
+@pytest.mark.slow
 def test_a_plain_protocol_over_create_connection_and_create_server(record_source) -> None:
     trace = record_source(
         """
@@ -207,6 +210,7 @@ def test_a_plain_protocol_over_create_connection_and_create_server(record_source
     assert m and float(m[1]) == pytest.approx(RTT + 2 * (LATENCY + 5 / BANDWIDTH))
 
 
+@pytest.mark.slow
 def test_drain_waits_while_the_write_buffer_is_over_its_high_water_mark(record_source) -> None:
     trace = record_source(
         """
@@ -292,6 +296,7 @@ THREADED = """
     """
 
 
+@pytest.mark.slow
 def test_a_threaded_server_and_blocking_clients(record_source) -> None:
     trace = record_source(THREADED)
     completed(trace)
@@ -321,6 +326,7 @@ def test_a_threaded_server_and_blocking_clients(record_source) -> None:
     assert max(f["t"] for f in woken) == pytest.approx(RTT + 2 * LATENCY + 16 / BANDWIDTH, abs=1e-3)
 
 
+@pytest.mark.slow
 def test_an_asyncio_server_and_a_blocking_client_thread_talk(record_source) -> None:
     trace = record_source(
         """
@@ -351,6 +357,7 @@ def test_an_asyncio_server_and_a_blocking_client_thread_talk(record_source) -> N
     assert float(m[1]) == pytest.approx(RTT + 2 * LATENCY + 9 / BANDWIDTH, abs=1e-3)
 
 
+@pytest.mark.slow
 def test_an_asyncio_client_and_a_blocking_server_thread_talk(record_source) -> None:
     trace = record_source(
         """
@@ -379,6 +386,7 @@ def test_an_asyncio_client_and_a_blocking_server_thread_talk(record_source) -> N
     assert float(m[1]) == pytest.approx(RTT + 2 * LATENCY + 9 / BANDWIDTH, abs=1e-3)
 
 
+@pytest.mark.slow
 def test_a_server_in_another_process(record_source) -> None:
     trace = record_source(
         """
@@ -409,6 +417,7 @@ def test_a_server_in_another_process(record_source) -> None:
 # -- refusal, addresses, timeouts ----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_connecting_where_nobody_listens_is_refused_after_a_round_trip(record_source) -> None:
     trace = record_source(
         """
@@ -443,6 +452,7 @@ def test_connecting_where_nobody_listens_is_refused_after_a_round_trip(record_so
     assert float(m[2]) == RTT and float(m[4]) == pytest.approx(RTT, abs=1e-3)
 
 
+@pytest.mark.slow
 def test_binding_a_port_in_use_fails_and_port_zero_picks_a_free_one(record_source) -> None:
     trace = record_source(
         """
@@ -478,6 +488,7 @@ def test_binding_a_port_in_use_fails_and_port_zero_picks_a_free_one(record_sourc
     assert summary["result"] == "(4, ('0.0.0.0', 50000), ('127.0.0.2', 8000))"
 
 
+@pytest.mark.slow
 def test_socket_timeouts_raise_timeout_error_in_virtual_time(record_source) -> None:
     trace = record_source(
         """
@@ -524,6 +535,7 @@ def test_socket_timeouts_raise_timeout_error_in_virtual_time(record_source) -> N
     assert "read timed out after 0.5000" in out
 
 
+@pytest.mark.slow
 def test_hostnames_resolve_without_dns(record_source) -> None:
     trace = record_source(
         """
@@ -585,6 +597,7 @@ def one_page(latency: float, bandwidth: float, page: int = 100_000, request: int
     return 2 * latency + (latency + request / bandwidth) + (latency + page / bandwidth)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("latency", "bandwidth"), [(LATENCY, BANDWIDTH), (0.1, 10_000_000.0), (0.001, 100_000.0)])
 def test_ten_downloads_one_or_five_at_a_time(record_source, latency: float, bandwidth: float) -> None:
     options = {} if (latency, bandwidth) == (LATENCY, BANDWIDTH) else {"latency": latency, "bandwidth": bandwidth}
@@ -598,6 +611,7 @@ def test_ten_downloads_one_or_five_at_a_time(record_source, latency: float, band
     assert trace.summary["stdout"].count("1000000 bytes") == 2
 
 
+@pytest.mark.slow
 def test_bandwidth_limits_one_connection_however_it_is_written(record_source) -> None:
     trace = record_source(
         """
@@ -637,6 +651,7 @@ def test_bandwidth_limits_one_connection_however_it_is_written(record_source) ->
 # -- determinism and the kernel ----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_connections_made_at_the_same_instant_complete_in_the_order_they_were_made(record_source) -> None:
     # Five handshakes are due at exactly t=2 x latency. asyncio's timer heap alone
     # would pop equal times in no particular order; the network keeps send order.
@@ -662,6 +677,7 @@ def test_connections_made_at_the_same_instant_complete_in_the_order_they_were_ma
     assert len(handshakes) == 5 and {f["t"] for f in handshakes} == {RTT}
 
 
+@pytest.mark.slow
 def test_recording_a_networked_program_twice_gives_identical_traces(record_source) -> None:
     first = record_source(ECHO)
     again = record_source(ECHO)
@@ -723,6 +739,7 @@ def test_an_idle_loop_woken_from_a_kernel_callback_runs_at_the_callbacks_time() 
 # -- the bundled lessons -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_lesson_echo_server_overlaps_three_conversations() -> None:
     trace = record(SCENARIOS / "20_echo_server.py")
     summary = completed(trace)
@@ -736,6 +753,7 @@ def test_lesson_echo_server_overlaps_three_conversations() -> None:
     assert handlers == {"handler-50000", "handler-50001", "handler-50002"}
 
 
+@pytest.mark.slow
 def test_lesson_threaded_downloads_shows_where_the_time_goes() -> None:
     trace = record(SCENARIOS / "21_threaded_downloads.py")
     summary = completed(trace)

@@ -8,7 +8,10 @@ errors, pickling) is compared with plain `python` on the same CPython.
 
 from __future__ import annotations
 
+import pytest
 from conftest import recorded_and_plain, without_addresses
+
+pytestmark = pytest.mark.slow  # every test records a program in its own process
 
 THREAD_MODULE = """
     import _queue, _thread, pickle, queue, threading, time

@@ -18,6 +18,8 @@ from tui.engine.settings import Settings
 from tui.engine.threads.kernel import LOCK_OP_COST, SLICE_SKEW, THREAD_START_COST
 from tui.trace.model import Trace
 
+pytestmark = pytest.mark.slow  # every test records a program in its own process
+
 BYTECODE_COST = Settings().bytecode_cost
 """What one instruction costs by default (the CPU model's calibrated figure)."""
 

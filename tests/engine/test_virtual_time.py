@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import ast
 
+import pytest
+
 from tui.trace.narrate import narrate
 from tui.trace.state import World
+
+pytestmark = pytest.mark.slow  # every test records a program in its own process
 
 TIMED_WAITS = """
     import math, queue, threading, time

@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import SCENARIOS, record
@@ -64,8 +65,14 @@ def status(app: ConcurApp) -> str:
     return str(app.main.query_one(StatusBar).render())
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("path", SAVED, ids=[p.stem for p in SAVED])
+def in_the_app(path: Path) -> Any:
+    """The lock lesson's traces open in the app in the fast run too: a pilot test that starts no process.
+    The other lessons' take as long each (about 0.7 s) and show nothing more there, so they are slow."""
+    marks = () if path.name.startswith("04_lock_contention-") else pytest.mark.slow
+    return pytest.param(path, id=path.stem, marks=marks)
+
+
+@pytest.mark.parametrize("path", [in_the_app(path) for path in SAVED])
 async def test_a_trace_from_any_version_opens_and_steps_in_the_app(path: Path) -> None:
     app = ConcurApp(path, saved=True)
     async with app.run_test(size=(160, 48)) as pilot:

@@ -15,7 +15,9 @@ from tui.trace.state import World
 
 @pytest.fixture(scope="module")
 def busy_trace() -> Trace:
-    """A long trace (several compressed blocks and keyframes) of many tasks and a lock."""
+    """A long trace (several compressed blocks and keyframes) of many tasks and a lock.
+
+    Recorded in its own process, so every test that asks for it is marked slow."""
     source = SCENARIOS.parent / "tests" / "benchmarks" / "workload_asyncio.py"
     return record(source, max_frames=3 * BLOCK + 77)
 
@@ -26,6 +28,7 @@ def _digest(world: World) -> tuple:
     return (world.index, world.time, actors, resources, [tuple(e) for e in world.ready], sorted(world.timers.items()))
 
 
+@pytest.mark.slow
 def test_state_at_any_frame_equals_a_fold_from_the_start(busy_trace: Trace) -> None:
     assert len(busy_trace) == 3 * BLOCK + 77
     expected: dict[int, tuple] = {}
@@ -39,6 +42,7 @@ def test_state_at_any_frame_equals_a_fold_from_the_start(busy_trace: Trace) -> N
         assert _digest(busy_trace.state_at(index)) == expected[index]
 
 
+@pytest.mark.slow
 def test_snapshots_are_independent_of_later_frames(busy_trace: Trace) -> None:
     early = busy_trace.state_at(10)
     before = _digest(early)
@@ -47,6 +51,7 @@ def test_snapshots_are_independent_of_later_frames(busy_trace: Trace) -> None:
     assert _digest(early) == before
 
 
+@pytest.mark.slow
 def test_ready_queue_and_timers_follow_the_frames(record_source) -> None:
     trace = record_source(
         """
@@ -72,6 +77,7 @@ def test_ready_queue_and_timers_follow_the_frames(record_source) -> None:
     assert [world.name(who) for _hid, who, _cancelled in fired_world.ready] == ["nap1"]
 
 
+@pytest.mark.slow
 def test_round_trip_through_a_saved_file(tmp_path, busy_trace: Trace) -> None:
     path = tmp_path / "saved.jsonl"
     lines = [busy_trace.line(i) for i in range(len(busy_trace))]
@@ -93,6 +99,7 @@ def test_other_formats_and_versions_are_refused_clearly() -> None:
         load_lines([json.dumps({"i": 5, "t": 0.0, "a": "T1", "k": "task"})])
 
 
+@pytest.mark.slow
 def test_seek_helpers_find_times_and_an_actors_frames(busy_trace: Trace) -> None:
     worker = next(a for a in busy_trace.state_at(len(busy_trace) - 1).actors.values() if a.coro == "worker")
     frames = busy_trace.frames_of(worker.id)
@@ -102,6 +109,7 @@ def test_seek_helpers_find_times_and_an_actors_frames(busy_trace: Trace) -> None
     assert busy_trace.frame_at_time(0.0) == len(busy_trace) - 1  # every step of this workload is at t=0
 
 
+@pytest.mark.slow
 def test_every_frame_of_every_scenario_can_be_narrated() -> None:
     for path in sorted(SCENARIOS.glob("*.py")):
         trace = record(path)

@@ -8,6 +8,10 @@ listed with the owner.
 
 from __future__ import annotations
 
+import pytest
+
+pytestmark = pytest.mark.slow  # every test records a program in its own process
+
 ASYNCIO_QUEUE = """
     import asyncio
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tui.engine import cpython
 from tui.trace.narrate import narrate
 from tui.trace.state import World
+
+pytestmark = pytest.mark.slow  # every test records a program in its own process
 
 
 def sentences(trace) -> list[str]:

@@ -12,6 +12,8 @@ from tui.trace.state import World
 from tui.trace.waits import WAITING_STATES, wait_now
 from tui.widgets.tasks import detail_of
 
+pytestmark = pytest.mark.slow  # every test records a program in its own process
+
 HELD_BY = re.compile(r"held by (?P<holders>.+?)(, \d+\w\w in line)?$")
 IN_LINE = re.compile(r", (?P<place>\d+)\w\w in line$")
 

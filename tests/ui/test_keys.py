@@ -20,6 +20,8 @@ from tui.widgets.status import StatusBar
 from tui.widgets.tasks import TaskTable
 from tui.widgets.timeline import Timeline
 
+pytestmark = pytest.mark.slow  # every test records the program the app opens in its own process
+
 WIDE = (160, 48)
 SCENARIO_DIR = bundled_dir()
 
