@@ -32,9 +32,19 @@ if TYPE_CHECKING:
 class ProcessRegistry:
     """What the simulated processes of one recording keep across processes (tui.engine.processes)."""
 
-    __slots__ = ("abrupt_exit_hooks", "child_exit_handlers", "feeder_queues", "open_executors", "proxies")
+    __slots__ = (
+        "abrupt_exit_hooks",
+        "child_exit_handlers",
+        "feeder_queues",
+        "main_process",
+        "open_executors",
+        "proxies",
+    )
 
     def __init__(self) -> None:
+        self.main_process: Any = None
+        """What multiprocessing.current_process() is in the main process (made on first use, see
+        processes.identity.main_process): a program may rename it, so each recording has its own."""
         self.feeder_queues: weakref.WeakValueDictionary[int, FeederQueue] = weakref.WeakValueDictionary()
         """Every live multiprocessing.Queue by its number: flushed in the order they were made (never by address)."""
         self.child_exit_handlers: dict[int, list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]]] = {}

@@ -161,6 +161,8 @@ class MainScreen(Screen[None]):
                 live.feed(line)
         except OSError as exc:
             live.fail(str(exc))
+        except Exception as exc:  # a bug of ours while reading: said as the run's end, never a viewer left waiting
+            live.fail(f"reading the trace failed: {type(exc).__name__}: {exc}")
 
     def _ingest(self) -> None:
         """UI tick: fold queued lines into the trace, within a time budget, and show what came in."""

@@ -2,7 +2,7 @@
 
 Every simulated process is a KernelProcess of the kernel; `the_kernel()` is the kernel that runs
 them all, reached through the recording's runtime. The main process is the
-kernel's first proc and has no Process object: MAIN_PROCESS stands in for it.
+kernel's first process and has no Process object: main_process() stands in for it.
 """
 
 from __future__ import annotations
@@ -36,22 +36,27 @@ class _MainProcess:
         return "<_MainProcess name='MainProcess' parent=None started>"
 
 
-MAIN_PROCESS = _MainProcess()
+def main_process() -> Any:
+    """The main process's stand-in, this recording's own."""
+    main = RUN.processes.main_process
+    if main is None:
+        main = RUN.processes.main_process = _MainProcess()
+    return main
 
 
 def current_process() -> Any:
     kernel = RUN.kernel
     if kernel is None:
-        return MAIN_PROCESS
+        return main_process()
     proc = kernel.proc
-    return MAIN_PROCESS if proc.process is None else proc.process
+    return main_process() if proc.process is None else proc.process
 
 
 def parent_process() -> Any:
     parent = the_kernel().proc.parent
     if parent is None:
         return None
-    return MAIN_PROCESS if parent.process is None else parent.process
+    return main_process() if parent.process is None else parent.process
 
 
 def active_children() -> list[SimProcess]:

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from tui.engine.processes.fork import copy_value, fork_namespace
-from tui.engine.processes.identity import MAIN_PROCESS, current_process, the_kernel
+from tui.engine.processes.identity import current_process, main_process, the_kernel
 from tui.engine.processes.ipc import flush_feeders, lose_feeders
 from tui.engine.runtime import RUN
 from tui.engine.threads.actors import KernelProcess
@@ -210,7 +210,7 @@ name_as(SimProcess, "multiprocessing.context", "Process")  # type(p).__name__, a
 def _next_name(kind: str) -> str:
     """`Process-3`, `ForkPoolWorker-4`: one counter for every process, as in CPython."""
     parent = current_process()
-    prefix = "" if parent is MAIN_PROCESS else f"{parent.name}:"
+    prefix = "" if parent is main_process() else f"{parent.name}:"
     return f"{prefix}{kind}-{RUN.number('process')}"
 
 
