@@ -41,6 +41,7 @@ import heapq
 import math
 import random
 import sys
+import threading
 import traceback
 from collections import deque
 from collections.abc import Callable
@@ -71,6 +72,25 @@ from tui.engine.threads.actors import (
 # The real primitives, captured before the recording process patches threading.
 real_start_new_thread = _thread.start_new_thread
 real_get_ident = _thread.get_ident
+
+
+def forget_dummy_thread(ident: int) -> None:
+    """The OS thread `ident` is about to end: drop the `_DummyThread` threading made for it, if any.
+
+    A thread not started by `threading` (a child process's main thread, a program's own
+    `_thread.start_new_thread`) gets a `_DummyThread` in `threading._active` the first
+    time it asks `threading.current_thread()`; making one costs virtual time (its Event
+    takes simulated locks) and a number from threading's name counter. 3.13 drops it when
+    its thread ends (`_DeleteDummyThreadOnDel`); 3.11 and 3.12 never do, and the OS reuses
+    an ended thread's ident for a later thread whenever that one starts after the ended
+    one is fully gone, a race of real threads. The later thread would then find the stale
+    object and skip making its own, so what a thread costs would hang on the OS. Dropped
+    here, as 3.13 does, every such thread makes its own, on every run.
+    """
+    with threading._active_limbo_lock:  # type: ignore[attr-defined]
+        active = threading._active  # type: ignore[attr-defined]
+        if isinstance(active.get(ident), threading._DummyThread):  # type: ignore[attr-defined]
+            del active[ident]
 
 
 THREAD_START_COST = 1.5e-4
@@ -611,6 +631,7 @@ class Kernel:
             finally:
                 if self.counter is not None:
                     self.counter.thread_ended()
+                forget_dummy_thread(thread.ident)
                 self._exit(thread)
 
         thread.why = ["new", self.recorder.current if self.recorder is not None else self.current.tid]
