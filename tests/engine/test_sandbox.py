@@ -217,7 +217,9 @@ def test_over_the_memory_cap_the_run_stops_as_memory_at_the_allocating_line(reco
     summary = trace.summary
     assert summary["outcome"] == "memory"
     assert "more than 200 MiB" in summary["report"]["text"]
-    assert summary["report"]["where"] in ("grow.py:6", "grow.py:7")
+    # The watchdog samples where the program is when it sees the cap passed: any line of the allocating
+    # loop, its `while` line too (CPython 3.11-3.13 give the jump back to the loop that line), never our code.
+    assert summary["report"]["where"] in ("grow.py:5", "grow.py:6", "grow.py:7")
     assert summary["frames"] == len(trace) > 0
 
 
