@@ -136,6 +136,11 @@ class Resource:
         twin.gen = gen
         return twin
 
+    def set_raw(self, raw: dict[str, Any]) -> None:
+        """A frame set its state: its record is read again from `raw` when a view next asks."""
+        self.raw = raw
+        self._state = None
+
     @property
     def state(self) -> ResourceState:
         """Its state as the record of its kind, read once per change (tui.trace.resources)."""

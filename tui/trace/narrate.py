@@ -20,7 +20,6 @@ from tui.trace.resources import (
     ResourceState,
     RLockState,
     SemaphoreState,
-    read_state,
 )
 from tui.trace.schema import Frame, TaskDefinition
 from tui.trace.state import World
@@ -232,12 +231,13 @@ def _effects(frame: Frame, world: World, before: World | None) -> list[str]:
     actor = frame.get("a")
     done: list[str] = []
     if before is not None:
-        for rid, raw in (frame.get("set") or {}).items():
+        for rid in frame.get("set") or ():
             resource = world.resources.get(rid)
             old = before.resources.get(rid)
             if resource is None or old is None or resource.internal:
                 continue  # a library's own primitives (a Queue's `finished` event) are not the story
-            effect = _effect(read_state(resource.kind, raw), old.state, actor, resource.shown, bool(frame.get("ready")))
+            # `world` is after this frame, so the resource's record is the state this frame set.
+            effect = _effect(resource.state, old.state, actor, resource.shown, bool(frame.get("ready")))
             if effect:
                 done.append(effect)
     woken: list[str] = []

@@ -217,8 +217,7 @@ class World:
             for rid, state in states.items():
                 resource = self._resource(rid)
                 if resource is not None:
-                    resource.raw = state
-                    resource._state = None  # read again from the new dict when a view asks
+                    resource.set_raw(state)
 
     def _take_ready(self, hid: int) -> None:
         """Pop the handle that ran; cancelled handles ahead of it were skipped on the way."""
