@@ -31,7 +31,7 @@ from typing import Any
 from tui.engine.aio import probes
 from tui.engine.aio.loop import RecordedTask
 from tui.engine.clock import VirtualClock
-from tui.engine.kinds.kind import WaitOn
+from tui.engine.kinds.kind import Kind, WaitOn
 from tui.engine.kinds.registry import ASYNCIO_NAMES, kind_of
 from tui.engine.probing import short_repr
 from tui.engine.recording.bytecode import bytecode_at
@@ -183,6 +183,8 @@ class Recorder:
         # workers exiting when it is collected).
         self._resources: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
         self._kinds: dict[str, str] = {}
+        self._declared: dict[str, Kind | None] = {}
+        """Each resource's declared kind (tui.engine.kinds), found once when it is made: None for none."""
         self._kind_counts: dict[str, int] = {}
         self._var_names: dict[str, int] = {}
         self._last_state: dict[str, dict[str, Any]] = {}
@@ -197,7 +199,6 @@ class Recorder:
         """Some delta other than the ready queue is waiting for the next frame."""
         self._callback_label = ""
         self._renames: dict[str, str] = {}
-        self._apis: dict[str, str] = {}
         self._exits: dict[str, int | None] = {}
         self._main_defined = False
         self._roles: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
@@ -324,6 +325,7 @@ class Recorder:
         except TypeError:
             pass  # not weakly referable: only its id is kept
         self._kinds[rid] = kind
+        self._declared[rid] = kind_of(api, kind)
         if maker is None:
             # Frame 1 is the probe that called us; its caller made the object.
             maker = sys._getframe(2)
@@ -335,7 +337,6 @@ class Recorder:
         definition: dict[str, Any] = {"res": rid, "kind": kind, "name": name or rid, "by": self.current}
         if api != "asyncio":
             definition["api"] = api
-            self._apis[rid] = api
         if internal and attrs is not None:
             attrs["_cc_internal"] = True
             definition["internal"] = True
@@ -666,16 +667,16 @@ class Recorder:
 
     def resource_wait(self, ref: str, obj: Any, fut: Any) -> tuple[str | None, str]:
         """(role, words) of a task waiting with future `fut` on resource `obj`: in a frame and in a deadlock report."""
-        declared = kind_of(self._apis.get(ref, "asyncio"), self._kinds.get(ref, ""))
+        declared = self._declared.get(ref)
         wait = WaitOn(obj, self.shown(ref), self.name_of, fut=fut, waiter_of=self._waiter_tid)
         if declared is None:
             return self._roles.get(fut), f"waits for {wait.shown}"
-        role = self._roles.get(fut) or declared.role(wait)
-        return role, declared.words(WaitOn(obj, wait.shown, self.name_of, role, fut, self._waiter_tid))
+        wait.role = self._roles.get(fut) or declared.role(wait)
+        return wait.role, declared.words(wait)
 
     def resource_holders(self, ref: str, obj: Any, fut: Any) -> list[str]:
         """Who must act before the task waiting with `fut` on resource `obj` can go on (a deadlock report's edges)."""
-        declared = kind_of(self._apis.get(ref, "asyncio"), self._kinds.get(ref, ""))
+        declared = self._declared.get(ref)
         if declared is None:
             return []
         return declared.holders(WaitOn(obj, self.shown(ref), self.name_of, fut=fut, waiter_of=self._waiter_tid))
@@ -937,7 +938,7 @@ class Recorder:
     def _changed_states(self) -> dict[str, Any]:
         changed: dict[str, Any] = {}
         for rid, obj in self._dirty.items():
-            declared = kind_of(self._apis.get(rid, "asyncio"), self._kinds.get(rid, ""))
+            declared = self._declared.get(rid)
             if declared is None:
                 continue
             state = declared.state(obj)
