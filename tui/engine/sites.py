@@ -43,16 +43,23 @@ class Sites:
     def __init__(self, root_file: str) -> None:
         self._root = os.path.abspath(root_file)
         self._root_dir = os.path.dirname(self._root) + os.sep
-        self._user: dict[CodeType, bool] = {}
-        self._ids: dict[tuple[CodeType, int], int] = {}
+        # Keyed by id(code), not by the code object: hashing a code object is not
+        # cached (on 3.12+ it walks the bytecode, about a microsecond) and these are
+        # asked at every frame. Invariant: every code object whose id is a key
+        # here is kept alive in `_codes`, so its id is never reused for another.
+        self._codes: dict[int, CodeType] = {}
+        self._user: dict[int, bool] = {}
+        self._ids: dict[tuple[int, int], int] = {}
         self._paths: dict[str, str] = {}
         self.pending: dict[int, list[Any]] = {}
         """Sites defined since the last frame, emitted with it."""
 
     def is_user(self, code: CodeType) -> bool:
-        known = self._user.get(code)
+        key = id(code)
+        known = self._user.get(key)
         if known is None:
-            known = self._user[code] = is_user_file(code.co_filename)
+            self._codes[key] = code
+            known = self._user[key] = is_user_file(code.co_filename)
         return known
 
     def display_path(self, filename: str) -> str:
@@ -68,9 +75,10 @@ class Sites:
         return shown
 
     def site(self, code: CodeType, line: int | None) -> int:
-        key = (code, line or 0)
+        key = (id(code), line or 0)
         sid = self._ids.get(key)
         if sid is None:
+            self._codes[key[0]] = code
             sid = self._ids[key] = len(self._ids)
             self.pending[sid] = [self.display_path(code.co_filename), line or 0, code.co_qualname]
         return sid
@@ -94,7 +102,7 @@ class Sites:
 
     def describe(self, sid: int) -> str:
         """`file:line` for a site id handed out earlier (for reports)."""
-        for (code, line), known in self._ids.items():
+        for (code_id, line), known in self._ids.items():
             if known == sid:
-                return f"{self.display_path(code.co_filename)}:{line}"
+                return f"{self.display_path(self._codes[code_id].co_filename)}:{line}"
         return f"site {sid}"

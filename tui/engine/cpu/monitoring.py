@@ -141,8 +141,13 @@ class MonitoringCounter:
         fine_events = coarse_events | events.INSTRUCTION
         getframe = sys._getframe
 
-        maps: dict[CodeType, CodeMap | None] = {}
-        fine: set[CodeType] = set()
+        # Keyed by id(code): a code object's hash is not cached (on 3.12+ it walks
+        # the bytecode, about a microsecond) and these run at every event.
+        # Invariant: every id that is a key of `maps` belongs to a code object kept
+        # alive in `seen`, so no other code object can ever get that id.
+        maps: dict[int, CodeMap | None] = {}
+        seen: list[CodeType] = []
+        fine: dict[int, CodeType] = {}
         """Code objects with INSTRUCTION events on, because a quantum ends soon."""
 
         # Instructions counted since the last take(), in every thread (only one runs).
@@ -163,14 +168,15 @@ class MonitoringCounter:
         below: list[tuple[CodeType, int, CodeMap]] = []
 
         def map_of(code: CodeType) -> CodeMap | None:
-            known = maps.get(code, _UNSEEN)
+            known = maps.get(id(code), _UNSEEN)
             if known is _UNSEEN:
+                seen.append(code)
                 if is_counted(code):
-                    known = maps[code] = CodeMap(code)
+                    known = maps[id(code)] = CodeMap(code)
                 elif is_library(code):
-                    known = maps[code] = CodeMap(code, library=True)
+                    known = maps[id(code)] = CodeMap(code, library=True)
                 else:
-                    known = maps[code] = None
+                    known = maps[id(code)] = None
                 if known is not None:
                     set_local_events(tool, code, coarse_events)
             return known  # type: ignore[no-any-return]
@@ -196,12 +202,12 @@ class MonitoringCounter:
                 enter(None, 0, None)
 
         def go_fine(code: CodeType) -> None:
-            if code not in fine:
-                fine.add(code)
+            if id(code) not in fine:
+                fine[id(code)] = code
                 set_local_events(tool, code, fine_events)
 
         def back_to_coarse() -> None:
-            for code in fine:
+            for code in fine.values():
                 set_local_events(tool, code, coarse_events)
             fine.clear()
 
@@ -250,7 +256,7 @@ class MonitoringCounter:
 
         def on_start(code: CodeType, offset: int) -> Any:
             nonlocal ticks, pos, code_, cmap, prefix, clean, run, start, after
-            code_map = maps.get(code, _UNSEEN)
+            code_map = maps.get(id(code), _UNSEEN)
             if code_map is _UNSEEN:
                 code_map = map_of(code)
             if code_map is None:
@@ -293,7 +299,7 @@ class MonitoringCounter:
             return None
 
         def on_throw(code: CodeType, offset: int, exc: BaseException) -> None:
-            code_map = maps.get(code)
+            code_map = maps.get(id(code))
             if code_map is None or code_map.library:
                 return
             if code_ is not None:  # the frame that called throw() or close(): count it so far
@@ -331,7 +337,7 @@ class MonitoringCounter:
         def on_jump(code: CodeType, source: int, target: int) -> None:
             nonlocal ticks, pos
             if code is not code_ and not resync(code):
-                code_map = maps.get(code)
+                code_map = maps.get(id(code))
                 if code_map is not None and not code_map.library:
                     push(code, code_map, target)  # a frame we never saw start: count from here
                 return
@@ -350,7 +356,7 @@ class MonitoringCounter:
         def on_instruction(code: CodeType, offset: int) -> None:
             nonlocal ticks, pos
             if code is not code_ and not resync(code):
-                code_map = maps.get(code)
+                code_map = maps.get(id(code))
                 if code_map is None or code_map.library:
                     return
                 push(code, code_map, offset)
@@ -435,7 +441,7 @@ class MonitoringCounter:
 
         self._take, self._save, self._load, self._seed = take, save, load, seed
         self._new_slice = new_slice
-        self._codes = lambda: [code for code, code_map in maps.items() if code_map is not None]
+        self._codes = lambda: [code_map.code for code_map in maps.values() if code_map is not None]
         register = monitoring.register_callback
         register(tool, events.PY_START, on_start)
         register(tool, events.PY_RESUME, on_start)

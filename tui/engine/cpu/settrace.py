@@ -37,8 +37,12 @@ class SettraceCounter:
     def start(self, limit: int, on_quantum: Callable[[int, FrameType], bool]) -> None:
         is_counted = self._is_counted
         is_library = self._is_library
-        counted: dict[CodeType, bool] = {}
-        library: dict[CodeType, bool] = {}
+        # Keyed by id(code): a code object's hash is not cached, and `enter` runs at
+        # every call. Invariant: each id here belongs to a code object kept alive
+        # in `seen`, so no other code object can get it.
+        counted: dict[int, bool] = {}
+        library: dict[int, bool] = {}
+        seen: list[CodeType] = []
         ticks = 0  # a closure cell, not an attribute: this runs once per instruction
         threshold = limit  # 1 while a switch waits for an instruction where it may happen
 
@@ -69,16 +73,17 @@ class SettraceCounter:
             # use of the standard library costs the program nothing, and the
             # engine's bookkeeping stays atomic.
             code = frame.f_code
-            mine = counted.get(code)
+            mine = counted.get(id(code))
             if mine is None:
-                mine = counted[code] = is_counted(code)
+                seen.append(code)
+                mine = counted[id(code)] = is_counted(code)
             if mine:
                 frame.f_trace_lines = False
                 frame.f_trace_opcodes = True
                 return count
-            lib = library.get(code)
+            lib = library.get(id(code))
             if lib is None:
-                lib = library[code] = is_library(code)
+                lib = library[id(code)] = is_library(code)
             if not lib:
                 return None
             caller = frame.f_back

@@ -54,13 +54,16 @@ class SwitchPoints:
     """Answers "may this frame be switched out here?" for the program's code objects, cached."""
 
     def __init__(self) -> None:
-        self._offsets: dict[CodeType, frozenset[int]] = {}
+        # Keyed by id(code) (a code object's hash is not cached); each code object
+        # is kept alive in the value, so its id is never reused while it is a key.
+        self._offsets: dict[int, tuple[CodeType, frozenset[int]]] = {}
 
     def allows(self, frame: FrameType) -> bool:
         """Whether `frame`, about to execute its instruction at f_lasti, is at an eval-breaker check."""
         code = frame.f_code
-        offsets = self._offsets.get(code)
-        if offsets is None:
-            offsets = self._offsets[code] = switch_offsets(code)
+        known = self._offsets.get(id(code))
+        if known is None:
+            known = self._offsets[id(code)] = (code, switch_offsets(code))
+        offsets = known[1]
         # A frame that has not started yet (f_lasti -1 at its first event) is at its RESUME.
         return frame.f_lasti < 0 or frame.f_lasti in offsets

@@ -73,7 +73,28 @@ _ON_TIMEOUT = timeouts.Timeout._on_timeout
 _YIELD = ("yield",)
 
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=repr).encode
+def _json_encoder() -> Callable[[Any], str]:
+    """json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=repr).encode, minus its Python frames.
+
+    That encoder's encode() and iterencode() are Python code of the standard
+    library, run for every frame; under the CPU counter each of their calls and
+    branches is an event. This calls the C encoder they build directly, so the
+    text is the same. No cycle check (markers None): everything encoded here is
+    made by the recorder itself, never cyclic.
+    """
+    make = json.encoder.c_make_encoder
+    if make is None:  # a CPython built without _json
+        return json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=repr).encode
+    encode = make(None, repr, json.encoder.encode_basestring, None, ":", ",", False, False, True)
+    join = "".join
+
+    def dumps(obj: Any) -> str:
+        return join(encode(obj, 0))
+
+    return dumps
+
+
+_dumps = _json_encoder()
 
 
 GATHER_NAMES_SHOWN = 6
@@ -212,7 +233,10 @@ class Recorder:
         self._cancelled: list[int] = []
         self._fired: list[int] = []
         self._new: list[dict[str, Any]] = []
-        self._dirty: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
+        # Weak references in a plain dict rather than a WeakValueDictionary, whose
+        # __setitem__ and items() are Python code run at every frame. A dead entry
+        # is skipped where the dict is read.
+        self._dirty: dict[str, weakref.ref[Any]] = {}
         """Resources whose state the next frame writes (one freed meanwhile has no state left to write)."""
         self._out: list[str] = []
         self._err: list[str] = []
@@ -346,7 +370,7 @@ class Recorder:
         self._defs[rid] = definition
         self._new.append(definition)
         self._rare = True
-        self._dirty[rid] = obj
+        self._dirty[rid] = weakref.ref(obj)
         self._rare = True
         if attrs is not None:
             self._adopt_parts(obj, definition["name"])
@@ -510,7 +534,7 @@ class Recorder:
     def dirty(self, obj: Any) -> None:
         rid = self.rid_of(obj)
         if rid is not None:
-            self._dirty[rid] = obj
+            self._dirty[rid] = weakref.ref(obj)
             self._rare = True
 
     def run_until_complete_started(self, loop: Any, future: Any) -> bool:
@@ -620,7 +644,7 @@ class Recorder:
             if why[0] == "wake" or why[0] == "cancel":
                 woke_from = self._futs.pop(why[1], None)
                 if woke_from is not None and woke_from[1] is not None:
-                    self._dirty[woke_from[0]] = self._resources.get(woke_from[0], woke_from[1])
+                    self._dirty[woke_from[0]] = weakref.ref(self._resources.get(woke_from[0], woke_from[1]))
                     self._rare = True
                 self._waiter_tid.pop(why[1], None)
                 self._roles.pop(why[1], None)
@@ -659,7 +683,7 @@ class Recorder:
             return ',"st":"wait","on":%s,"wait":%s' % (_dumps(ref), _dumps(self.label_words(ref, fw)))
         self._waiter_tid[fw] = tid
         role, words = self.resource_wait(ref, obj, fw)
-        self._dirty[ref] = self._resources.get(ref, obj)
+        self._dirty[ref] = weakref.ref(self._resources.get(ref, obj))
         self._rare = True
         if role is not None:
             return ',"st":"wait","on":"%s","role":"%s","wait":%s' % (ref, role, _dumps(words))
@@ -735,12 +759,12 @@ class Recorder:
             if frame is None:
                 break
             code = frame.f_code
-            is_user = user.get(code)
+            is_user = user.get(id(code))  # Sites' tables are keyed by id(code)
             if is_user is None:
                 is_user = sites.is_user(code)
             if is_user:
                 line = frame.f_lineno
-                sid = known_sites.get((code, line))
+                sid = known_sites.get((id(code), line))
                 out.append(sid if sid is not None else sites.site(code, line))
             coro = nxt
         return out
@@ -937,9 +961,10 @@ class Recorder:
 
     def _changed_states(self) -> dict[str, Any]:
         changed: dict[str, Any] = {}
-        for rid, obj in self._dirty.items():
+        for rid, ref in self._dirty.items():
+            obj = ref()
             declared = self._declared.get(rid)
-            if declared is None:
+            if declared is None or obj is None:
                 continue
             state = declared.state(obj)
             if self._last_state.get(rid) != state:
@@ -1077,7 +1102,8 @@ class Recorder:
 
         `state` is "loop" when the thread is about to run an event loop.
         """
-        if self._out or self._err or self._new or self._dirty or self._header is not None or self._ready_add:
+        dirty = any(ref() is not None for ref in self._dirty.values())
+        if self._out or self._err or self._new or dirty or self._header is not None or self._ready_add:
             frame: dict[str, Any] = {"t": self.clock.now if since is None else since, "a": actor, "k": "thread"}
             frame["why"] = ["run"]
             frame["st"] = state

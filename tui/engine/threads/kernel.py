@@ -190,6 +190,7 @@ class Kernel:
         """Counts the program's bytecode once a thread or process starts (see start_counting)."""
         self._take_ticks: Callable[[], int] = lambda: 0
         self._slice_skew = random.Random(f"slice-skew:{seed}")
+        self._skew_bits = SLICE_SKEW.bit_length()
         """Seeded, and the program's own `random` never sees it (see _new_slice)."""
         main_proc = self.new_proc("MainProcess", MAIN_PID, None)
         main = self._new_thread("MainThread", main_proc)
@@ -581,6 +582,21 @@ class Kernel:
         self.current = nxt
         nxt.park.release()
 
+    def _skew(self) -> int:
+        """`self._slice_skew.randrange(SLICE_SKEW)`, the same numbers, without its Python frames.
+
+        random.randrange() is Python code of the standard library, and this runs
+        at every switch, where the CPU counter would see each of its calls and
+        branches. This is its algorithm for one positive argument, as in 3.11 to
+        3.13: the lowest bits of getrandbits (C), drawn again while out of range.
+        """
+        bits = self._skew_bits
+        draw = self._slice_skew.getrandbits
+        r = draw(bits)
+        while r >= SLICE_SKEW:
+            r = draw(bits)
+        return r
+
     def _new_slice(self, thread: SimThread) -> None:
         """`thread` gets the GIL afresh: its switch interval, and the counter's quantum, start now."""
         thread.slice_start = self.clock.now
@@ -591,7 +607,7 @@ class Kernel:
             # drifts from slice to slice. A seeded skew of a few instructions
             # stands for that drift; without it a loop whose length divides the
             # quantum would be interrupted at the same instruction every time.
-            self.counter.new_slice(self._slice_skew.randrange(SLICE_SKEW))
+            self.counter.new_slice(self._skew())
 
     # -- thread lifecycle ----------------------------------------------------------------------
 

@@ -184,6 +184,7 @@ def resource_in_chain(frame: FrameType | None) -> tuple[Any, str | None]:
     """The outermost registered primitive the blocking call is inside, and the line it stands in."""
     found: Any = None
     role: str | None = None
+    executors = RUN.probed_executors
     while frame is not None:
         module = frame.f_globals.get("__name__", "")
         if not module.startswith(("threading", "queue", "concurrent.futures", "tui.engine.")):
@@ -191,7 +192,7 @@ def resource_in_chain(frame: FrameType | None) -> tuple[Any, str | None]:
         owner = frame.f_locals.get("self")
         attrs = getattr(owner, "__dict__", None)
         # Nobody waits on an executor itself (its queue and futures are what a thread waits for).
-        if attrs and "_cc_rid" in attrs and not any(owner is e for e in RUN.probed_executors):
+        if attrs and "_cc_rid" in attrs and not (executors and any(owner is e for e in executors)):
             found = owner
             role = _ROLES.get(frame.f_code.co_qualname, role)
         frame = frame.f_back
