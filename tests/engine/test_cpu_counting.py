@@ -55,6 +55,52 @@ PROGRAMS = {
         g = gen(10); next(g); g.close()
         t = thrower(); next(t); t.throw(KeyError)
     """,
+    "loops that call generators, recursive generators, yield from in a loop": """
+        class Guard:
+            def __enter__(self): return self
+            def __exit__(self, *exc): return False
+        def gen(n):
+            for i in range(n):
+                yield i
+        def walk(depth):
+            for i in range(2):
+                if depth:
+                    yield from walk(depth - 1)
+                else:
+                    yield i
+        def drain(items, sets):
+            while items:
+                item = items[-1]
+                for s in sets:
+                    s.discard(item)
+                with Guard():
+                    pass
+                yield items.pop()
+        def finish(fs):
+            fs = set(fs)
+            pending = fs - {0, 1}
+            try:
+                yield from drain([0, 1], (fs,))
+                while pending:
+                    with Guard():
+                        done = [pending.pop()]
+                    yield from drain(done, (fs, pending))
+            finally:
+                for f in range(3):
+                    with Guard():
+                        pass
+        for k in range(3):
+            for x in gen(20):
+                pass
+        sum(walk(5))
+        for x in finish(range(40)):
+            pass
+        n = 0
+        while True:
+            n += 1
+            if n > 50:
+                break
+    """,
     "exceptions across frames": """
         def fail():
             raise ValueError("no")

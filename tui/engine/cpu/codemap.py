@@ -19,6 +19,12 @@ from types import CodeType
 # the loop when the awaited iterator finishes.
 _SILENT_JUMP = "JUMP_BACKWARD_NO_INTERRUPT"
 _SILENT_BRANCH = "SEND"
+# A loop's jump back is made silent too (its JUMP event is disabled once seen)
+# when the code it jumps to runs straight into a branch: the branch's event is
+# certain to come next, and says the jump back was made. A `for` loop then costs
+# one event per turn (its FOR_ITER's) instead of two.
+_LOOP_JUMP = "JUMP_BACKWARD"
+_BRANCHES = frozenset({"FOR_ITER", "POP_JUMP_IF_FALSE", "POP_JUMP_IF_TRUE", "POP_JUMP_IF_NONE", "POP_JUMP_IF_NOT_NONE"})
 _UNCOUNTED = frozenset({"RESUME", "CACHE"})
 
 # The instructions after which the next event is certain to come: a run of
@@ -56,6 +62,7 @@ class CodeMap:
         "after",
         "clean_to",
         "code",
+        "cycles",
         "library",
         "nxt",
         "prefix",
@@ -64,6 +71,8 @@ class CodeMap:
         "silent_jump",
         "start",
         "tables",
+        "turn",
+        "way",
     )
 
     def __init__(self, code: CodeType, *, library: bool = False) -> None:
@@ -82,6 +91,8 @@ class CodeMap:
         self.silent_branch: dict[int, tuple[int, int]] = {}
         """SEND offset -> (fall-through offset, jump target)."""
         run_ends: set[int] = set()
+        loop_jumps: dict[int, int] = {}
+        branch_exits: dict[int, tuple[int, int]] = {}
         prefixed = False
         for position, instruction in enumerate(instructions):
             offset = instruction.offset
@@ -99,6 +110,11 @@ class CodeMap:
                 self.silent_branch[offset] = (following, instruction.argval)
             elif name in _RUN_ENDS:
                 run_ends.add(offset)
+                if name == _LOOP_JUMP:
+                    loop_jumps[offset] = instruction.argval
+                elif name in _BRANCHES:
+                    branch_exits[offset] = (following, instruction.argval)
+        loops = self._silence_loop_jumps(loop_jumps, run_ends, branch_exits)
         self.prefix = prefix = [0] * (units + 1)
         """prefix[k]: instructions counted at offsets below 2k."""
         total = 0
@@ -123,8 +139,58 @@ class CodeMap:
         self.run = self._runs(units, run_ends) if not library else [_NEVER_ENDS_QUANTUM] * (units + 1)
         """run[k]: at most how many instructions run from offset 2k before the next event.
         (For library code, so negative that no run in it is ever close to a quantum's end.)"""
-        self.tables = (self.prefix, self.clean_to, self.run, self.start, self.after)
+        self.cycles = self._cycles(loops, branch_exits)
+        """Branch offset -> (where a frame stands after it, instructions of one more turn
+        of the loop back to it): a turn that ran straight through, counted at once."""
+        self.way = [-1] * units
+        """way[k]: for a loop's branch at offset 2k, the offset its turn starts from (else -1)."""
+        self.turn = [0] * units
+        """turn[k]: the instructions of that turn, through the branch itself."""
+        for branch, (way, turn) in self.cycles.items():
+            self.way[branch >> 1] = way
+            self.turn[branch >> 1] = turn
+        self.tables = (self.prefix, self.clean_to, self.run, self.start, self.after, self.way, self.turn)
         """The tables a counter reads on every event, to unpack in one go."""
+
+    def _straight_to(self, offset: int, run_ends: set[int]) -> int | None:
+        """The first run end or silent instruction reached straight ahead from `offset`."""
+        end = len(self.nxt) * 2
+        while offset < end:
+            if offset in run_ends or offset in self.silent_jump or offset in self.silent_branch:
+                return offset
+            offset = self.nxt[offset >> 1]
+        return None
+
+    def _silence_loop_jumps(
+        self, loop_jumps: dict[int, int], run_ends: set[int], branch_exits: dict[int, tuple[int, int]]
+    ) -> dict[int, int]:
+        """Make each loop's jump back silent where the code it lands on runs straight into a branch.
+
+        Returns each silenced jump's branch. (Before the tables are built: a silent
+        jump is where a straight stretch of code ends.)
+        """
+        loops: dict[int, int] = {}
+        for jump, target in loop_jumps.items():
+            branch = self._straight_to(target, run_ends)
+            if branch is not None and branch in branch_exits:
+                loops[jump] = branch
+        for jump in loops:
+            run_ends.discard(jump)
+            self.silent_jump[jump] = loop_jumps[jump]
+        return loops
+
+    def _cycles(self, loops: dict[int, int], branch_exits: dict[int, tuple[int, int]]) -> dict[int, tuple[int, int]]:
+        """For a branch whose one way leads straight to a silenced jump back to it: that way and one turn."""
+        prefix = self.prefix
+        cycles: dict[int, tuple[int, int]] = {}
+        for jump, branch in loops.items():
+            target = self.silent_jump[jump]
+            for way in branch_exits[branch]:
+                if branch in cycles or way > jump or self.clean_to[way >> 1] != jump:
+                    continue
+                turn = prefix[(jump >> 1) + 1] - prefix[way >> 1] + prefix[(branch >> 1) + 1] - prefix[target >> 1]
+                cycles[branch] = (way, turn)
+        return cycles
 
     def _runs(self, units: int, run_ends: set[int]) -> list[int]:
         """Longest event-free stretch from each offset (following silent jumps): an upper bound."""

@@ -165,7 +165,16 @@ class MonitoringCounter:
         run: list[int] = []
         start: list[int] = []
         after: list[int] = []
+        way: list[int] = []
+        turn: list[int] = []
         below: list[tuple[CodeType, int, CodeMap]] = []
+        # Whether the running frame's position was set by its last JUMP or BRANCH
+        # event, with nothing counted since: only then does standing just after a
+        # loop's branch mean a whole turn ran when that branch comes again. (Also
+        # standing there: a FOR_ITER counted through the generator it called, or by
+        # its own INSTRUCTION event; then the turn's events are still to come.)
+        # Per thread, like the position.
+        turned = False
 
         def map_of(code: CodeType) -> CodeMap | None:
             known = maps.get(id(code), _UNSEEN)
@@ -182,10 +191,11 @@ class MonitoringCounter:
             return known  # type: ignore[no-any-return]
 
         def enter(code: CodeType | None, new_pos: int, new_map: CodeMap | None) -> None:
-            nonlocal code_, pos, cmap, prefix, clean, run, start, after
+            nonlocal code_, pos, cmap, prefix, clean, run, start, after, way, turn, turned
+            turned = False
             code_, pos, cmap = code, new_pos, new_map
             if new_map is not None:
-                prefix, clean, run, start, after = new_map.tables
+                prefix, clean, run, start, after, way, turn = new_map.tables
 
         def push(code: CodeType, code_map: CodeMap, new_pos: int) -> None:
             if code_ is not None:
@@ -236,26 +246,33 @@ class MonitoringCounter:
                     return True
             return False
 
+        def span_to(last: int) -> int:
+            """CodeMap.span() from the running frame's position, a whole turn of a loop included."""
+            if turned and pos == way[last >> 1]:
+                return turn[last >> 1]
+            return cmap.span(pos, last)  # type: ignore[union-attr]
+
         def catch_up(frame: FrameType | None) -> None:
             """Count the running frame through the instruction it is executing (a call, usually)."""
-            nonlocal ticks, pos
+            nonlocal ticks, pos, turned
             for _ in range(_CALLER_SEARCH):
                 if frame is None:
                     return
                 if frame.f_code is code_:
                     assert cmap is not None
                     lasti = start[frame.f_lasti >> 1]  # f_lasti can point into its caches
-                    ticks += cmap.span(pos, lasti)
+                    ticks += span_to(lasti)
                     # After a call: the next instruction. After a SEND still running:
                     # where it goes on (its yield, or out of its loop) is told later.
                     pos = after[lasti >> 1]
+                    turned = False
                     return
                 frame = frame.f_back
 
         # -- the handlers ----------------------------------------------------------------
 
         def on_start(code: CodeType, offset: int) -> Any:
-            nonlocal ticks, pos, code_, cmap, prefix, clean, run, start, after
+            nonlocal ticks, pos, code_, cmap, prefix, clean, run, start, after, way, turn, turned
             code_map = maps.get(id(code), _UNSEEN)
             if code_map is _UNSEEN:
                 code_map = map_of(code)
@@ -284,13 +301,14 @@ class MonitoringCounter:
                     if here <= lasti <= clean[here >> 1]:
                         ticks += prefix[(lasti >> 1) + 1] - prefix[here >> 1]
                     else:
-                        ticks += cmap.span(here, lasti)  # type: ignore[union-attr]
+                        ticks += span_to(lasti)
                     pos = after[lasti >> 1]
                 else:
                     catch_up(caller)
                 below.append((code_, pos, cmap))  # type: ignore[arg-type]
             code_, pos, cmap = code, offset, code_map
-            prefix, clean, run, start, after = code_map.tables
+            prefix, clean, run, start, after, way, turn = code_map.tables
+            turned = False
             if ticks + run[offset >> 1] >= limit:
                 if ticks >= limit:
                     quantum(getframe(1))
@@ -313,7 +331,7 @@ class MonitoringCounter:
                 quantum(getframe(1))
 
         def on_leave(code: CodeType, offset: int, value: object) -> None:
-            nonlocal ticks, pos, code_, cmap, prefix, clean, run, start, after
+            nonlocal ticks, pos, code_, cmap, prefix, clean, run, start, after, way, turn, turned
             if code is not code_ and not resync(code):
                 return
             here = pos
@@ -322,11 +340,12 @@ class MonitoringCounter:
             if here <= offset <= clean[here >> 1]:
                 ticks += prefix[(offset >> 1) + 1] - prefix[here >> 1]
             else:
-                ticks += cmap.span(here, offset)  # type: ignore[union-attr]
+                ticks += span_to(offset)
             leaving_library = cmap.library  # type: ignore[union-attr]
             if below:  # pop(), inlined
                 code_, pos, cmap = below.pop()
-                prefix, clean, run, start, after = cmap.tables
+                prefix, clean, run, start, after, way, turn = cmap.tables
+                turned = False
                 if ticks + (run[pos >> 1] if pos < SENT else cmap.remaining(pos)) >= limit:
                     go_fine(code_)
             else:
@@ -335,39 +354,55 @@ class MonitoringCounter:
                 quantum(getframe(1))
 
         def on_jump(code: CodeType, source: int, target: int) -> None:
-            nonlocal ticks, pos
+            nonlocal ticks, pos, turned
             if code is not code_ and not resync(code):
                 code_map = maps.get(id(code))
                 if code_map is not None and not code_map.library:
                     push(code, code_map, target)  # a frame we never saw start: count from here
+                    turned = True
                 return
             here = pos
-            if here <= source <= clean[here >> 1]:
+            if turned and here == way[source >> 1]:
+                # One more turn of a loop, straight through: the loop's own branch, from
+                # where its last event left the frame.
+                ticks += turn[source >> 1]
+            elif here <= source <= clean[here >> 1]:
                 ticks += prefix[(source >> 1) + 1] - prefix[here >> 1]
             else:
                 ticks += cmap.span(here, source)  # type: ignore[union-attr]
             pos = target
+            turned = True
             if ticks + run[target >> 1] >= limit:
                 if ticks >= limit:
                     quantum(getframe(1))
                 else:
                     go_fine(code)
 
+        def on_unconditional_jump(code: CodeType, source: int, target: int) -> Any:
+            # A loop's jump back that CodeMap counts as silent: never heard again.
+            # Not counted here: the branch it leads to is, with the walk across it.
+            code_map = maps.get(id(code))
+            if code_map is not None and source in code_map.silent_jump:
+                return disable
+            on_jump(code, source, target)
+            return None
+
         def on_instruction(code: CodeType, offset: int) -> None:
-            nonlocal ticks, pos
+            nonlocal ticks, pos, turned
             if code is not code_ and not resync(code):
                 code_map = maps.get(id(code))
                 if code_map is None or code_map.library:
                     return
                 push(code, code_map, offset)
             assert cmap is not None
-            ticks += 1 if pos == offset else cmap.span(pos, offset)
+            ticks += 1 if pos == offset else span_to(offset)
             pos = after[offset >> 1]
+            turned = False
             if ticks >= limit:
                 quantum(getframe(1))
 
         def on_raise(code: CodeType, offset: int, exc: BaseException) -> None:
-            nonlocal ticks, pos
+            nonlocal ticks, pos, turned
             if code is not code_ and not resync(code):
                 return
             if pos >= SENT:
@@ -379,14 +414,16 @@ class MonitoringCounter:
                 # name an instruction before the call, while the frame's f_lasti names the
                 # call. (On a RERAISE, 3.12's f_lasti is stale, but its offset is right.)
                 offset = start[getframe(1).f_lasti >> 1]
-            ticks += cmap.span(pos, offset)
+            ticks += span_to(offset)
             pos = after[offset >> 1]
+            turned = False
 
         def on_handled(code: CodeType, offset: int, exc: BaseException) -> None:
-            nonlocal pos
+            nonlocal pos, turned
             if code is not code_ and not resync(code):
                 return
             pos = offset  # the handler's first instruction
+            turned = False
             recheck()
 
         def on_unwind(code: CodeType, offset: int, exc: BaseException) -> None:
@@ -409,7 +446,7 @@ class MonitoringCounter:
             return spent
 
         def save() -> Any:
-            state = (code_, pos, cmap, below[:])
+            state = (code_, pos, cmap, below[:], turned)
             below.clear()
             enter(None, 0, None)
             return state
@@ -417,9 +454,11 @@ class MonitoringCounter:
         def load(state: Any) -> None:
             if state is None:
                 return  # a thread that never ran program code: nothing on its stack yet
-            code, new_pos, code_map, saved = state
+            nonlocal turned
+            code, new_pos, code_map, saved, was_turned = state
             below[:] = saved
             enter(code, new_pos, code_map)
+            turned = was_turned
 
         def seed(frame: FrameType | None) -> None:
             """Frames already running when counting starts: count each from its next instruction."""
@@ -448,7 +487,7 @@ class MonitoringCounter:
         register(tool, events.PY_THROW, on_throw)
         register(tool, events.PY_RETURN, on_leave)
         register(tool, events.PY_YIELD, on_leave)
-        register(tool, events.JUMP, on_jump)
+        register(tool, events.JUMP, on_unconditional_jump)
         register(tool, events.BRANCH, on_jump)
         register(tool, events.INSTRUCTION, on_instruction)
         register(tool, events.RAISE, on_raise)
