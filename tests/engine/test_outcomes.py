@@ -150,6 +150,56 @@ def test_a_step_that_never_yields_is_stopped_as_a_runaway(record_source) -> None
     assert last["st"] == "runaway" and last["a"] == summary["report"]["actor"]
 
 
+CPU_BOUND_THREAD = """
+    import threading
+
+    def crunch():
+        total = 0
+        for i in range(ITERATIONS):
+            total += i % 7
+        print(total)
+
+    worker = threading.Thread(target=crunch)
+    worker.start()
+    worker.join()
+"""
+
+
+def test_a_cpu_bound_thread_that_cpython_finishes_in_time_is_no_runaway_however_slowly_recorded(
+    record_source,
+) -> None:
+    # About 0.05 s of CPU under CPython, 0.05 s of virtual time here, and several times
+    # the 0.1 s step timeout of wall time to record (counting every instruction).
+    started = time.monotonic()
+    trace = record_source(CPU_BOUND_THREAD.replace("ITERATIONS", "300_000"), step_timeout=0.1)
+    recorded_in = time.monotonic() - started
+    assert trace.summary["outcome"] == "completed", trace.summary.get("report")
+    assert trace.summary["stdout"] == f"{sum(i % 7 for i in range(300_000))}\n"
+    assert trace.summary["virtual_time"] < 0.1 < recorded_in
+
+
+def test_a_thread_spinning_for_ever_is_a_runaway_once_it_spent_the_step_timeout_of_cpu(record_source) -> None:
+    trace = record_source(
+        """
+        import threading
+
+        def spin():
+            n = 0
+            while True:
+                n += 1
+
+        threading.Thread(target=spin).start()
+        """,
+        name="spin.py",
+        step_timeout=0.2,
+    )
+    summary = trace.summary
+    assert summary["outcome"] == "runaway"
+    assert summary["report"]["where"] in ("spin.py:6", "spin.py:7")
+    assert "0.2s of CPU (virtual time" in summary["report"]["text"]
+    assert summary["virtual_time"] >= 0.2
+
+
 def test_a_syntax_error_is_an_error_with_file_and_line(record_source) -> None:
     trace = record_source("import asyncio\n\nasync def main(:\n    pass\n", name="broken.py")
     assert trace.summary["outcome"] == "error"

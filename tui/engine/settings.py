@@ -150,7 +150,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--step-timeout",
         type=_positive(float, maximum=MAX_STEP_TIMEOUT),
         default=defaults.step_timeout,
-        help="wall seconds one step may run before it is stopped as a runaway (10)",
+        help="seconds one step may run before it is stopped as a runaway: CPU in virtual time where"
+        " instructions are counted (threads), wall time otherwise (10)",
     )
     parser.add_argument(
         "--switch-interval",

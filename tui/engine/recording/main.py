@@ -43,6 +43,10 @@ from tui.engine.threads.kernel import Kernel, real_start_new_thread
 from tui.trace.codec import encode_summary
 
 MAX_SUMMARY_OUTPUT = 1024 * 1024
+RUNAWAY_WALL_FACTOR = 30
+"""A step whose instructions are counted is stopped after this many times --step-timeout of
+wall time, whatever its virtual CPU: above the slowest recording of counted code (3.11 counts
+each instruction with a trace call, about 27 times CPython's own speed)."""
 
 _real_exit = os._exit
 
@@ -141,6 +145,8 @@ class Session:
         """Real thread: flush idle output, stop a step that never gives control back, and keep the memory cap."""
         last = -1
         since = vtime.real_monotonic()
+        step_began = moved = self.clock.now  # virtual time when the step began, and when last seen
+        moved_at = since  # wall time the virtual clock was last seen moving
         memory = MemoryGauge()
         while True:
             vtime.real_sleep(0.05)
@@ -150,11 +156,34 @@ class Session:
             progress = self._progress()
             if progress != last:
                 last, since = progress, now
+                step_began = moved = self.clock.now
+                moved_at = now
                 continue
+            if self.clock.now != moved:
+                moved, moved_at = self.clock.now, now
             if now - since > 0.1:
                 self.writer.flush()
             if now - since > self.step_timeout:
-                self.runaway()
+                self._check_step(now - since, now - moved_at, self.clock.now - step_began)
+
+    def _check_step(self, stalled: float, clock_still: float, cpu: float) -> None:
+        """A step has run `stalled` wall seconds: stop it if it is a runaway.
+
+        Where the program's instructions are counted (threads), a step's length is
+        its CPU in virtual time, what CPython would spend: a loop CPython runs in a
+        second is no runaway however slowly it is recorded. It is one once it has
+        spent --step-timeout of that CPU, once the virtual clock stood still for
+        --step-timeout of wall time (stuck in C code, or in code that is not
+        counted), or after RUNAWAY_WALL_FACTOR times --step-timeout of wall time
+        whatever it did. Uncounted code (pure asyncio) is timed by the wall clock.
+        """
+        kernel = self.kernel
+        if kernel is None or not kernel.tracing:
+            self.runaway()
+        if cpu > self.step_timeout:
+            self.runaway(cpu=cpu)
+        if clock_still > self.step_timeout or stalled > RUNAWAY_WALL_FACTOR * self.step_timeout:
+            self.runaway()
 
     def _running_now(self) -> tuple[str, str, str, list[Any]]:
         """Who is running, and where in the program (seen from the watchdog): actor, name, file:line, stack."""
@@ -167,10 +196,16 @@ class Session:
         actor = rec.current if rec.running is not None else thread.tid
         return actor, rec.name_of(actor), where, self.sites.stack_of(user) if user else []
 
-    def runaway(self) -> NoReturn:
+    def runaway(self, cpu: float | None = None) -> NoReturn:
+        """Stop the running step; `cpu` is its virtual CPU when that is what ran out, else wall time did."""
         actor, name, where, stack = self._running_now()
+        spent = (
+            f"{self.step_timeout:g}s of wall time"
+            if cpu is None
+            else f"{self.step_timeout:g}s of CPU (virtual time, what CPython would spend)"
+        )
         text = (
-            f"runaway: {name} ran for {self.step_timeout:g}s of wall time without giving control back "
+            f"runaway: {name} ran for {spent} without giving control back "
             f"(stopped at {where}); a coroutine must await, and a thread must block, for others to run"
         )
         assert self.recorder is not None
