@@ -63,7 +63,17 @@ class ProcessRegistry:
 class Runtime:
     """What one recording's simulation holds."""
 
-    __slots__ = ("_counters", "kept_alive", "kernel", "network", "probed_executors", "processes", "recorder", "seed")
+    __slots__ = (
+        "_counters",
+        "executors_probed",
+        "kept_alive",
+        "kernel",
+        "network",
+        "probed_executors",
+        "processes",
+        "recorder",
+        "seed",
+    )
 
     def __init__(self) -> None:
         self.kernel: Kernel | None = None
@@ -78,6 +88,8 @@ class Runtime:
         self.probed_executors: weakref.WeakSet[Any] = weakref.WeakSet()
         """The program's own ThreadPoolExecutors (threads.probes), held weakly: one it drops is
         collected, and its workers exit, as on CPython."""
+        self.executors_probed = False
+        """Whether the program ever made one: asked at every frame, where a WeakSet's len() is Python code."""
         self.kept_alive: list[Any] = []
         """Real functions the simulation replaced (threads.vtime), kept so no other object takes their id."""
         self.processes = ProcessRegistry()

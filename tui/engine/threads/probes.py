@@ -43,6 +43,7 @@ def _register(obj: Any, kind: str, maker: FrameType) -> None:
     rec.resource_created(obj, kind, maker, api=api)
     if kind == "Executor":
         RUN.probed_executors.add(obj)
+        RUN.executors_probed = True
 
 
 def _maker() -> FrameType:
@@ -127,7 +128,7 @@ def _install_executor_probes() -> None:
 
 def touch_executors() -> None:
     """Executors change whenever their threads run: re-read them after each thread slice."""
-    if not RUN.probed_executors:
+    if not RUN.executors_probed:
         return  # the common case, checked without building an iterator over the WeakSet
     for executor in list(RUN.probed_executors):
         _touch(executor)
@@ -185,6 +186,7 @@ def resource_in_chain(frame: FrameType | None) -> tuple[Any, str | None]:
     found: Any = None
     role: str | None = None
     executors = RUN.probed_executors
+    any_executor = RUN.executors_probed
     while frame is not None:
         module = frame.f_globals.get("__name__", "")
         if not module.startswith(("threading", "queue", "concurrent.futures", "tui.engine.")):
@@ -192,7 +194,7 @@ def resource_in_chain(frame: FrameType | None) -> tuple[Any, str | None]:
         owner = frame.f_locals.get("self")
         attrs = getattr(owner, "__dict__", None)
         # Nobody waits on an executor itself (its queue and futures are what a thread waits for).
-        if attrs and "_cc_rid" in attrs and not (executors and any(owner is e for e in executors)):
+        if attrs and "_cc_rid" in attrs and not (any_executor and any(owner is e for e in executors)):
             found = owner
             role = _ROLES.get(frame.f_code.co_qualname, role)
         frame = frame.f_back
