@@ -8,6 +8,7 @@ from types import CodeType, FrameType
 from typing import Any
 
 import tui
+from tui.engine.codetable import CodeTable
 
 _ENGINE_DIR = os.path.dirname(os.path.abspath(tui.__file__)) + os.sep
 _STDLIB_DIRS = tuple(
@@ -33,6 +34,17 @@ def is_library_file(filename: str) -> bool:
     return real.startswith(_STDLIB_DIRS) and "site-packages" not in real and not real.startswith(_ENGINE_DIR)
 
 
+class _CodeSites:
+    """What Sites knows of one code object."""
+
+    __slots__ = ("lines", "user")
+
+    def __init__(self, user: bool) -> None:
+        self.user = user
+        self.lines: dict[int, int] = {}
+        """Line -> site id, for the lines of it handed out so far."""
+
+
 class Sites:
     """Interns code locations so a frame can say `at: [3, 7]` instead of paths.
 
@@ -43,23 +55,22 @@ class Sites:
     def __init__(self, root_file: str) -> None:
         self._root = os.path.abspath(root_file)
         self._root_dir = os.path.dirname(self._root) + os.sep
-        # Keyed by id(code), not by the code object: hashing a code object is not
-        # cached (on 3.12+ it walks the bytecode, about a microsecond) and these are
-        # asked at every frame. Invariant: every code object whose id is a key
-        # here is kept alive in `_codes`, so its id is never reused for another.
-        self._codes: dict[int, CodeType] = {}
-        self._user: dict[int, bool] = {}
-        self._ids: dict[tuple[int, int], int] = {}
+        self._codes: CodeTable[_CodeSites] = CodeTable()
+        """Per code object: whether it is the user's, and the site id of each of its lines."""
+        self._count = 0
         self._paths: dict[str, str] = {}
         self.pending: dict[int, list[Any]] = {}
         """Sites defined since the last frame, emitted with it."""
 
     def is_user(self, code: CodeType) -> bool:
-        key = id(code)
-        known = self._user.get(key)
+        return self.of(code).user
+
+    def of(self, code: CodeType) -> _CodeSites:
+        """What is known of `code` (made at its first sight). Hot callers inline CodeTable.get()."""
+        known = self._codes.get(code)
         if known is None:
-            self._codes[key] = code
-            known = self._user[key] = is_user_file(code.co_filename)
+            known = _CodeSites(is_user_file(code.co_filename))
+            self._codes.set(code, known)
         return known
 
     def display_path(self, filename: str) -> str:
@@ -75,11 +86,11 @@ class Sites:
         return shown
 
     def site(self, code: CodeType, line: int | None) -> int:
-        key = (id(code), line or 0)
-        sid = self._ids.get(key)
+        lines = self.of(code).lines
+        sid = lines.get(line or 0)
         if sid is None:
-            self._codes[key[0]] = code
-            sid = self._ids[key] = len(self._ids)
+            sid = lines[line or 0] = self._count
+            self._count += 1
             self.pending[sid] = [self.display_path(code.co_filename), line or 0, code.co_qualname]
         return sid
 
@@ -102,7 +113,8 @@ class Sites:
 
     def describe(self, sid: int) -> str:
         """`file:line` for a site id handed out earlier (for reports)."""
-        for (code_id, line), known in self._ids.items():
-            if known == sid:
-                return f"{self.display_path(self._codes[code_id].co_filename)}:{line}"
+        for code, known in self._codes.items():
+            for line, number in known.lines.items():
+                if number == sid:
+                    return f"{self.display_path(code.co_filename)}:{line}"
         return f"site {sid}"

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from types import CodeType, FrameType
 from typing import Any
 
+from tui.engine.codetable import CodeTable
 from tui.engine.cpu.codemap import SENT, CodeMap
 
 _TOOL_NAME = "concur-tui"
@@ -40,7 +41,6 @@ def _never(code: CodeType) -> bool:
 
 
 _PREFERRED_TOOL_IDS = (2, 3, 4, 5, 1, 0)  # PROFILER_ID first: what a CPU accountant is
-_UNSEEN: Any = object()
 _EVENTS = (
     "PY_START",
     "PY_RESUME",
@@ -141,13 +141,12 @@ class MonitoringCounter:
         fine_events = coarse_events | events.INSTRUCTION
         getframe = sys._getframe
 
-        # Keyed by id(code): a code object's hash is not cached (on 3.12+ it walks
-        # the bytecode, about a microsecond) and these run at every event.
-        # Invariant: every id that is a key of `maps` belongs to a code object kept
-        # alive in `seen`, so no other code object can ever get that id.
-        maps: dict[int, CodeMap | None] = {}
-        seen: list[CodeType] = []
-        fine: dict[int, CodeType] = {}
+        # By identity, without hashing the code object or calling id() (see
+        # CodeTable); the handlers inline its get(): `maps_by_name` below. None
+        # for code that is not counted.
+        maps: CodeTable[CodeMap | None] = CodeTable()
+        maps_by_name = maps.by_name
+        fine: CodeTable[bool] = CodeTable()
         """Code objects with INSTRUCTION events on, because a quantum ends soon."""
 
         # Instructions counted since the last take(), in every thread (only one runs).
@@ -177,18 +176,22 @@ class MonitoringCounter:
         turned = False
 
         def map_of(code: CodeType) -> CodeMap | None:
-            known = maps.get(id(code), _UNSEEN)
-            if known is _UNSEEN:
-                seen.append(code)
-                if is_counted(code):
-                    known = maps[id(code)] = CodeMap(code)
-                elif is_library(code):
-                    known = maps[id(code)] = CodeMap(code, library=True)
-                else:
-                    known = maps[id(code)] = None
-                if known is not None:
-                    set_local_events(tool, code, coarse_events)
-            return known  # type: ignore[no-any-return]
+            """The code object's CodeMap (None: not counted), made at its first sight."""
+            entry = maps_by_name.get(code.co_qualname)
+            if entry is not None and entry[0] is code:
+                return entry[1]
+            other = maps.others.get(id(code)) if maps.others else None
+            if other is not None:
+                return other[1]
+            known: CodeMap | None = None
+            if is_counted(code):
+                known = CodeMap(code)
+            elif is_library(code):
+                known = CodeMap(code, library=True)
+            maps.set(code, known)
+            if known is not None:
+                set_local_events(tool, code, coarse_events)
+            return known
 
         def enter(code: CodeType | None, new_pos: int, new_map: CodeMap | None) -> None:
             nonlocal code_, pos, cmap, prefix, clean, run, start, after, way, turn, turned
@@ -212,14 +215,16 @@ class MonitoringCounter:
                 enter(None, 0, None)
 
         def go_fine(code: CodeType) -> None:
-            if id(code) not in fine:
-                fine[id(code)] = code
+            if not fine.get(code):
+                fine.set(code, True)
                 set_local_events(tool, code, fine_events)
 
         def back_to_coarse() -> None:
-            for code in fine.values():
-                set_local_events(tool, code, coarse_events)
-            fine.clear()
+            for code, on in fine.items():
+                if on:
+                    set_local_events(tool, code, coarse_events)
+            fine.by_name.clear()
+            fine.others.clear()
 
         def recheck() -> None:
             """Per-instruction events if the run the running frame is in could end the quantum."""
@@ -273,9 +278,8 @@ class MonitoringCounter:
 
         def on_start(code: CodeType, offset: int) -> Any:
             nonlocal ticks, pos, code_, cmap, prefix, clean, run, start, after, way, turn, turned
-            code_map = maps.get(id(code), _UNSEEN)
-            if code_map is _UNSEEN:
-                code_map = map_of(code)
+            entry = maps_by_name.get(code.co_qualname)  # map_of(), inlined for its common case
+            code_map = entry[1] if entry is not None and entry[0] is code else map_of(code)
             if code_map is None:
                 return disable  # not the program's code: never tell us about it again
             if code_map.library:
@@ -317,7 +321,7 @@ class MonitoringCounter:
             return None
 
         def on_throw(code: CodeType, offset: int, exc: BaseException) -> None:
-            code_map = maps.get(id(code))
+            code_map = map_of(code)
             if code_map is None or code_map.library:
                 return
             if code_ is not None:  # the frame that called throw() or close(): count it so far
@@ -356,7 +360,7 @@ class MonitoringCounter:
         def on_jump(code: CodeType, source: int, target: int) -> None:
             nonlocal ticks, pos, turned
             if code is not code_ and not resync(code):
-                code_map = maps.get(id(code))
+                code_map = map_of(code)
                 if code_map is not None and not code_map.library:
                     push(code, code_map, target)  # a frame we never saw start: count from here
                     turned = True
@@ -381,7 +385,7 @@ class MonitoringCounter:
         def on_unconditional_jump(code: CodeType, source: int, target: int) -> Any:
             # A loop's jump back that CodeMap counts as silent: never heard again.
             # Not counted here: the branch it leads to is, with the walk across it.
-            code_map = maps.get(id(code))
+            code_map = map_of(code)
             if code_map is not None and source in code_map.silent_jump:
                 return disable
             on_jump(code, source, target)
@@ -390,7 +394,7 @@ class MonitoringCounter:
         def on_instruction(code: CodeType, offset: int) -> None:
             nonlocal ticks, pos, turned
             if code is not code_ and not resync(code):
-                code_map = maps.get(id(code))
+                code_map = map_of(code)
                 if code_map is None or code_map.library:
                     return
                 push(code, code_map, offset)
@@ -440,7 +444,7 @@ class MonitoringCounter:
             # The quantum runs on across takes: a thread that takes a lock every
             # few instructions still reaches the end of its quantum.
             limit = max(1, limit - spent)
-            if fine:
+            if fine.by_name or fine.others:
                 back_to_coarse()
             recheck()
             return spent
@@ -474,13 +478,13 @@ class MonitoringCounter:
         def new_slice(skew: int) -> None:
             nonlocal limit
             limit = full_limit + skew
-            if fine:
+            if fine.by_name or fine.others:
                 back_to_coarse()
             recheck()
 
         self._take, self._save, self._load, self._seed = take, save, load, seed
         self._new_slice = new_slice
-        self._codes = lambda: [code_map.code for code_map in maps.values() if code_map is not None]
+        self._codes = lambda: [code for code, code_map in maps.items() if code_map is not None]
         register = monitoring.register_callback
         register(tool, events.PY_START, on_start)
         register(tool, events.PY_RESUME, on_start)

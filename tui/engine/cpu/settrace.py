@@ -14,6 +14,8 @@ from collections.abc import Callable
 from types import CodeType, FrameType
 from typing import Any
 
+from tui.engine.codetable import CodeTable
+
 
 def _never(code: CodeType) -> bool:
     return False
@@ -37,12 +39,11 @@ class SettraceCounter:
     def start(self, limit: int, on_quantum: Callable[[int, FrameType], bool]) -> None:
         is_counted = self._is_counted
         is_library = self._is_library
-        # Keyed by id(code): a code object's hash is not cached, and `enter` runs at
-        # every call. Invariant: each id here belongs to a code object kept alive
-        # in `seen`, so no other code object can get it.
-        counted: dict[int, bool] = {}
-        library: dict[int, bool] = {}
-        seen: list[CodeType] = []
+        # By identity, without hashing the code or calling id() (see CodeTable):
+        # `enter` runs at every call, and inlines CodeTable.get().
+        counted: CodeTable[bool] = CodeTable()
+        library: CodeTable[bool] = CodeTable()
+        counted_by_name = counted.by_name
         ticks = 0  # a closure cell, not an attribute: this runs once per instruction
         threshold = limit  # 1 while a switch waits for an instruction where it may happen
 
@@ -67,23 +68,35 @@ class SettraceCounter:
                 ticks += 1
             return count_library
 
+        engine_names: dict[str, bool] = {}  # module name -> one of the engine's modules
+
         def enter(frame: FrameType, event: str, arg: Any) -> Any:
             # The program's own code is counted and can be interrupted. Library
             # code is counted only when counted code called it: the engine's own
             # use of the standard library costs the program nothing, and the
             # engine's bookkeeping stays atomic.
+            name = frame.f_globals.get("__name__")
+            engine = engine_names.get(name) if name.__class__ is str else False
+            if engine is None:
+                engine = engine_names[name] = name == "tui.engine" or name.startswith("tui.engine.")
+            if engine:
+                # The engine's own code, told by its module without reading f_code:
+                # that read is an audited event, and this runs at every call.
+                return None
             code = frame.f_code
-            mine = counted.get(id(code))
+            entry = counted_by_name.get(code.co_qualname)
+            mine = entry[1] if entry is not None and entry[0] is code else counted.get_other(code)
             if mine is None:
-                seen.append(code)
-                mine = counted[id(code)] = is_counted(code)
+                mine = is_counted(code)
+                counted.set(code, mine)
             if mine:
                 frame.f_trace_lines = False
                 frame.f_trace_opcodes = True
                 return count
-            lib = library.get(id(code))
+            lib = library.get(code)
             if lib is None:
-                lib = library[id(code)] = is_library(code)
+                lib = is_library(code)
+                library.set(code, lib)
             if not lib:
                 return None
             caller = frame.f_back

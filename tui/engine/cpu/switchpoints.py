@@ -19,6 +19,8 @@ from __future__ import annotations
 import dis
 from types import CodeType, FrameType
 
+from tui.engine.codetable import CodeTable
+
 _BACKWARD_JUMPS = frozenset(
     {
         "JUMP_BACKWARD",
@@ -54,16 +56,14 @@ class SwitchPoints:
     """Answers "may this frame be switched out here?" for the program's code objects, cached."""
 
     def __init__(self) -> None:
-        # Keyed by id(code) (a code object's hash is not cached); each code object
-        # is kept alive in the value, so its id is never reused while it is a key.
-        self._offsets: dict[int, tuple[CodeType, frozenset[int]]] = {}
+        self._offsets: CodeTable[frozenset[int]] = CodeTable()  # by identity: see CodeTable
 
     def allows(self, frame: FrameType) -> bool:
         """Whether `frame`, about to execute its instruction at f_lasti, is at an eval-breaker check."""
         code = frame.f_code
-        known = self._offsets.get(id(code))
-        if known is None:
-            known = self._offsets[id(code)] = (code, switch_offsets(code))
-        offsets = known[1]
+        offsets = self._offsets.get(code)
+        if offsets is None:
+            offsets = switch_offsets(code)
+            self._offsets.set(code, offsets)
         # A frame that has not started yet (f_lasti -1 at its first event) is at its RESUME.
         return frame.f_lasti < 0 or frame.f_lasti in offsets

@@ -743,8 +743,7 @@ class Recorder:
     def coro_stack(self, coro: Any) -> list[int]:
         """Sites of the user's frames along a task's await chain, outermost first."""
         sites = self.sites
-        user = sites._user
-        known_sites = sites._ids
+        by_name = sites._codes.by_name
         out: list[int] = []
         while coro is not None:
             kind = type(coro)
@@ -759,12 +758,11 @@ class Recorder:
             if frame is None:
                 break
             code = frame.f_code
-            is_user = user.get(id(code))  # Sites' tables are keyed by id(code)
-            if is_user is None:
-                is_user = sites.is_user(code)
-            if is_user:
+            entry = by_name.get(code.co_qualname)  # Sites' CodeTable.get(), inlined
+            known = entry[1] if entry is not None and entry[0] is code else sites.of(code)
+            if known.user:
                 line = frame.f_lineno
-                sid = known_sites.get((id(code), line))
+                sid = known.lines.get(line)
                 out.append(sid if sid is not None else sites.site(code, line))
             coro = nxt
         return out
