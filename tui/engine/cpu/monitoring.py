@@ -27,6 +27,7 @@ from typing import Any
 
 from tui.engine.codetable import CodeTable
 from tui.engine.cpu.codemap import SENT, CodeMap
+from tui.engine.sites import in_engine
 
 _TOOL_NAME = "concur-tui"
 
@@ -263,7 +264,7 @@ class MonitoringCounter:
             for _ in range(_CALLER_SEARCH):
                 if frame is None:
                     return
-                if frame.f_code is code_:
+                if not in_engine(frame) and frame.f_code is code_:
                     assert cmap is not None
                     lasti = start[frame.f_lasti >> 1]  # f_lasti can point into its caches
                     ticks += span_to(lasti)
