@@ -77,6 +77,7 @@ class Sites:
         self._codes: CodeTable[_CodeSites] = CodeTable()
         """Per code object: whether it is the user's, and the site id of each of its lines."""
         self._count = 0
+        self._library_files: dict[str, bool] = {}
         self._paths: dict[str, str] = {}
         self.pending: dict[int, list[Any]] = {}
         """Sites defined since the last frame, emitted with it."""
@@ -90,6 +91,22 @@ class Sites:
         if known is None:
             known = _CodeSites(is_user_file(code.co_filename))
             self._codes.set(code, known)
+        return known
+
+    def in_library_module(self, frame: FrameType) -> bool:
+        """Whether `frame` runs in a module of the standard library or the engine, by its globals.
+
+        Told without reading frame.f_code (an audited event): by the module's
+        __file__, once per module. A module without one (frozen, made by exec)
+        says False, and the caller reads the code after all.
+        """
+        globals_ = frame.f_globals
+        filename = globals_.get("__file__")
+        if filename.__class__ is not str:
+            return False
+        known = self._library_files.get(filename)
+        if known is None:
+            known = self._library_files[filename] = not is_user_file(filename)
         return known
 
     def display_path(self, filename: str) -> str:

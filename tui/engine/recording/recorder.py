@@ -744,6 +744,7 @@ class Recorder:
         """Sites of the user's frames along a task's await chain, outermost first."""
         sites = self.sites
         by_name = sites._codes.by_name
+        not_the_users = sites.in_library_module
         out: list[int] = []
         while coro is not None:
             kind = type(coro)
@@ -757,6 +758,9 @@ class Recorder:
                 break
             if frame is None:
                 break
+            if not_the_users(frame):  # the standard library's asyncio, told without f_code
+                coro = nxt
+                continue
             code = frame.f_code
             entry = by_name.get(code.co_qualname)  # Sites' CodeTable.get(), inlined
             known = entry[1] if entry is not None and entry[0] is code else sites.of(code)
