@@ -51,11 +51,11 @@ class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [*keys.BINDINGS]
     CSS = panel_css()
 
-    cursor: reactive[int] = reactive(-1, init=False)
+    cursor: reactive[int] = reactive(-1, init=False, repaint=False)
     """Index of the frame on screen (0-based; shown as `frame i/n` counting from 1)."""
-    selected: reactive[str | None] = reactive(None, init=False)
+    selected: reactive[str | None] = reactive(None, init=False, repaint=False)
     """The task or thread picked in the task table."""
-    running: reactive[bool] = reactive(False, init=False)
+    running: reactive[bool] = reactive(False, init=False, repaint=False)
     """Auto-advance is on (r)."""
 
     def __init__(self, path: Path, options: Settings, saved: bool = False) -> None:
