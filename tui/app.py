@@ -11,7 +11,7 @@ from pathlib import Path
 from textual.app import App
 
 from tui.screens.main import MainScreen
-from tui.sources import Settings
+from tui.sources import Recording, Settings
 
 LEAVING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 """Signals that end the app the way `q` does."""
@@ -24,18 +24,22 @@ class ConcurApp(App[int]):
     TITLE = "concur-tui"
     ENABLE_COMMAND_PALETTE = False
 
-    def __init__(self, path: Path, options: Settings | None = None, *, saved: bool = False) -> None:
+    def __init__(
+        self, path: Path, options: Settings | None = None, *, saved: bool = False, recording: Recording | None = None
+    ) -> None:
         super().__init__()
         self.path = path
         self.options = options or Settings()
         self.saved = saved
         """`path` is a saved trace (JSON Lines) to view rather than a program to record."""
+        self.recording = recording
+        """A recording of `path` already started (the CLI starts it before loading the app), to show first."""
 
     def on_mount(self) -> None:
         loop = asyncio.get_running_loop()
         for signum in LEAVING_SIGNALS:
             loop.add_signal_handler(signum, self._leave, signum)
-        self.push_screen(MainScreen(self.path, self.options, saved=self.saved))
+        self.push_screen(MainScreen(self.path, self.options, saved=self.saved, recording=self.recording))
         from tui.engine.cpython import SUPPORT_NOTE
 
         if SUPPORT_NOTE:  # the same line the CLI printed, where the user is looking now
@@ -61,10 +65,12 @@ class ConcurApp(App[int]):
         return screen
 
 
-def run_app(path: Path, options: Settings, *, saved: bool = False) -> int:
-    app = ConcurApp(path, options, saved=saved)
+def run_app(path: Path, options: Settings, *, saved: bool = False, recording: Recording | None = None) -> int:
+    app = ConcurApp(path, options, saved=saved, recording=recording)
     try:
         app.run()
     finally:
         app.stop_recording()  # however the app ended, the recording process ends with it
+        if recording is not None:
+            recording.cancel()  # the one started for it, even if no screen ever took it
     return app.return_code or 0

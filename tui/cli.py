@@ -169,11 +169,19 @@ def run_list() -> int:
 
 
 def run_app(path: str, options: Settings) -> int:
+    saved = is_saved_trace(path)
+    # The program starts recording now, in its own process, while this one loads the app:
+    # its first frame is ready by the time the screen is (a saved trace needs no head start).
+    first = None if saved else Recording(path, options)
+    if first is not None:
+        first.start()
     try:
         from tui.app import run_app as start_app
     except ImportError:
+        if first is not None:
+            first.cancel()
         return run_trace_text(path, options)
-    return start_app(Path(path), options, saved=is_saved_trace(path))
+    return start_app(Path(path), options, saved=saved, recording=first)
 
 
 def warn_if_untested_python() -> None:

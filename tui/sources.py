@@ -117,6 +117,9 @@ class Recording:
         self.on_note: Callable[[str], None] | None = None
         """Called once, from the reading thread, with that line: each viewer shows it at start."""
         self._cancelled = False
+        self._started: tuple[int, Any] | None = None
+        """(the pipe's read end, the diagnostics file) from `start` until a reader takes them."""
+        self._lock = threading.Lock()
 
     def _command(self, out_fd: int) -> list[str]:
         return [sys.executable, "-m", "tui.engine.recording", self.path, "--out-fd", str(out_fd), *self.options.argv()]
@@ -163,14 +166,25 @@ class Recording:
         self.summary = json.loads(line)["summary"]
         return line
 
-    def chunks(self) -> Iterator[bytes]:
-        """Yield the trace as raw bytes, whole lines only; the last line is always a summary."""
+    def start(self) -> None:
+        """Start the recording process now, before anyone reads it (a viewer starting up meanwhile).
+
+        Reading (`lines`, `chunks`) starts it if this was not called; a
+        recording started and never read ends with `cancel`.
+        """
+        with self._lock:
+            if self._started is not None or self._cancelled:
+                return
+            self._start()
+
+    def _start(self) -> None:
         read_fd, write_fd = os.pipe()
         env = dict(os.environ, PYTHONHASHSEED="0", PYTHONIOENCODING="utf-8")
         env[VIEWER_PID_VARIABLE] = str(os.getpid())
         env.pop("PYTHONSTARTUP", None)
         keep_memory_private()
-        with tempfile.TemporaryFile() as diagnostics:
+        diagnostics = tempfile.TemporaryFile()  # noqa: SIM115 (the reader closes it, or cancel does)
+        try:
             try:
                 self.process = subprocess.Popen(
                     self._command(write_fd),
@@ -185,7 +199,23 @@ class Recording:
                 )
             finally:
                 os.close(write_fd)
-            self.memory_guard = MemoryGuard(self.process.pid, memory_cap(self.options))
+        except BaseException:
+            os.close(read_fd)
+            diagnostics.close()
+            raise
+        self.memory_guard = MemoryGuard(self.process.pid, memory_cap(self.options))
+        self._started = (read_fd, diagnostics)
+
+    def chunks(self) -> Iterator[bytes]:
+        """Yield the trace as raw bytes, whole lines only; the last line is always a summary."""
+        self.start()
+        with self._lock:
+            started, self._started = self._started, None  # this reader owns the pipe now
+        if started is None:  # cancelled before it was read: nothing to read
+            return
+        read_fd, diagnostics = started
+        assert self.memory_guard is not None
+        with diagnostics:
             try:
                 yield from self._noting_the_sandbox(self._read(read_fd, diagnostics))
             finally:
@@ -263,8 +293,15 @@ class Recording:
 
     def cancel(self) -> None:
         """Stop the recording process (a viewer closing or re-recording)."""
-        self._cancelled = True
+        with self._lock:
+            self._cancelled = True
+            unread, self._started = self._started, None
         self._kill()
+        if unread is not None:  # started early and never read: nobody else closes these
+            os.close(unread[0])
+            unread[1].close()
+            if self.memory_guard is not None:
+                self.memory_guard.close()
 
     def _stalled_summary(self) -> str:
         limit = self.options.step_timeout

@@ -35,16 +35,33 @@ class FrameView:
         return self.trace.outcome
 
     def actors(self) -> list[Actor]:
-        """Tasks then threads, in creation order: the rows of the task table and the timeline."""
-        return sorted(self.world.actors.values(), key=_actor_order)
+        """Tasks then threads, in creation order: the rows of the task table and the timeline.
+
+        Sorted once per view (every panel asks); the caller must not change the list.
+        """
+        found = self.__dict__.get("_actors")
+        if found is None:
+            found = sorted(self.world.actors.values(), key=_actor_order)
+            object.__setattr__(self, "_actors", found)
+        return found
 
     def where(self, actor: Actor) -> str:
         return self.trace.where(actor.at)
 
 
+_ORDER: dict[tuple[str, str], tuple[int, int]] = {}
+"""(actor id, kind) -> its place in the table: an id's digits are read once, not at every step."""
+
+
 def _actor_order(actor: Actor) -> tuple[int, int]:
-    digits = "".join(ch for ch in actor.id if ch.isdigit())
-    return (0 if actor.kind == "task" else 1, int(digits or 0))
+    key = (actor.id, actor.kind)
+    order = _ORDER.get(key)
+    if order is None:
+        if len(_ORDER) > 1 << 20:
+            _ORDER.clear()
+        digits = "".join(ch for ch in actor.id if ch.isdigit())
+        order = _ORDER[key] = (0 if actor.kind == "task" else 1, int(digits or 0))
+    return order
 
 
 def build_view(trace: Trace, index: int, *, streaming: bool = False, selected: str | None = None) -> FrameView:

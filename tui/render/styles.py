@@ -6,6 +6,8 @@ colour (NO_COLOR, 16-colour terminals) or on a glyph a terminal font lacks.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from rich.cells import cell_len, get_character_cell_size, set_cell_size
 from rich.style import Style
 
@@ -125,6 +127,7 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(text, width)
 
 
+@lru_cache(maxsize=8192)
 def actor_color(actor_id: str) -> str:
     """A stable colour per actor: tasks by number, threads from the end of the palette."""
     digits = "".join(ch for ch in actor_id if ch.isdigit())

@@ -8,6 +8,7 @@ are declared in tui.screens.panels and the keys in tui.screens.keys.
 from __future__ import annotations
 
 import gc
+import threading
 from pathlib import Path
 from typing import ClassVar
 
@@ -15,6 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Container, Vertical
+from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -23,11 +25,7 @@ from textual.widgets import Footer, Tab, Tabs
 
 from tui.render.inert import inert
 from tui.screens import keys
-from tui.screens.breaks import BreakScreen
-from tui.screens.goto import ask_frame, ask_time, parse_time
-from tui.screens.help import HelpScreen
 from tui.screens.panels import PANELS, Shows, panel_css
-from tui.screens.picker import ScenarioPicker
 from tui.sources import Recording, SavedTrace, Settings
 from tui.trace.breaks import Breakpoints, hit
 from tui.trace.live import LiveTrace
@@ -51,14 +49,14 @@ class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [*keys.BINDINGS]
     CSS = panel_css()
 
-    cursor: reactive[int] = reactive(-1, init=False)
+    cursor: reactive[int] = reactive(-1, init=False, repaint=False)
     """Index of the frame on screen (0-based; shown as `frame i/n` counting from 1)."""
-    selected: reactive[str | None] = reactive(None, init=False)
+    selected: reactive[str | None] = reactive(None, init=False, repaint=False)
     """The task or thread picked in the task table."""
-    running: reactive[bool] = reactive(False, init=False)
+    running: reactive[bool] = reactive(False, init=False, repaint=False)
     """Auto-advance is on (r)."""
 
-    def __init__(self, path: Path, options: Settings, saved: bool = False) -> None:
+    def __init__(self, path: Path, options: Settings, saved: bool = False, recording: Recording | None = None) -> None:
         super().__init__()
         self.path = path
         self.options = options
@@ -67,6 +65,14 @@ class MainScreen(Screen[None]):
         self.live = LiveTrace()
         """The recording being shown, as far as it has come in."""
         self.recording: Recording | SavedTrace | None = None
+        self._mounted = threading.Event()
+        """Set once the screen can take messages: the first reading thread tells it of its first line then."""
+        # The first recording (or saved trace) is read from now on, while the screen is still being
+        # built, so its first frame is folded in before the screen is first painted.
+        self._open(started=recording)
+        threading.Thread(
+            target=self._read_lines, args=(self.recording, self.live), name="concur-tui reader", daemon=True
+        ).start()
         self.speed_index = 3
         self.breakpoints = Breakpoints()
         self.active_panel = PANELS[0].key
@@ -109,7 +115,8 @@ class MainScreen(Screen[None]):
             self.query_one(f"#{panel.box_id}").border_title = panel.title
         self._apply_layout()
         self.set_interval(0.05, self._ingest)
-        self.start_recording()
+        self._mounted.set()
+        self.call_next(self._ingest)  # what the reading thread has queued already
 
     def on_resize(self) -> None:
         self._apply_layout()
@@ -129,40 +136,65 @@ class MainScreen(Screen[None]):
 
     def start_recording(self, path: Path | None = None) -> None:
         """(Re)record: a fresh trace, streamed in while the user already looks at it."""
-        if self.recording is not None:
-            self.recording.cancel()
-        self.live.close()
-        if path is not None:
-            self.path = path
-        self.recording = SavedTrace(str(self.path)) if self.saved else self._new_recording()
-        # A malformed line ends the run through the recording, as the CLI ends it (Recording.malformed).
-        self.live = LiveTrace(self.recording.malformed)
+        self._open(path)
         self.running = False
         self.cursor = -1
         self.selected = None
         self._stream(self.recording, self.live)
         self.refresh_views()
 
-    def _new_recording(self) -> Recording:
-        recording = Recording(str(self.path), self.options)
+    def _open(self, path: Path | None = None, started: Recording | None = None) -> None:
+        """Stop showing the current recording; the new one (`started`, if already under way) and its LiveTrace."""
+        if self.recording is not None:
+            self.recording.cancel()
+        self.live.close()
+        if path is not None:
+            self.path = path
+        if started is not None and self.saved:
+            started.cancel()  # not the thing to show after all
+            started = None
+        self.recording = SavedTrace(str(self.path)) if self.saved else self._new_recording(started)
+        # A malformed line ends the run through the recording, as the CLI ends it (Recording.malformed).
+        self.live = LiveTrace(self.recording.malformed)
+
+    def _new_recording(self, started: Recording | None = None) -> Recording:
+        recording = started or Recording(str(self.path), self.options)
+        app = self.app  # the reading thread that calls on_note has no active app of its own
         # Said once, where the user is looking: the kernel does not enforce the sandbox here.
-        recording.on_note = lambda note: self.app.call_from_thread(
+        recording.on_note = lambda note: app.call_from_thread(
             self.notify, note.removeprefix("concur-tui: "), severity="warning", timeout=15, markup=False
         )
         return recording
 
     @work(thread=True, exclusive=True, group="recording")
     def _stream(self, recording: Recording | SavedTrace, live: LiveTrace) -> None:
-        """Worker thread: hand the recording process's lines to the LiveTrace that `_ingest` folds."""
+        """Worker thread: a recording started again (R, o) is read as the first one is, by `_read_lines`."""
+        self._read_lines(recording, live)
+
+    def _read_lines(self, recording: Recording | SavedTrace, live: LiveTrace) -> None:
+        """Reading thread: hand the recording process's lines to the LiveTrace that `_ingest` folds."""
+        first = True
         try:
             for line in recording.lines(check=False):  # the trace checks each line as it folds it
                 if live.closed:
                     return
                 live.feed(line)
+                # The first frame goes on screen now, not at the next tick of `_ingest`; a screen
+                # not mounted yet folds it as it mounts (on_mount sets `_mounted`, then ingests).
+                if first and self._mounted.is_set():
+                    self.post_message(self.LinesArrived())
+                first = False
         except OSError as exc:
             live.fail(str(exc))
         except Exception as exc:  # a bug of ours while reading: said as the run's end, never a viewer left waiting
             live.fail(f"reading the trace failed: {type(exc).__name__}: {exc}")
+
+    class LinesArrived(Message):
+        """The reading thread queued the recording's first line (Textual's post_message is thread-safe)."""
+
+    @on(LinesArrived)
+    def _lines_arrived(self) -> None:
+        self._ingest()
 
     def _ingest(self) -> None:
         """UI tick: fold queued lines into the trace, within a time budget, and show what came in."""
@@ -280,7 +312,11 @@ class MainScreen(Screen[None]):
         """A notification that may quote the program (a task name, a file name): inert, never markup."""
         self.notify(inert(message), severity=severity, markup=False)
 
+    # The dialogs are imported when first opened: none is needed before the first frame is on screen.
+
     def action_goto_frame(self) -> None:
+        from tui.screens.goto import ask_frame
+
         def go(answer: str | None) -> None:
             if answer:
                 self.seek(int(answer) - 1)
@@ -288,6 +324,8 @@ class MainScreen(Screen[None]):
         self.app.push_screen(ask_frame(len(self.trace)), go)
 
     def action_goto_time(self) -> None:
+        from tui.screens.goto import ask_time, parse_time
+
         def go(answer: str | None) -> None:
             if answer:
                 self.seek(self.trace.frame_at_time(parse_time(answer)))
@@ -295,6 +333,8 @@ class MainScreen(Screen[None]):
         self.app.push_screen(ask_time(self.trace.times[-1] if len(self.trace) else 0.0), go)
 
     def action_breakpoints(self) -> None:
+        from tui.screens.breaks import BreakScreen
+
         def chosen(points: Breakpoints | None) -> None:
             if points is not None:
                 self.breakpoints = points
@@ -303,6 +343,8 @@ class MainScreen(Screen[None]):
         self.app.push_screen(BreakScreen(self.breakpoints), chosen)
 
     def action_open(self) -> None:
+        from tui.screens.picker import ScenarioPicker
+
         def chosen(path: Path | None) -> None:
             if path is not None:
                 self.start_recording(path)
@@ -314,6 +356,8 @@ class MainScreen(Screen[None]):
         self.say(f"Recording {self.path.name} again")
 
     def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
         self.app.push_screen(HelpScreen())
 
     def action_toggle_axis(self) -> None:

@@ -96,9 +96,31 @@ class Actor:
         self.gen = gen
 
     def clone(self, gen: int) -> Actor:
+        # Every slot spelled out, not a getattr/setattr loop: a seek clones thousands of actors
+        # (tests/trace/test_model.py checks that no slot is missed).
         twin = Actor.__new__(Actor)
-        for slot in Actor.__slots__:
-            setattr(twin, slot, getattr(self, slot))
+        twin.at = self.at
+        twin.by = self.by
+        twin.coro = self.coro
+        twin.cpu = self.cpu
+        twin.created = self.created
+        twin.eager = self.eager
+        twin.error = self.error
+        twin.id = self.id
+        twin.internal = self.internal
+        twin.kind = self.kind
+        twin.last = self.last
+        twin.name = self.name
+        twin.on = self.on
+        twin.op = self.op
+        twin.proc = self.proc
+        twin.result = self.result
+        twin.role = self.role
+        twin.since = self.since
+        twin.state = self.state
+        twin.steps = self.steps
+        twin.until = self.until
+        twin.wait = self.wait
         twin.gen = gen
         return twin
 
@@ -131,8 +153,16 @@ class Resource:
 
     def clone(self, gen: int) -> Resource:
         twin = Resource.__new__(Resource)
-        for slot in Resource.__slots__:
-            setattr(twin, slot, getattr(self, slot))
+        twin._state = self._state
+        twin.at = self.at
+        twin.by = self.by
+        twin.created = self.created
+        twin.id = self.id
+        twin.internal = self.internal
+        twin.kind = self.kind
+        twin.name = self.name
+        twin.part_of = self.part_of
+        twin.raw = self.raw
         twin.gen = gen
         return twin
 

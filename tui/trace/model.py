@@ -212,10 +212,13 @@ class Trace:
             self._state_cache.move_to_end(index)
             return cached
         world = self._fresh_world(index)
+        self._remember(index, world)
+        return world
+
+    def _remember(self, index: int, world: World) -> None:
         self._state_cache[index] = world
         if len(self._state_cache) > 16:
             self._state_cache.popitem(last=False)
-        return world
 
     def _fresh_world(self, index: int) -> World:
         index = max(-1, min(index, len(self) - 1))
@@ -231,8 +234,16 @@ class Trace:
         if position < 0:
             return World()
         world = self._keyframes[position].snapshot()
-        for frame_index in range(self._keyframe_at[position] + 1, index + 1):
+        start = self._keyframe_at[position] + 1
+        if index < start:
+            return world  # the keyframe is the world after this very frame
+        for frame_index in range(start, index):
             world.apply(self.frame(frame_index))
+        if index > start:
+            # The world before this frame comes on the way, and a view asks for it next
+            # (the narration compares the two): keep it rather than fold the same frames twice.
+            self._remember(index - 1, world.snapshot())
+        world.apply(self.frame(index))
         return world
 
     def output_until(self, index: int) -> list[tuple[int, str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.syntax import Syntax
 from rich.text import Text
 
@@ -33,14 +34,20 @@ class SourceView(LineView):
             self._code_lines = list(syntax.highlight(source).split("\n", allow_blank=True))
         return self._code_lines
 
-    def _line_of(self, view: FrameView, actor: Actor) -> int | None:
-        """The actor's innermost line in the scenario file."""
+    def _line_of(self, view: FrameView, actor: Actor, found: dict[tuple[int, ...], int | None]) -> int | None:
+        """The actor's innermost line in the scenario file (`found`: the answers so far, by await chain)."""
+        at = tuple(actor.at)
+        if at in found:
+            return found[at]
         name = view.trace.header.get("file")
-        for sid in reversed(actor.at):
+        line = None
+        for sid in reversed(at):
             site = view.trace.site(sid)
             if site is not None and site[0] == name:
-                return site[1]
-        return None
+                line = site[1]
+                break
+        found[at] = line
+        return line
 
     def show(self, view: FrameView) -> None:
         source = view.trace.header.get("source") or ""
@@ -48,10 +55,11 @@ class SourceView(LineView):
         marks: dict[int, list[Actor]] = {}
         current = raise_line = None
         running = view.world.running
+        found: dict[tuple[int, ...], int | None] = {}
         for actor in view.actors():
             if actor.internal:
                 continue
-            line = self._line_of(view, actor)
+            line = self._line_of(view, actor, found)
             if line is None:
                 continue
             if actor.state == "failed":
@@ -66,6 +74,15 @@ class SourceView(LineView):
             raise_line = summary["line"]  # the syntax error
         self.marks, self.current_line, self.raise_line = marks, current, raise_line
         width = max((len(t) for t in lines), default=0) + 40
+        source_key = self._source_key
+
+        def row_key(index: int) -> tuple[object, ...]:
+            """What row `index` shows: its code, its marker and the actors marked on it."""
+            number = index + 1
+            here = marks.get(number)
+            marker = "!!" if number == raise_line else "=>" if number == current else "->" if here else ""
+            who = tuple((a.id, a.name, a.id == running) for a in here) if here else ()
+            return (source_key, number, marker, running if marker == "=>" else None, who)
 
         def row(index: int) -> Text:
             number = index + 1
@@ -83,16 +100,21 @@ class SourceView(LineView):
             text.append_text(lines[index])
             if here:
                 text.append("   <- ", style="dim")
+                cells, shown_width = text.cell_len, self.scrollable_content_region.width
                 for position, actor in enumerate(here):
+                    if cells > shown_width > 0:
+                        break  # the row is cut at the panel's edge: the names past it are never seen
                     if position:
                         text.append(", ", style="dim")
                     style = actor_color(actor.id) + (" bold reverse" if actor.id == running else "")
-                    text.append(inert(actor.name), style=style)
+                    name = inert(actor.name)
+                    text.append(name, style=style)
+                    cells += 2 + cell_len(name)
             if number == current:
                 text.stylize("on grey23")
             return text
 
-        self.set_rows(len(lines), row, width)
+        self.set_rows(len(lines), row, width, row_key=row_key)
         focus_line = current or raise_line
         if focus_line is not None:
             self.scroll_to_row(focus_line - 1)

@@ -67,6 +67,10 @@ def detail_of(actor: Actor, world: World) -> str:
     return ""
 
 
+Row = tuple[str, bool, str, bool, str, str, str, str, bool, int]
+"""What a row of the task table shows: id, running, name, dim, state, detail, place, count, selected, detail width."""
+
+
 class TaskTable(LineView):
     """Tasks, then threads, in creation order; up/down select one, enter shows its detail."""
 
@@ -90,12 +94,14 @@ class TaskTable(LineView):
     def show(self, view: FrameView) -> None:
         actors = view.actors()
         self.actor_ids = [a.id for a in actors]
-        self.selected = view.selected
+        self.selected = selected = view.selected
         running = view.world.running
+        world = view.world
         trace = view.trace
         scenario = trace.header.get("file")
         width = self.scrollable_content_region.width or 80
         detail_width = max(10, width - 49)
+        places: dict[tuple[int, ...], str] = {}
 
         def place(actor_at: list[int]) -> str:
             """`line 40` in the scenario itself, `file:line` elsewhere."""
@@ -105,28 +111,48 @@ class TaskTable(LineView):
                     return f"line {site[1]}" if site[0] == scenario else inert(f"{site[0]}:{site[1]}")
             return "-"
 
+        shown: dict[int, Row] = {}
+
+        def row_key(index: int) -> Row:
+            """Everything row `index` shows: rows whose key is unchanged are not rendered again."""
+            cells = shown.get(index)
+            if cells is None:
+                actor = actors[index]
+                at = tuple(actor.at)
+                where = places.get(at)
+                if where is None:
+                    where = places[at] = place(actor.at)
+                count = f"{actor.cpu * 1000:>5.0f}ms" if actor.kind == "thread" and actor.cpu else f"{actor.steps:>5}"
+                cells = shown[index] = (
+                    actor.id,
+                    actor.id == running,
+                    actor.name,
+                    actor.internal or actor.ended,
+                    actor.state,
+                    detail_of(actor, world),
+                    where,
+                    count,
+                    actor.id == selected,
+                    detail_width,
+                )
+            return cells
+
         def row(index: int) -> Text:
-            actor = actors[index]
-            is_running = actor.id == running
+            actor_id, is_running, name, dim, _state, detail, where, count, is_selected, _width = row_key(index)
             text = Text()
             text.append(">" if is_running else " ", style="bold")
             # Columns are measured in cells, so wide and combining characters keep them aligned.
-            name = shorten(inert(actor.name), 16)
-            style = actor_color(actor.id) + (" dim" if actor.internal or actor.ended else "")
-            text.append(pad(name, 16) + " ", style=style)
-            text.append_text(state_cell(actor))
-            detail = clip(inert(detail_of(actor, view.world)), detail_width)
-            text.append(pad(detail, detail_width) + " ")
-            text.append(fit(place(actor.at), 10), style="dim")
-            if actor.kind == "thread" and actor.cpu:
-                text.append(f"{actor.cpu * 1000:>5.0f}ms", style="dim")
-            else:
-                text.append(f"{actor.steps:>5}", style="dim")
-            if actor.id == self.selected:
+            style = actor_color(actor_id) + (" dim" if dim else "")
+            text.append(pad(shorten(inert(name), 16), 16) + " ", style=style)
+            text.append_text(state_cell(actors[index]))
+            text.append(pad(clip(inert(detail), detail_width), detail_width) + " ")
+            text.append(fit(where, 10), style="dim")
+            text.append(count, style="dim")
+            if is_selected:
                 text.stylize("reverse")
             return text
 
-        self.set_rows(len(actors), row, 120)
+        self.set_rows(len(actors), row, 120, row_key=row_key)
 
     def action_select(self, step: int) -> None:
         if not self.actor_ids:
