@@ -151,6 +151,16 @@ def test_a_reader_that_goes_away_does_not_cause_a_traceback(tmp_path: Path) -> N
     assert "Traceback" not in done.stderr
 
 
+def test_a_reader_that_leaves_the_readable_listing_is_fine_too(tmp_path: Path) -> None:
+    """The listing writes its lines in batches itself (not through Rich): a closed pipe ends it quietly, status 0."""
+    program = write(tmp_path, "ok.py", ENDLESS)
+    script = f"{' '.join(CLI)} trace {program} --max-frames 50000 | head -1; exit ${{PIPESTATUS[0]}}"
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.stdout.startswith("     1 t=   0.000s ") and done.stdout.count("\n") == 1
+    assert "Traceback" not in done.stderr and done.stderr == ""
+    assert done.returncode == 0
+
+
 def test_arguments_after_double_dash_reach_the_program_untouched(tmp_path: Path) -> None:
     program = write(tmp_path, "argv.py", "import sys\nprint(sys.argv[1:])\n")
     done = concur("trace", program, "--json", "--seed", "2", "--", "a", "--seed", "3")

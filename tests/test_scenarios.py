@@ -22,9 +22,11 @@ from typing import Any
 
 import pytest
 from conftest import SCENARIOS, record
+from listing_helpers import LinesOnly, expected_listing, streamed_plain
 
 from tui import scenarios as bundled
 from tui.sources import Settings
+from tui.trace.codec import encode_summary
 from tui.trace.model import Trace
 from tui.trace.narrate import narrate
 from tui.trace.state import World
@@ -180,6 +182,17 @@ def test_every_frame_can_be_narrated(name: str, traces: dict[str, Trace]) -> Non
         world.apply(frame)
         sentence = narrate(frame, world)
         assert sentence.endswith(".") and "None" not in sentence.replace("'None'", "")
+
+
+@pytest.mark.parametrize("name", EXPECTED_FILES)
+def test_the_streamed_listing_is_the_listing_of_the_whole_trace(
+    name: str, traces: dict[str, Trace], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`concur-tui trace LESSON` folds as it goes (tests/test_listing.py); it says what the whole Trace says."""
+    trace = traces[name]
+    assert trace.summary is not None
+    lines = [trace.line(i) for i in range(len(trace))] + [encode_summary(trace.summary)]
+    assert streamed_plain(LinesOnly(lines), monkeypatch) == expected_listing(lines)
 
 
 def test_recording_is_deterministic(traces: dict[str, Trace]) -> None:

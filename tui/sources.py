@@ -133,6 +133,20 @@ class Recording:
         `check=False` the caller checks instead (the app's Trace does, once)
         and ends the run the same way, through `malformed`.
         """
+        for line, _record in self._checked_lines(check):
+            yield line
+
+    def records(self) -> Iterator[tuple[str, dict[str, Any] | None]]:
+        """The lines `lines()` yields, each with the record its check read: a reader need not parse them again.
+
+        The record is None where no check read one: a blank line, and the
+        summary line `malformed` writes to end the run. A reader that keeps
+        its own LineCheck (tui.render.listing) counts the others as read and
+        checks only those, so it says what it would have said reading `lines()`.
+        """
+        return self._checked_lines(check=True)
+
+    def _checked_lines(self, check: bool) -> Iterator[tuple[str, dict[str, Any] | None]]:
         checker = LineCheck()
         last: Frame | None = None
         pending = b""
@@ -140,15 +154,18 @@ class Recording:
             pending += chunk
             *complete, pending = pending.split(b"\n")
             for raw in complete:
+                record = None
                 try:
                     line = raw.decode("utf-8")
                     if check:
-                        last = cast("Frame | None", checker.read(line)) or last
+                        record = checker.read(line)
                 except (UnicodeDecodeError, TraceFormatError) as exc:
                     if checker.summary is None:  # junk after the summary is not the run's
-                        yield self.malformed(_as_format_error(exc, checker), checker.frames, last)
+                        yield self.malformed(_as_format_error(exc, checker), checker.frames, last), None
                     return
-                yield line
+                if record is not None:
+                    last = cast(Frame, record)
+                yield line, record
 
     def malformed(self, problem: TraceFormatError, frames: int, last: Frame | None = None) -> str:
         """End a run whose recording pipe sent a line that is not a good frame: the `crashed` summary line.
@@ -380,6 +397,12 @@ class SavedTrace:
 
     def lines(self, check: bool = True) -> Iterator[str]:
         """Yield each line (str, no newline); the last one is always a summary. `check` is always on."""
+        for line, _record in self.records():
+            yield line
+
+    def records(self) -> Iterator[tuple[str, dict[str, Any] | None]]:
+        """The lines `lines()` yields, each with its checked record, as Recording.records (None: the
+        `error` summary that ends an unreadable file, which no check read)."""
         checker = LineCheck()
         try:
             with open(self.path, "rb") as handle:
@@ -388,11 +411,11 @@ class SavedTrace:
                         self.summary = record["summary"]
                     else:
                         self.frames_seen += 1
-                    yield line.rstrip("\r\n")
+                    yield line.rstrip("\r\n"), record
         except TraceFormatError as exc:
-            yield self._unreadable(f"{self.path}: {exc}")
+            yield self._unreadable(f"{self.path}: {exc}"), None
         except OSError as exc:
-            yield self._unreadable(f"{self.path}: cannot read: {exc.strerror or exc}")
+            yield self._unreadable(f"{self.path}: cannot read: {exc.strerror or exc}"), None
 
     def _unreadable(self, text: str) -> str:
         """The `error` summary for a saved trace that cannot be shown past this point."""

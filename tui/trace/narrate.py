@@ -9,7 +9,7 @@ it, never from the program.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from tui.trace.resources import (
     BarrierState,
@@ -258,8 +258,8 @@ def _after(frame: Frame) -> str:
     """Where the actor stopped."""
     state = frame.get("st")
     cpu = frame.get("cpu", 0.0)
-    spent = f"{cpu * 1000:.1f} ms of CPU"
     if state == "ready" and frame.get("k") == "thread":
+        spent = f"{cpu * 1000:.1f} ms of CPU"
         stop = frame.get("stop")
         if stop == "preempted":
             return f"is preempted after {spent}: another thread of its process wants the GIL"
@@ -277,7 +277,7 @@ def _after(frame: Frame) -> str:
             f"is blocked inside its step: it {frame.get('wait') or 'waits'}."
             " While it blocks, the event loop cannot run anything else, but other threads can"
         )
-    ran = f"runs {spent} and " if cpu >= 0.0005 else ""
+    ran = f"runs {cpu * 1000:.1f} ms of CPU and " if cpu >= 0.0005 else ""
     if state in ("wait", "blocked"):
         return ran + "now " + (frame.get("wait") or f"waits for {frame.get('on')}")
     if state == "done":
@@ -323,6 +323,19 @@ def _main_thread_frame(frame: Frame, world: World, name: str, effects: list[str]
     if not world.tasks():
         return f"{name} runs the program's own code{tail}."
     return f"{name} runs the program's own code outside the event loop{tail}."
+
+
+def what_before(frame: Frame) -> Literal["world", "resources", "nothing"]:
+    """How much of the world before `frame` narrate() reads, so a reader folding as it goes keeps no more.
+
+    "world": all of it (a thread woken or timed out: what it waited on, its
+    place in line then); "resources": only the resources the frame sets (their
+    state before it); "nothing": narrate reads nothing of it (an empty World
+    serves). tests/trace/test_narrate_before.py holds narrate to it.
+    """
+    if frame.get("k") == "thread" and (frame.get("why") or ("",))[0] in ("timer", "wake"):
+        return "world"
+    return "resources" if frame.get("set") else "nothing"
 
 
 def narrate(frame: Frame, world: World, before: World | None = None) -> str:

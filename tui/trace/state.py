@@ -222,6 +222,9 @@ class World:
     def _take_ready(self, hid: int) -> None:
         """Pop the handle that ran; cancelled handles ahead of it were skipped on the way."""
         ready = self.ready
+        if ready and ready[0][0] == hid:
+            del ready[0]  # the usual case: the handle at the front ran
+            return
         for position, entry in enumerate(ready):
             if entry[0] == hid:
                 ahead = [e for e in ready[:position] if not e[2]]
