@@ -54,6 +54,7 @@ import tempfile
 import termios
 import time
 from pathlib import Path
+from typing import Any
 
 from textual.screen import Screen
 
@@ -191,13 +192,18 @@ def _report(label: str, cpu: list[float], latency: list[float], target: str) -> 
     print(f"{label:<12} CPU (update + paint): {_describe(cpu)}; until painted: {_describe(latency)}  ({target})")
 
 
+async def _until_loaded(app: ConcurApp, pilot: Any) -> float:
+    """Wait until the whole trace is in; the seconds it took."""
+    started = time.perf_counter()
+    while not app.main.live.finished:
+        await pilot.pause(0.05)
+    return time.perf_counter() - started
+
+
 async def measure_steps() -> None:
     app = ConcurApp(WORKLOAD, Settings(max_frames=10_000_000))
     async with app.run_test(size=SIZE) as pilot:
-        started = time.perf_counter()
-        while not app.main.live.finished:
-            await pilot.pause(0.05)
-        loaded = time.perf_counter() - started
+        loaded = await _until_loaded(app, pilot)
         trace = app.main.trace
         actors = len(trace.world.actors)
         print(f"100k trace: {len(trace):,} frames, {actors:,} actors; recorded and loaded in {loaded:.1f} s")
@@ -225,10 +231,7 @@ def million_trace(path: Path | None) -> Path:
 async def measure_seeks(path: Path) -> None:
     app = ConcurApp(path, saved=True)
     async with app.run_test(size=SIZE) as pilot:
-        started = time.perf_counter()
-        while not app.main.live.finished:
-            await pilot.pause(0.05)
-        loaded = time.perf_counter() - started
+        loaded = await _until_loaded(app, pilot)
         trace = app.main.trace
         print(f"1M trace: {len(trace):,} frames, {len(trace.world.actors):,} actors; loaded in {loaded:.1f} s")
         results = await _time_moves(app, pilot, ("jump",))

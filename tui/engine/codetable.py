@@ -55,5 +55,12 @@ class CodeTable(Generic[V]):
         else:
             self.others[id(code)] = (code, value)
 
+    def __bool__(self) -> bool:
+        return bool(self.by_name or self.others)
+
+    def clear(self) -> None:
+        self.by_name.clear()
+        self.others.clear()
+
     def items(self) -> list[tuple[CodeType, V]]:
         return [*self.by_name.values(), *self.others.values()]

@@ -34,7 +34,13 @@ def is_library_file(filename: str) -> bool:
     return real.startswith(_STDLIB_DIRS) and "site-packages" not in real and not real.startswith(_ENGINE_DIR)
 
 
-_ENGINE_MODULES: dict[str, bool] = {}
+ENGINE_MODULES: dict[str, bool] = {}
+"""Module name -> whether it is one of the engine's: is_engine_module(), cached (3.11's counter reads it inline)."""
+
+
+def is_engine_module(name: str) -> bool:
+    known = ENGINE_MODULES[name] = name == "tui.engine" or name.startswith("tui.engine.")
+    return known
 
 
 def in_engine(frame: FrameType) -> bool:
@@ -47,10 +53,8 @@ def in_engine(frame: FrameType) -> bool:
     name = frame.f_globals.get("__name__")
     if name.__class__ is not str:
         return False
-    known = _ENGINE_MODULES.get(name)
-    if known is None:
-        known = _ENGINE_MODULES[name] = name == "tui.engine" or name.startswith("tui.engine.")
-    return known
+    known = ENGINE_MODULES.get(name)
+    return is_engine_module(name) if known is None else known
 
 
 class _CodeSites:

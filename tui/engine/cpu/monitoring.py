@@ -224,8 +224,7 @@ class MonitoringCounter:
             for code, on in fine.items():
                 if on:
                     set_local_events(tool, code, coarse_events)
-            fine.by_name.clear()
-            fine.others.clear()
+            fine.clear()
 
         def recheck() -> None:
             """Per-instruction events if the run the running frame is in could end the quantum."""
@@ -445,7 +444,7 @@ class MonitoringCounter:
             # The quantum runs on across takes: a thread that takes a lock every
             # few instructions still reaches the end of its quantum.
             limit = max(1, limit - spent)
-            if fine.by_name or fine.others:
+            if fine:
                 back_to_coarse()
             recheck()
             return spent
@@ -479,7 +478,7 @@ class MonitoringCounter:
         def new_slice(skew: int) -> None:
             nonlocal limit
             limit = full_limit + skew
-            if fine.by_name or fine.others:
+            if fine:
                 back_to_coarse()
             recheck()
 

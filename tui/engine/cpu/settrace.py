@@ -15,6 +15,7 @@ from types import CodeType, FrameType
 from typing import Any
 
 from tui.engine.codetable import CodeTable
+from tui.engine.sites import ENGINE_MODULES, is_engine_module
 
 
 def _never(code: CodeType) -> bool:
@@ -68,7 +69,7 @@ class SettraceCounter:
                 ticks += 1
             return count_library
 
-        engine_names: dict[str, bool] = {}  # module name -> one of the engine's modules
+        engine_names = ENGINE_MODULES
 
         def enter(frame: FrameType, event: str, arg: Any) -> Any:
             # The program's own code is counted and can be interrupted. Library
@@ -78,10 +79,10 @@ class SettraceCounter:
             name = frame.f_globals.get("__name__")
             engine = engine_names.get(name) if name.__class__ is str else False
             if engine is None:
-                engine = engine_names[name] = name == "tui.engine" or name.startswith("tui.engine.")
+                engine = is_engine_module(name)
             if engine:
-                # The engine's own code, told by its module without reading f_code:
-                # that read is an audited event, and this runs at every call.
+                # sites.in_engine(frame), inlined: the engine's own code, told by its
+                # module without reading f_code, an audited event; this runs at every call.
                 return None
             code = frame.f_code
             entry = counted_by_name.get(code.co_qualname)
