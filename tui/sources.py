@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, cast
 
+from tui.engine import settings as engine_settings
 from tui.engine.settings import VIEWER_PID_VARIABLE, Settings, format_size, memory_cap
 from tui.trace.check import MAX_LINE, LineCheck, TraceFormatError, checked_records, read_lines
 from tui.trace.format import FORMAT_NAME, FORMAT_VERSION
@@ -62,7 +63,9 @@ class MemoryGuard:
 
     def __init__(self, pid: int, cap: int) -> None:
         self.pid = pid
-        self.limit = cap + max(cap // 8, 64 << 20)
+        # The margin is what a program allocating at full speed (GiB/s) adds in the
+        # recording's watchdog interval and while it stops the run, plus slack.
+        self.limit = cap + max(cap // 4, 256 << 20)
         self.tripped = False
         self._done = threading.Event()
         threading.Thread(target=self._watch, name="concur-tui memory guard", daemon=True).start()
@@ -359,9 +362,7 @@ class Recording:
 
     def _memory_summary(self, log: str) -> str:
         """The guard stopped the run: the `memory` outcome, at the line faulthandler saw running."""
-        program = os.path.abspath(self.path)
-        current = log[log.find("Current thread") :] if "Current thread" in log else log
-        where = next((f"{os.path.basename(p)}:{n}" for p, n in _STACK_LINE.findall(current) if p == program), "?")
+        where = allocating_line(log, os.path.abspath(self.path))
         cap = format_size(memory_cap(self.options))
         text = (
             f"memory: the recording used more than {cap} at {where} (allocating without letting"
@@ -454,6 +455,33 @@ def _summary_of(line: bytes) -> Summary | None:
 _FATAL = re.compile(r"^Fatal Python error: (.+)$", re.MULTILINE)
 _FOREIGN_LOOKUP = re.compile(r"^concur-tui: ctypes looked up (.+) at (.+)$", re.MULTILINE)
 _STACK_LINE = re.compile(r'^\s*File "(.+)", line (\d+) in ', re.MULTILINE)
+ENGINE_DIR = os.path.dirname(os.path.abspath(engine_settings.__file__))
+_THREAD_HEADER = re.compile(r"^(?:Current thread|Thread) 0x[0-9a-f]+", re.MULTILINE)
+
+
+def allocating_line(log: str, program: str, parked_in: str = ENGINE_DIR) -> str:
+    """`file:line` in `program` of the thread that was running when faulthandler dumped every thread.
+
+    The simulation runs one thread at a time and parks the others inside the
+    engine (`parked_in`), so the running one is the thread in the program whose
+    most recent frame is elsewhere (the program, the standard library, C code
+    called from either). faulthandler's "Current thread" is only the one the
+    signal landed on, often the parked main thread: it is the fallback.
+    """
+    starts = [match.start() for match in _THREAD_HEADER.finditer(log)] or [0]
+    blocks = [log[a:b] for a, b in zip(starts, [*starts[1:], len(log)], strict=True)]
+    current = [block for block in blocks if block.startswith("Current thread")]
+    running = [block for block in blocks if not _top_frame_in(block, parked_in)]
+    for block in [*running, *current, *blocks]:
+        line = next((n for p, n in _STACK_LINE.findall(block) if p == program), None)
+        if line is not None:
+            return f"{os.path.basename(program)}:{line}"
+    return "?"
+
+
+def _top_frame_in(block: str, folder: str) -> bool:
+    top = _STACK_LINE.search(block)
+    return top is not None and top.group(1).startswith(folder + os.sep)
 
 
 def crash_message(code: int | None, log: str, program: str) -> str:

@@ -47,6 +47,8 @@ RUNAWAY_WALL_FACTOR = 30
 """A step whose instructions are counted is stopped after this many times --step-timeout of
 wall time, whatever its virtual CPU: above the slowest recording of counted code (3.11 counts
 each instruction with a trace call, about 27 times CPython's own speed)."""
+WATCH_INTERVAL = 0.01
+"""Seconds between the watchdog's looks at the memory and the running step (a wake-up costs microseconds)."""
 
 _real_exit = os._exit
 
@@ -67,6 +69,7 @@ class Session:
         self.recorder: Recorder | None = None
         self.max_frames = options.max_frames
         self.memory_cap = settings.memory_cap(options)
+        self._gauge = MemoryGauge()
         self._ending = _thread.allocate_lock()
 
     # -- ending -----------------------------------------------------------------------
@@ -147,10 +150,11 @@ class Session:
         since = vtime.real_monotonic()
         step_began = moved = self.clock.now  # virtual time when the step began, and when last seen
         moved_at = since  # wall time the virtual clock was last seen moving
-        memory = MemoryGauge()
         while True:
-            vtime.real_sleep(0.05)
-            if memory.resident() > self.memory_cap:
+            # Often enough that a program allocating at full speed is stopped by this
+            # watchdog, which names its line, well before the viewer's MemoryGuard margin.
+            vtime.real_sleep(WATCH_INTERVAL)
+            if self._gauge.resident() > self.memory_cap:
                 self.out_of_memory()
             now = vtime.real_monotonic()
             progress = self._progress()
@@ -211,6 +215,16 @@ class Session:
         assert self.recorder is not None
         self.recorder.runaway_frame(actor, stack)
         self.finish("runaway", report={"actor": actor, "name": name, "where": where, "text": text})
+
+    def _check_memory_at_switch(self) -> None:
+        """The cap, checked as a thread hands the baton on (Kernel.leaving).
+
+        The watchdog samples every 50 ms, and by then the thread that allocated
+        may have handed on to one that did not (a loaded machine stretches the
+        interval): checked here too, the cap is blamed on the slice that passed it.
+        """
+        if self._gauge.resident() > self.memory_cap:
+            self.out_of_memory()
 
     def out_of_memory(self) -> NoReturn:
         """Over the cap: stop where the program is allocating, keeping every frame so far."""
@@ -321,6 +335,7 @@ class Session:
         )
         rec.kernel = kernel
         rec.on_stop = self.on_stop
+        kernel.leaving = self._check_memory_at_switch
         kernel.recorder = rec
         rec.thread_created(kernel.main)
 

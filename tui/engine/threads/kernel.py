@@ -121,6 +121,10 @@ replacing workers without end, stops here with its own outcome ("process-limit")
 than at the machine's limits or as an unreadable trace."""
 
 
+def _nothing() -> None:
+    pass
+
+
 def _by_file(is_kind: Callable[[str], bool]) -> Callable[[Any], bool]:
     """`is_kind` asked of a code object's file, once per file (the counters ask at every new code object)."""
     known: dict[str, bool] = {}
@@ -185,6 +189,9 @@ class Kernel:
         self.wait_probe: WaitProbe = NO_WAIT_PROBE
         """Set by threads.probes.install: how a blocked thread's wait is described."""
         self.switches = 0
+        self.leaving: Callable[[], None] = _nothing
+        """Called by a thread as it gives up the baton, while it is still the current one:
+        the session's memory check, so a cap passed in a slice is blamed on that slice's thread."""
         self.tracing = False
         self.counter: BytecodeCounter | None = None
         """Counts the program's bytecode once a thread or process starts (see start_counting)."""
@@ -560,6 +567,7 @@ class Kernel:
                 self.recorder.thread_resumed(me)
 
     def _switch(self, me: SimThread, nxt: SimThread) -> None:
+        self.leaving()
         self.switches += 1
         rec = self.recorder
         if rec is not None:
