@@ -23,6 +23,7 @@ from tui.trace.check import LineCheck, TraceFormatError, checked_records, read_l
 from tui.trace.codec import decode_frame
 from tui.trace.schema import Frame, Header, Summary
 from tui.trace.state import World
+from tui.trace.stops import StopIndex
 
 __all__ = ("BLOCK", "STATE_CODES", "Trace", "TraceFormatError", "load", "load_lines")
 
@@ -73,6 +74,8 @@ class Trace:
         self.output: list[tuple[int, str, str]] = []
         """(frame index, "out" or "err", text) for frames that printed."""
         self._output_frames = array("i")
+        self.stops = StopIndex()
+        """Per kind of breakpoint, the frames that hit it (what `c` searches: tui.trace.breaks)."""
         self.world = World()
         """The state after the last frame added (the live end of the fold)."""
         self._keyframes: list[World] = []
@@ -157,6 +160,7 @@ class Trace:
             elif not codes or codes[-1] != code:
                 frames.append(index)
                 codes.append(code)
+        self.stops.add(index, frame, world)
         for stream, text in (("out", frame.get("out")), ("err", frame.get("err"))):
             if text:
                 self.output.append((index, stream, text))
