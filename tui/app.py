@@ -22,10 +22,16 @@ class ConcurApp(App[int]):
 
     CSS_PATH = "styles/app.tcss"
     TITLE = "concur-tui"
-    ENABLE_COMMAND_PALETTE = False
+    COMMANDS = set()  # the palette lists the stepping screen's own keys (MainScreen.COMMANDS), nothing else
 
     def __init__(
-        self, path: Path, options: Settings | None = None, *, saved: bool = False, recording: Recording | None = None
+        self,
+        path: Path,
+        options: Settings | None = None,
+        *,
+        saved: bool = False,
+        recording: Recording | None = None,
+        start_at: int | None = None,
     ) -> None:
         super().__init__()
         self.path = path
@@ -34,12 +40,16 @@ class ConcurApp(App[int]):
         """`path` is a saved trace (JSON Lines) to view rather than a program to record."""
         self.recording = recording
         """A recording of `path` already started (the CLI starts it before loading the app), to show first."""
+        self.start_at = start_at
+        """The frame (from 1) to open at (--start-at)."""
 
     def on_mount(self) -> None:
         loop = asyncio.get_running_loop()
         for signum in LEAVING_SIGNALS:
             loop.add_signal_handler(signum, self._leave, signum)
-        self.push_screen(MainScreen(self.path, self.options, saved=self.saved, recording=self.recording))
+        self.push_screen(
+            MainScreen(self.path, self.options, saved=self.saved, recording=self.recording, start_at=self.start_at)
+        )
         from tui.engine.cpython import SUPPORT_NOTE
 
         if SUPPORT_NOTE:  # the same line the CLI printed, where the user is looking now
@@ -65,8 +75,15 @@ class ConcurApp(App[int]):
         return screen
 
 
-def run_app(path: Path, options: Settings, *, saved: bool = False, recording: Recording | None = None) -> int:
-    app = ConcurApp(path, options, saved=saved, recording=recording)
+def run_app(
+    path: Path,
+    options: Settings,
+    *,
+    saved: bool = False,
+    recording: Recording | None = None,
+    start_at: int | None = None,
+) -> int:
+    app = ConcurApp(path, options, saved=saved, recording=recording, start_at=start_at)
     try:
         app.run()
     finally:

@@ -72,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _app_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="concur-tui", description="Open the stepping TUI on FILE (default: a bundled scenario).")
     parser.add_argument("file", nargs="?", help="a Python file, or a bundled scenario's name")
+    parser.add_argument(
+        "--start-at",
+        type=int,
+        metavar="N",
+        help="open at frame N (from 1, as `frame i/n` counts) once it is in; the last frame if the run is shorter",
+    )
     _add_record_options(parser)
     return parser
 
@@ -168,7 +174,7 @@ def run_list() -> int:
     return EXIT_OK
 
 
-def run_app(path: str, options: Settings) -> int:
+def run_app(path: str, options: Settings, start_at: int | None = None) -> int:
     saved = is_saved_trace(path)
     # The program starts recording now, in its own process, while this one loads the app:
     # its first frame is ready by the time the screen is (a saved trace needs no head start).
@@ -181,7 +187,7 @@ def run_app(path: str, options: Settings) -> int:
         if first is not None:
             first.cancel()
         return run_trace_text(path, options)
-    return start_app(Path(path), options, saved=saved, recording=first)
+    return start_app(Path(path), options, saved=saved, recording=first, start_at=start_at)
 
 
 def warn_if_untested_python() -> None:
@@ -216,7 +222,9 @@ def main(argv: list[str] | None = None) -> int:
                 return run_trace_json(path, _options(args, program_args))
             return run_trace_text(path, _options(args, program_args))
         args = _app_parser().parse_args(argv)
-        return run_app(_scenario_path(args.file), _options(args, program_args))
+        if args.start_at is not None and args.start_at < 1:
+            raise UsageError("concur-tui: --start-at counts frames from 1")
+        return run_app(_scenario_path(args.file), _options(args, program_args), args.start_at)
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE

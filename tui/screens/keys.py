@@ -14,7 +14,7 @@ from textual.binding import Binding
 
 from tui.screens.panels import PANELS
 
-GROUPS = ("Stepping", "Running", "Views", "Programs")
+GROUPS = ("Stepping", "Running", "Finding", "Views", "Programs")
 """The help's groups, in order."""
 
 
@@ -48,16 +48,26 @@ BINDINGS = [
     key("Running", "plus,equals_sign", "speed(1)", "Faster", "faster / slower"),
     key("Running", "minus", "speed(-1)", "Slower", "faster / slower"),
     key(
-        "Running",
+        "Finding",
         "b",
         "breakpoints",
         "Breaks",
         "break on: lock contention, task done, exception, deadlock, a line a task stops at",
     ),
+    key("Finding", "x", "toggle_line_break", "Line break", "set / clear a breakpoint on the source cursor's line"),
+    key("Finding", "c", "continue(1)", "Continue", "next / previous frame that hits a breakpoint"),
+    key("Finding", "C", "continue(-1)", "Back", "next / previous frame that hits a breakpoint"),
+    key("Finding", "slash", "find", "Find", "find a text (narration, output, task or resource name)"),
+    key("Finding", "n", "find_again(1)", "Find next", "next / previous frame that matches the text"),
+    key("Finding", "N", "find_again(-1)", "Find prev", "next / previous frame that matches the text"),
+    key("Finding", "m", "bookmark", "Bookmark", "bookmark this frame (with a label)"),
+    key("Finding", "apostrophe,M", "bookmarks", "Bookmarks", "list the bookmarks (Enter jumps to one)"),
     key("Stepping", "g", "goto_frame", "Go to", "go to a frame number", show=True),
     key("Stepping", "t", "goto_time", "Time", "go to a virtual time (the last frame at or before it)"),
     *(key("Views", str(n), f"panel('{panel.key}')", panel.title, _PANEL_HELP) for n, panel in enumerate(PANELS, 1)),
     key("Views", "v", "toggle_axis", "Frames/time", "timeline by frame / by virtual time"),
+    key("Views", "f", "filter_tasks", "Filter", "task table: only tasks whose name contains a text"),
+    key("Views", "F", "sort_tasks", "Sort", "task table: next order (created, name, state, steps)"),
     key("Programs", "o", "open", "Open", "open another scenario (bundled lesson or a path)", show=True),
     key("Programs", "R", "rerecord", "Re-record", "record the program again (after editing it)"),
     key("Programs", "question_mark", "help", "Help", "this help", show=True),
@@ -65,12 +75,14 @@ BINDINGS = [
 ]
 
 ELSEWHERE = [
-    ("Views", "Up / Down", "select a task (in the task table) or scroll"),
+    ("Views", "Up / Down", "select a task (in the task table), move the source cursor (for x), or scroll"),
     ("Views", "Tab / Shift+Tab", "move between panels"),
+    ("Programs", "Ctrl+P", "command palette: every key here, by name"),
 ]
 """Keys the panels (and Textual's focus keys) handle, not this screen: (group, keys, help), listed first."""
 
 CLICKS = [
     ("Views", "click", "timeline: jump to that frame; task table: select"),
+    ("Finding", "click", "source panel: a line number sets / clears its breakpoint; the code moves the cursor"),
 ]
 """What the mouse does (the panels handle it): listed last."""

@@ -7,10 +7,11 @@ are declared in tui.screens.panels and the keys in tui.screens.keys.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import threading
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -27,14 +28,20 @@ from tui.render.inert import inert
 from tui.screens import keys
 from tui.screens.panels import PANELS, Shows, panel_css
 from tui.sources import Recording, SavedTrace, Settings
-from tui.trace.breaks import Breakpoints, hit
+from tui.trace.breaks import Breakpoints, hit, next_stop
+from tui.trace.find import search
 from tui.trace.live import LiveTrace
 from tui.trace.model import Trace
 from tui.viewmodel import FrameView, build_view
 from tui.widgets.narration import NarrationView
+from tui.widgets.source import SourceView
 from tui.widgets.status import StatusBar
+from tui.widgets.taskorder import TaskArrangement
 from tui.widgets.tasks import TaskTable
 from tui.widgets.timeline import Timeline
+
+if TYPE_CHECKING:
+    from textual.command import Provider
 
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200)
 COMPACT_WIDTH = 120
@@ -43,10 +50,18 @@ INGEST_BUDGET = 0.03
 """Seconds of each UI tick spent folding newly recorded frames."""
 
 
+def _key_commands() -> type[Provider]:
+    """The command palette's provider, imported when the palette first opens (not before the first frame)."""
+    from tui.screens.commands import KeyCommands
+
+    return KeyCommands
+
+
 class MainScreen(Screen[None]):
     """The stepping screen. Stepping only moves a cursor over the recorded trace."""
 
     BINDINGS: ClassVar[list[BindingType]] = [*keys.BINDINGS]
+    COMMANDS = {_key_commands}
     CSS = panel_css()
 
     cursor: reactive[int] = reactive(-1, init=False, repaint=False)
@@ -56,7 +71,14 @@ class MainScreen(Screen[None]):
     running: reactive[bool] = reactive(False, init=False, repaint=False)
     """Auto-advance is on (r)."""
 
-    def __init__(self, path: Path, options: Settings, saved: bool = False, recording: Recording | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        options: Settings,
+        saved: bool = False,
+        recording: Recording | None = None,
+        start_at: int | None = None,
+    ) -> None:
         super().__init__()
         self.path = path
         self.options = options
@@ -79,6 +101,12 @@ class MainScreen(Screen[None]):
         self._shown: dict[str, Shows] = {}
         """Each panel's widget, by panel key."""
         self._run_timer: Timer | None = None
+        self.start_at = start_at
+        """The frame (from 1) to show first (--start-at), until it has arrived; then None."""
+        self.bookmarks: dict[int, str] = {}
+        """Frame index -> the label the user gave it (m)."""
+        self.find_text: str | None = None
+        """The text `/` last looked for (n and N look for it again)."""
 
     @property
     def trace(self) -> Trace:
@@ -108,7 +136,7 @@ class MainScreen(Screen[None]):
                         raise TypeError(f"the {panel.key} panel's {panel.widget.__name__} has no show(view)")
                     self._shown[panel.key] = widget
                     yield widget
-        yield Footer()
+        yield Footer(show_command_palette=False)  # Ctrl+P is in the help: the footer keeps its room for keys
 
     def on_mount(self) -> None:
         for panel in PANELS:
@@ -209,6 +237,8 @@ class MainScreen(Screen[None]):
             # collection (a full scan of a 100,000-frame trace is a visible pause).
             gc.freeze()
         trace = live.trace
+        if self.start_at is not None:
+            self._reach_start()
         if self.cursor < 0 and len(trace):
             self.cursor = 0
         elif folded.frames or live.finished:
@@ -338,7 +368,8 @@ class MainScreen(Screen[None]):
         def chosen(points: Breakpoints | None) -> None:
             if points is not None:
                 self.breakpoints = points
-                self.say(f"Break on: {points.describe()}")
+                self._show_breakpoints()
+                self.say(f"Break on: {points.describe()} (c / C: next / previous hit)")
 
         self.app.push_screen(BreakScreen(self.breakpoints), chosen)
 
@@ -380,6 +411,139 @@ class MainScreen(Screen[None]):
         if self.recording is not None:
             self.recording.cancel()
         self.app.exit(0)
+
+    # -- breakpoints, search, bookmarks, task filter (issue 12) ------------------------------
+    # The questions are the trace's (tui.trace.breaks, tui.trace.find): these only ask and seek.
+
+    def _reach_start(self) -> None:
+        """--start-at N: go to frame N once it has arrived, or to the last frame if the run ends sooner."""
+        wanted, trace = self.start_at or 1, self.trace
+        if len(trace) >= wanted:
+            self.start_at = None
+            self.seek(wanted - 1)
+        elif trace.complete:
+            self.start_at = None
+            if len(trace):
+                self.seek(len(trace) - 1)
+                self.say(f"The run has {len(trace)} frames, not {wanted}: showing the last", severity="warning")
+
+    def action_toggle_line_break(self) -> None:
+        line = self.query_one(SourceView).cursor_line
+        if line is None:
+            self.say("No source line to set a breakpoint on", severity="warning")
+            return
+        self._toggle_line_break(line)
+
+    def on_source_view_toggle_breakpoint(self, event: SourceView.ToggleBreakpoint) -> None:
+        self._toggle_line_break(event.line)
+
+    def _toggle_line_break(self, line: int) -> None:
+        now_set = self.breakpoints.toggle_line(line)
+        self._show_breakpoints()
+        self.say(f"Breakpoint {'set on' if now_set else 'cleared from'} line {line} (c / C: next / previous hit)")
+
+    def _show_breakpoints(self) -> None:
+        """Mark them in the source panel, where it is scrolled to now (a click there must not scroll it)."""
+        source = self.query_one(SourceView)
+        source.breakpoint_lines = frozenset(self.breakpoints.lines)
+        source.refresh_rows()
+
+    def action_continue(self, direction: int) -> None:
+        """c / C: the nearest frame that hits a breakpoint, found in the trace's index at once."""
+        if not self.breakpoints:
+            self.say("No breakpoints: x sets one on the source cursor's line, b offers the others", severity="warning")
+            return
+        self.running = False
+        found = next_stop(self.trace, self.breakpoints, self.cursor, direction)
+        if found is None:
+            where = "after" if direction > 0 else "before"
+            still = " yet (still recording)" if direction > 0 and self.streaming else ""
+            self.say(f"No breakpoint hit {where} frame {self.cursor + 1}{still}", severity="warning")
+            return
+        self.seek(found)
+        self.say(f"Stopped at frame {found + 1}: {hit(self.trace, found, self.breakpoints)}")
+
+    def action_find(self) -> None:
+        from tui.screens.prompt import PromptScreen
+
+        def look(answer: str | None) -> None:
+            if answer:
+                self.find_text = answer
+                self._find(answer, 1)
+
+        question = "Find (narration, output, task or resource names; any case):"
+        self.app.push_screen(PromptScreen(question, "text", lambda _answer: None, value=self.find_text or ""), look)
+
+    def action_find_again(self, direction: int) -> None:
+        if not self.find_text:
+            self.say("Nothing to look for yet: / asks what to find", severity="warning")
+            return
+        self._find(self.find_text, direction)
+
+    @work(exclusive=True, group="find")
+    async def _find(self, text: str, direction: int) -> None:
+        """Look frame by frame from the cursor, letting the screen paint between blocks (a new search stops it)."""
+        trace, start = self.trace, self.cursor
+        for found in search(trace, text, start, direction):
+            if self.trace is not trace:
+                return  # recorded again meanwhile: the answer is about a trace no longer shown
+            if found is None:
+                await asyncio.sleep(0)
+                continue
+            self.seek(found.index)
+            if found.wrapped:
+                end = "end" if direction > 0 else "start"
+                self.say(f"Search went past the {end}: frame {found.index + 1} mentions {text!r}")
+            return
+        self.say(f"No frame mentions {text!r}", severity="warning")
+
+    def action_bookmark(self) -> None:
+        from tui.screens.bookmarks import ask_label, default_label
+
+        index = self.cursor
+        if index < 0:
+            return
+
+        def mark(answer: str | None) -> None:
+            if answer is not None:
+                self.bookmarks[index] = answer or default_label(index)
+                self.say(f"Bookmarked frame {index + 1}: {self.bookmarks[index]} (' lists the bookmarks)")
+
+        self.app.push_screen(ask_label(index, self.bookmarks.get(index)), mark)
+
+    def action_bookmarks(self) -> None:
+        from tui.screens.bookmarks import BookmarkList
+
+        if not self.bookmarks:
+            self.say("No bookmarks yet: m bookmarks the frame on screen", severity="warning")
+            return
+
+        def jump(index: int | None) -> None:
+            if index is not None:
+                self.seek(index)
+
+        self.app.push_screen(BookmarkList(self.bookmarks, self.cursor), jump)
+
+    def action_filter_tasks(self) -> None:
+        from tui.screens.prompt import PromptScreen
+
+        table = self.query_one(TaskTable)
+
+        def narrow(answer: str | None) -> None:
+            if answer is not None:
+                self._arrange_tasks(table.arrangement.filtered(answer))
+
+        question = "Show only tasks whose name contains (empty: all):"
+        self.app.push_screen(PromptScreen(question, "name", lambda _answer: None, value=table.arrangement.text), narrow)
+
+    def action_sort_tasks(self) -> None:
+        self._arrange_tasks(self.query_one(TaskTable).arrangement.next_order())
+
+    def _arrange_tasks(self, arrangement: TaskArrangement) -> None:
+        table = self.query_one(TaskTable)
+        table.arrangement = arrangement
+        table.show(self.view())
+        self.say(arrangement.describe(len(table.actor_ids), table.total))
 
     # -- messages from the views -------------------------------------------------------------
 

@@ -17,17 +17,19 @@ class PromptScreen(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, question: str, placeholder: str, check: Callable[[str], str | None]) -> None:
+    def __init__(self, question: str, placeholder: str, check: Callable[[str], str | None], *, value: str = "") -> None:
         super().__init__()
         self.question = question
         self.placeholder = placeholder
         self.check = check
         """Returns an error message for a bad answer, or None."""
+        self.value = value
+        """The answer already typed when the question opens (the last search, a default label)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label(Text(self.question), id="question")
-            yield Input(placeholder=self.placeholder, id="answer")
+            yield Input(value=self.value, placeholder=self.placeholder, id="answer")
             yield Label("Enter to go, Escape to cancel", id="problem")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

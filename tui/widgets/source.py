@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.cells import cell_len
 from rich.syntax import Syntax
 from rich.text import Text
+from textual.binding import Binding
+from textual.events import Click
+from textual.message import Message
 
 from tui.render.inert import inert
 from tui.render.styles import actor_color
@@ -12,9 +17,30 @@ from tui.trace.state import Actor
 from tui.viewmodel import FrameView
 from tui.widgets.lineview import LineView
 
+GUTTER = 5
+"""Cells of a row before its marker: the line number and the breakpoint mark (a click there toggles it)."""
+BREAK_MARK = "●"
+
 
 class SourceView(LineView):
-    """`=>` marks the line where the actor that just ran stopped; `->` other tasks; `!!` a raise."""
+    """`=>` marks the line where the actor that just ran stopped; `->` other tasks; `!!` a raise.
+
+    A red `●` after a line number is a line breakpoint. The source cursor
+    (Up/Down when focused, or a click on the code) picks the line `x`
+    toggles; until it is moved, it is the `=>` line.
+    """
+
+    BINDINGS = [
+        *LineView.BINDINGS[2:],
+        Binding("up", "move_cursor(-1)", "Line up", show=False),
+        Binding("down", "move_cursor(1)", "Line down", show=False),
+    ]
+
+    @dataclass
+    class ToggleBreakpoint(Message):
+        """The user asked to set or clear the breakpoint on `line` (a click on its number)."""
+
+        line: int
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -23,11 +49,44 @@ class SourceView(LineView):
         self.marks: dict[int, list[Actor]] = {}
         self.current_line: int | None = None
         self.raise_line: int | None = None
+        self.breakpoint_lines: frozenset[int] = frozenset()
+        """Lines with a breakpoint (the screen sets them, then shows the view again)."""
+        self.moved_cursor: int | None = None
+        """The line the user put the source cursor on, or None: it follows the `=>` line."""
+
+    @property
+    def cursor_line(self) -> int | None:
+        """The line under the source cursor (what `x` toggles)."""
+        return self.moved_cursor or self.current_line or self.raise_line
+
+    def action_move_cursor(self, step: int) -> None:
+        if not self.row_count:
+            return
+        start = self.cursor_line or 1
+        self.moved_cursor = max(1, min(start + step, self.row_count))
+        self.scroll_to_row(self.moved_cursor - 1)
+        self.refresh_rows()
+
+    def on_click(self, event: Click) -> None:
+        line = int(self.scroll_y) + event.y + 1
+        if not 1 <= line <= self.row_count:
+            return
+        if int(self.scroll_x) + event.x < GUTTER:
+            self.post_message(self.ToggleBreakpoint(line))
+        else:
+            self.moved_cursor = line
+            self.refresh_rows()
+
+    def refresh_rows(self) -> None:
+        """Paint the rows again (the cursor or the breakpoints moved; nothing else did)."""
+        self._cache.clear()
+        self.refresh()
 
     def _highlighted(self, source: str) -> list[Text]:
         key = (source[:64], len(source))
         if key != self._source_key:
             self._source_key = key
+            self.moved_cursor = None  # another program: its cursor starts at its `=>` line
             # A string literal can hold a raw ESC; CRLF files would show a ␍ at every line end.
             source = inert(source.replace("\r\n", "\n"), multiline=True, tab_size=4)  # Syntax's tab size
             syntax = Syntax(source, "python", theme="ansi_dark", background_color="default")
@@ -82,12 +141,17 @@ class SourceView(LineView):
             here = marks.get(number)
             marker = "!!" if number == raise_line else "=>" if number == current else "->" if here else ""
             who = tuple((a.id, a.name, a.id == running) for a in here) if here else ()
-            return (source_key, number, marker, running if marker == "=>" else None, who)
+            gutter = (number in self.breakpoint_lines, number == self.moved_cursor)
+            return (source_key, number, marker, running if marker == "=>" else None, who, gutter)
 
         def row(index: int) -> Text:
             number = index + 1
             text = Text()
-            text.append(f"{number:>4} ", style="dim")
+            text.append(f"{number:>4}", style="reverse" if number == self.moved_cursor else "dim")
+            if number in self.breakpoint_lines:
+                text.append(BREAK_MARK, style="bold red")
+            else:
+                text.append(" ", style="dim")
             here = marks.get(number, [])
             if number == raise_line:
                 text.append("!! ", style="bold red")

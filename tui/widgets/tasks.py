@@ -18,6 +18,7 @@ from tui.trace.state import Actor, World
 from tui.trace.waits import wait_now
 from tui.viewmodel import FrameView
 from tui.widgets.lineview import LineView
+from tui.widgets.taskorder import TaskArrangement
 
 STATE_WORDS = {
     "wait": "waiting",
@@ -90,9 +91,15 @@ class TaskTable(LineView):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.actor_ids: list[str] = []
         self.selected: str | None = None
+        self.arrangement = TaskArrangement()
+        """Which tasks are rows, in what order (f, F); the screen sets it, then shows the view again."""
+        self.total = 0
+        """Tasks and threads at this frame, shown or not."""
 
     def show(self, view: FrameView) -> None:
-        actors = view.actors()
+        every = view.actors()
+        self.total = len(every)
+        actors = self.arrangement.apply(every)
         self.actor_ids = [a.id for a in actors]
         self.selected = selected = view.selected
         running = view.world.running
