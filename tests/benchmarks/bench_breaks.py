@@ -10,7 +10,11 @@ breakpoints (each kind, a line hit often, a line hit rarely, a line never
 hit, all of them at once), `next_stop` (what `c` and `C` ask) is timed from N
 random frames in each direction. The search is the whole of what `c` does
 before the screen seeks; the seek's own paint is bench_tui.py's.
-Target: under 100 ms. Prints figures only: the test suite never asserts timings.
+Target: under 100 ms. Then `/` (tui.trace.find) is timed looking for a text
+no frame holds, the worst case: the whole trace is narrated, block by block,
+and the screen paints between blocks, so the figure that matters there is
+the longest block (no target of its own). Prints figures only: the test
+suite never asserts timings.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import time
 from pathlib import Path
 
 from tui.trace.breaks import KINDS, Breakpoints, next_stop
+from tui.trace.find import search
 from tui.trace.model import Trace, load
 
 HERE = Path(__file__).resolve().parent
@@ -91,6 +96,22 @@ def main() -> None:
                 samples.append(time.perf_counter() - begun)
                 found += stop is not None
             print(f"{key} {label:<28} {describe(samples)}  ({found}/{args.searches} found a frame)")
+    measure_find(trace)
+
+
+def measure_find(trace: Trace) -> None:
+    """`/` for a text in no frame: the whole trace read once, and the longest stretch between two pauses."""
+    blocks = []
+    started = last = time.perf_counter()
+    for _step in search(trace, "a text no frame holds", len(trace) // 2):
+        now = time.perf_counter()
+        blocks.append(now - last)
+        last = now
+    total = time.perf_counter() - started
+    print(
+        f"/ a text in no frame: {total:.2f} s for {len(trace):,} frames in {len(blocks)} blocks; "
+        f"longest block {max(blocks) * 1000:.1f} ms (the screen paints between blocks)"
+    )
 
 
 if __name__ == "__main__":

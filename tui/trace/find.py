@@ -3,9 +3,9 @@
 A frame's text is what the app says of it: its narration, what it printed,
 the name of the actor that ran and of the resources it waited on or changed
 (`frame_text`). Narration is built from the worlds before and after a frame,
-so a search folds the frames it reads, one block at a time from the nearest
-keyframe (as the listing does: narrate.what_before says how much of the
-world before a frame it needs). A long search yields between blocks, so a
+so a search folds the frames it reads, as the listing does (narrate.what_before
+says how much of the world before a frame it needs): forwards, one world
+carried from block to block; backwards, each block from its nearest keyframe. A long search yields between blocks, so a
 viewer can keep its screen alive meanwhile and stop it at any time.
 """
 
@@ -19,7 +19,7 @@ from tui.trace.narrate import narrate, what_before
 from tui.trace.schema import Frame
 from tui.trace.state import World
 
-CHUNK = 512
+CHUNK = 256
 """Frames folded and read between two pauses of a search."""
 
 
@@ -57,13 +57,19 @@ def _before(frame: Frame, world: World) -> World:
     return partial
 
 
-def matching_frames(trace: Trace, needle: str, start: int, stop: int) -> list[int]:
-    """The frames in start..stop-1 whose `frame_text` holds `needle` (compared in lower case)."""
+def matching_frames(trace: Trace, needle: str, start: int, stop: int, world: World | None = None) -> list[int]:
+    """The frames in start..stop-1 whose `frame_text` holds `needle` (compared in lower case).
+
+    `world` is the world before frame `start` if the caller has it (it is
+    folded on to the world after the last frame read); else it comes from
+    the trace's nearest keyframe.
+    """
     needle = needle.lower()
     stop = min(stop, len(trace))
     if start >= stop or not needle:
         return []
-    world = trace.state_at(start - 1).snapshot() if start > 0 else World()
+    if world is None:
+        world = trace.state_at(start - 1).snapshot() if start > 0 else World()
     found = []
     for index in range(start, stop):
         frame = trace.frame(index)
@@ -94,8 +100,14 @@ def search(trace: Trace, needle: str, after: int, direction: int = 1) -> Iterato
     Yields None after each block it read without a match (a place to pause),
     then the Found frame, if any; the frame `after` itself is read last.
     """
+    world: World | None = None
+    folded_to = -1
+    """The frame `world` is the world after, when the next block starts right after it."""
     for start, stop, wrapped in _chunks(after, len(trace), direction):
-        matches = matching_frames(trace, needle, start, stop)
+        if world is None or folded_to != start - 1:
+            world = trace.state_at(start - 1).snapshot() if start > 0 else World()
+        matches = matching_frames(trace, needle, start, stop, world)
+        folded_to = min(stop, len(trace)) - 1
         if matches:
             yield Found(matches[0] if direction > 0 else matches[-1], wrapped)
             return
