@@ -265,3 +265,13 @@ async def test_the_command_palette_lists_every_key_with_its_help() -> None:
         await pilot.pause(0.3)
         assert not isinstance(app.screen, CommandPalette)
         assert app.main.cursor == 4
+
+
+def test_the_help_lists_the_new_keys_in_their_groups() -> None:
+    from tui.screens.help import KEYS
+
+    rows = {group: dict(keys) for group, keys in KEYS}
+    for shown in ("b", "x", "c / C", "/", "n / N", "m", "', M"):
+        assert shown in rows["Finding"], shown
+    assert "f" in rows["Views"] and "F" in rows["Views"]
+    assert "Ctrl+P" in rows["Programs"]

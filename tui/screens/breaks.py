@@ -1,4 +1,4 @@
-"""Provides BreakScreen: asks which events stop auto-run (r); tui.trace.breaks finds the frames that hit them."""
+"""Provides BreakScreen: asks which events stop auto-run (r) and c / C; tui.trace.breaks finds their frames."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ class BreakScreen(ModalScreen[Breakpoints | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label("Stop auto-run (r) when...", id="question")
+            yield Label("Stop auto-run (r), and c / C, when...", id="question")
             for kind, label in KINDS.items():
                 yield Checkbox(label, value=kind in self.current.kinds, id=f"kind-{kind}")
             yield Label("...or a task stops at one of these lines (awaits or blocks there), e.g. 12, 30:")

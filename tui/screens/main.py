@@ -164,6 +164,8 @@ class MainScreen(Screen[None]):
 
     def start_recording(self, path: Path | None = None) -> None:
         """(Re)record: a fresh trace, streamed in while the user already looks at it."""
+        if path is not None and path != self.path:
+            self._forget_marks()
         self._open(path)
         self.running = False
         self.cursor = -1
@@ -426,6 +428,13 @@ class MainScreen(Screen[None]):
             if len(trace):
                 self.seek(len(trace) - 1)
                 self.say(f"The run has {len(trace)} frames, not {wanted}: showing the last", severity="warning")
+
+    def _forget_marks(self) -> None:
+        """Another program: its lines and frames are not the ones the bookmarks and line breakpoints named."""
+        self.bookmarks.clear()
+        self.breakpoints.lines.clear()
+        self.start_at = None
+        self._show_breakpoints()
 
     def action_toggle_line_break(self) -> None:
         line = self.query_one(SourceView).cursor_line

@@ -56,8 +56,16 @@ class SourceView(LineView):
 
     @property
     def cursor_line(self) -> int | None:
-        """The line under the source cursor (what `x` toggles)."""
-        return self.moved_cursor or self.current_line or self.raise_line
+        """The line under the source cursor (what `x` toggles): where it was moved, else the `=>` (or `!!`)
+        line, else (a loop callback ran: no line is current) the top line in view."""
+        line = self.moved_cursor or self.current_line or self.raise_line
+        if line is None and self.row_count:
+            line = min(int(self.scroll_y) + 1, self.row_count)
+        return line
+
+    def _cursor_shown(self, number: int) -> bool:
+        """Line `number`'s number is shown reversed: the cursor is on it, and it is not a marked `=>` or `!!` line."""
+        return number == self.cursor_line and number not in (self.current_line, self.raise_line)
 
     def action_move_cursor(self, step: int) -> None:
         if not self.row_count:
@@ -141,13 +149,13 @@ class SourceView(LineView):
             here = marks.get(number)
             marker = "!!" if number == raise_line else "=>" if number == current else "->" if here else ""
             who = tuple((a.id, a.name, a.id == running) for a in here) if here else ()
-            gutter = (number in self.breakpoint_lines, number == self.moved_cursor)
+            gutter = (number in self.breakpoint_lines, self._cursor_shown(number))
             return (source_key, number, marker, running if marker == "=>" else None, who, gutter)
 
         def row(index: int) -> Text:
             number = index + 1
             text = Text()
-            text.append(f"{number:>4}", style="reverse" if number == self.moved_cursor else "dim")
+            text.append(f"{number:>4}", style="reverse" if self._cursor_shown(number) else "dim")
             if number in self.breakpoint_lines:
                 text.append(BREAK_MARK, style="bold red")
             else:
