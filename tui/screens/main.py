@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -48,6 +49,8 @@ COMPACT_WIDTH = 120
 COMPACT_HEIGHT = 32
 INGEST_BUDGET = 0.03
 """Seconds of each UI tick spent folding newly recorded frames."""
+SEARCH_NOTICE = 0.3
+"""Seconds a search (/) runs before it says it is still looking."""
 
 
 def _key_commands() -> type[Provider]:
@@ -493,10 +496,14 @@ class MainScreen(Screen[None]):
     async def _find(self, text: str, direction: int) -> None:
         """Look frame by frame from the cursor, letting the screen paint between blocks (a new search stops it)."""
         trace, start = self.trace, self.cursor
+        said_at = time.monotonic() + SEARCH_NOTICE
         for found in search(trace, text, start, direction):
             if self.trace is not trace:
                 return  # recorded again meanwhile: the answer is about a trace no longer shown
             if found is None:
+                if said_at and time.monotonic() > said_at:
+                    said_at = 0.0
+                    self.say(f"Searching the trace for {text!r}...")
                 await asyncio.sleep(0)
                 continue
             self.seek(found.index)
