@@ -10,7 +10,7 @@ from typing import NoReturn
 
 from tui import __version__, scenarios
 from tui.engine import settings
-from tui.sources import Recording, SavedTrace, Settings
+from tui.sources import Recording, SavedTrace, Settings, is_saved_trace, saved_trace_refusal
 from tui.trace.schema import Summary
 
 EXIT_OK = 0
@@ -71,7 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _app_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="concur-tui", description="Open the stepping TUI on FILE (default: a bundled scenario).")
-    parser.add_argument("file", nargs="?", help="a Python file, or a bundled scenario's name")
+    parser.add_argument("file", nargs="?", help="a Python file, a saved trace, or a bundled scenario's name")
+    parser.add_argument(
+        "--no-watch",
+        action="store_true",
+        help="do not record FILE again when it is saved (watch mode is on when a FILE is given)",
+    )
     _add_record_options(parser)
     return parser
 
@@ -110,11 +115,6 @@ def _recording(path: str, options: Settings) -> Recording:
     recording = Recording(path, options)
     recording.on_note = lambda note: print(note, file=sys.stderr, flush=True)
     return recording
-
-
-def is_saved_trace(path: str) -> bool:
-    """`saved.jsonl` (what `trace --json` writes) is a trace to read, not a program to record."""
-    return path.endswith(".jsonl")
 
 
 def _stream(path: str, options: Settings) -> Recording | SavedTrace:
@@ -168,8 +168,14 @@ def run_list() -> int:
     return EXIT_OK
 
 
-def run_app(path: str, options: Settings) -> int:
+def run_app(path: str, options: Settings, *, watch: bool = False) -> int:
     saved = is_saved_trace(path)
+    if saved:
+        refusal = saved_trace_refusal(path)
+        if refusal is not None:
+            from tui.render.inert import inert
+
+            raise UsageError(f"concur-tui: {inert(refusal)}")
     # The program starts recording now, in its own process, while this one loads the app:
     # its first frame is ready by the time the screen is (a saved trace needs no head start).
     first = None if saved else Recording(path, options)
@@ -181,7 +187,7 @@ def run_app(path: str, options: Settings) -> int:
         if first is not None:
             first.cancel()
         return run_trace_text(path, options)
-    return start_app(Path(path), options, saved=saved, recording=first)
+    return start_app(Path(path), options, saved=saved, recording=first, watch=watch and not saved)
 
 
 def warn_if_untested_python() -> None:
@@ -216,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
                 return run_trace_json(path, _options(args, program_args))
             return run_trace_text(path, _options(args, program_args))
         args = _app_parser().parse_args(argv)
-        return run_app(_scenario_path(args.file), _options(args, program_args))
+        watch = args.file is not None and not args.no_watch
+        return run_app(_scenario_path(args.file), _options(args, program_args), watch=watch)
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE

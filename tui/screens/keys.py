@@ -59,7 +59,9 @@ BINDINGS = [
     *(key("Views", str(n), f"panel('{panel.key}')", panel.title, _PANEL_HELP) for n, panel in enumerate(PANELS, 1)),
     key("Views", "v", "toggle_axis", "Frames/time", "timeline by frame / by virtual time"),
     key("Programs", "o", "open", "Open", "open another scenario (bundled lesson or a path)", show=True),
-    key("Programs", "R", "rerecord", "Re-record", "record the program again (after editing it)"),
+    key("Programs", "e", "edit", "Edit", "edit the program (ctrl+s saves it, and it is recorded again)"),
+    key("Programs", "R", "rerecord", "Re-record", "record the program again, keeping your place"),
+    key("Programs", "s", "save_trace", "Save trace", "save this trace to a file (concur-tui FILE opens it)"),
     key("Programs", "question_mark", "help", "Help", "this help", show=True),
     key("Programs", "q", "quit", "Quit", "quit", show=True),
 ]

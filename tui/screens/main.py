@@ -26,6 +26,7 @@ from textual.widgets import Footer, Tab, Tabs
 from tui.render.inert import inert
 from tui.screens import keys
 from tui.screens.panels import PANELS, Shows, panel_css
+from tui.screens.reload import WATCH_INTERVAL, Reloading
 from tui.sources import Recording, SavedTrace, Settings
 from tui.trace.breaks import Breakpoints, hit
 from tui.trace.live import LiveTrace
@@ -43,7 +44,7 @@ INGEST_BUDGET = 0.03
 """Seconds of each UI tick spent folding newly recorded frames."""
 
 
-class MainScreen(Screen[None]):
+class MainScreen(Reloading, Screen[None]):
     """The stepping screen. Stepping only moves a cursor over the recorded trace."""
 
     BINDINGS: ClassVar[list[BindingType]] = [*keys.BINDINGS]
@@ -56,7 +57,15 @@ class MainScreen(Screen[None]):
     running: reactive[bool] = reactive(False, init=False, repaint=False)
     """Auto-advance is on (r)."""
 
-    def __init__(self, path: Path, options: Settings, saved: bool = False, recording: Recording | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        options: Settings,
+        saved: bool = False,
+        recording: Recording | None = None,
+        *,
+        watch: bool = False,
+    ) -> None:
         super().__init__()
         self.path = path
         self.options = options
@@ -79,6 +88,7 @@ class MainScreen(Screen[None]):
         self._shown: dict[str, Shows] = {}
         """Each panel's widget, by panel key."""
         self._run_timer: Timer | None = None
+        self.start_watching(watch)
 
     @property
     def trace(self) -> Trace:
@@ -115,6 +125,8 @@ class MainScreen(Screen[None]):
             self.query_one(f"#{panel.box_id}").border_title = panel.title
         self._apply_layout()
         self.set_interval(0.05, self._ingest)
+        if self.file_watch is not None:
+            self.set_interval(WATCH_INTERVAL, self._poll_file)
         self._mounted.set()
         self.call_next(self._ingest)  # what the reading thread has queued already
 
@@ -135,8 +147,11 @@ class MainScreen(Screen[None]):
     # -- recording --------------------------------------------------------------------------
 
     def start_recording(self, path: Path | None = None) -> None:
-        """(Re)record: a fresh trace, streamed in while the user already looks at it."""
+        """Record another program (o): a fresh trace, streamed in while the user already looks at it."""
+        self.cancel_incoming()
         self._open(path)
+        if path is not None:
+            self.start_watching(self.watch_wanted)
         self.running = False
         self.cursor = -1
         self.selected = None
@@ -198,6 +213,7 @@ class MainScreen(Screen[None]):
 
     def _ingest(self) -> None:
         """UI tick: fold queued lines into the trace, within a time budget, and show what came in."""
+        self.fold_incoming()
         live = self.live
         if not live.pending:
             return
@@ -352,8 +368,50 @@ class MainScreen(Screen[None]):
         self.app.push_screen(ScenarioPicker(), chosen)
 
     def action_rerecord(self) -> None:
-        self.start_recording()
-        self.say(f"Recording {self.path.name} again")
+        self.reload(f"Recording {self.path.name} again")
+
+    def action_edit(self) -> None:
+        from tui import scenarios
+        from tui.screens.editor import EditorScreen
+
+        if self.saved:
+            source = self.trace.header.get("source")
+            if not isinstance(source, str):
+                self.say("This saved trace holds no source to edit", severity="warning")
+                return
+            name = Path(str(self.trace.header.get("file") or "program.py")).name
+            self.app.push_screen(EditorScreen(Path(name), self.edited, text=source, needs_new_path=True))
+            return
+        try:
+            editor = EditorScreen(self.path, self.edited, needs_new_path=scenarios.is_bundled(self.path))
+        except (OSError, UnicodeDecodeError, SyntaxError) as exc:
+            self.say(f"Cannot edit {self.path.name}: {getattr(exc, 'strerror', None) or exc}", severity="error")
+            return
+        self.app.push_screen(editor)
+
+    def action_save_trace(self) -> None:
+        from tui.screens.prompt import PromptScreen
+        from tui.screens.save import check_new_file, save_trace
+
+        if not self.trace.complete:
+            self.say("The recording is still coming in: save it once it is complete", severity="warning")
+            return
+        stem = Path(str(self.trace.header.get("file") or self.path.name)).stem
+        suggested = Path.cwd() / f"{stem}.trace.jsonl"
+
+        def answered(answer: str | None) -> None:
+            if answer is None:
+                return
+            target = Path(answer or str(suggested)).expanduser()
+            try:
+                save_trace(self.trace, target)
+            except OSError as exc:
+                self.say(f"Not saved: {exc.strerror or exc}", severity="error")
+                return
+            self.say(f"Saved the trace ({len(self.trace)} frames) to {target}; open it with: concur-tui {target}")
+
+        question = f"Save this trace as (Enter: {suggested})"
+        self.app.push_screen(PromptScreen(question, str(suggested), check_new_file(suggested)), answered)
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
@@ -377,6 +435,7 @@ class MainScreen(Screen[None]):
 
     async def action_quit(self) -> None:
         self.running = False
+        self.cancel_incoming()
         if self.recording is not None:
             self.recording.cancel()
         self.app.exit(0)
@@ -398,6 +457,7 @@ class MainScreen(Screen[None]):
         self.selected = event.actor_id
 
     def on_unmount(self) -> None:
+        self.cancel_incoming()
         self.live.close()
         if self.recording is not None:
             self.recording.cancel()

@@ -1,0 +1,59 @@
+"""Provides write_atomically: a file is either its old bytes or its new ones, never half of each.
+
+Programs the user edits in the app and traces they save are their work: a
+crash, a full disk or a power cut while saving must leave the original as
+it was. POSIX gives that through rename(2) over the old name, once the new
+bytes are on disk.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+
+def write_atomically(path: str | Path, data: bytes) -> None:
+    """Replace `path` with `data`: a temporary file in the same folder, flushed and fsynced, renamed over it.
+
+    The permissions of an existing file are kept (an editor's save must not
+    make a script unexecutable). OSError if anything fails, and then `path`
+    is untouched and no temporary file is left behind.
+    """
+    target = Path(path)
+    folder = target.parent
+    try:
+        mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        mode = None
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+        raise
+    _sync_folder(folder)
+
+
+def _sync_folder(folder: Path) -> None:
+    """The rename itself is on disk once the folder is synced (best effort: not every system allows it)."""
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
