@@ -115,10 +115,17 @@ async def test_the_editor_saves_records_again_and_asks_before_losing_changes(tmp
     app = ConcurApp(path)
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_recorded(pilot, app)
+        index = _step_of(app, "beta", 1)
+        app.main.seek(index)
+        await pilot.pause()
         await pilot.press("e")
         assert isinstance(app.screen, EditorScreen)
         area = app.screen.query_one(TextArea)
         assert area.text == PLAIN
+        # It opens where beta stopped: the line of its await (from the frame, not from this test's guess).
+        stopped_at = app.main.trace.site(app.main.trace.frame(index)["at"][-1])
+        assert area.cursor_location == (stopped_at[1] - 1, 0)
+        assert PLAIN.splitlines()[stopped_at[1] - 1].strip() == "await asyncio.sleep(0.1)"
         area.insert('print("typed")\n', location=area.document.end)
         old = app.main.trace
         await pilot.press("ctrl+s")

@@ -45,16 +45,26 @@ class EditorScreen(Screen[None]):
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
-    def __init__(self, path: Path, on_saved: Saved, *, text: str | None = None, needs_new_path: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        on_saved: Saved,
+        *,
+        text: str | None = None,
+        needs_new_path: bool = False,
+        line: int | None = None,
+    ) -> None:
         """Edit `path`; with `text` (a saved trace's source, the file being gone) edit that instead.
 
         `needs_new_path`: the file is not the user's to change (a bundled
         lesson, a saved trace's source): the first save asks for a copy's path.
+        `line`: where to put the cursor (the line of the frame on screen).
         """
         super().__init__()
         self.path = path
         self.on_saved = on_saved
         self.needs_new_path = needs_new_path
+        self.line = line
         self.encoding = "utf-8"
         self._disk_hash: str | None = None
         """The content of the file when it was opened or last saved: a save over someone else's change asks first."""
@@ -72,7 +82,11 @@ class EditorScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(TextArea).focus()
+        area = self.query_one(TextArea)
+        area.focus()
+        if self.line is not None and 0 < self.line <= area.document.line_count:
+            area.cursor_location = (self.line - 1, 0)
+            self.call_after_refresh(area.scroll_cursor_visible, center=True)
 
     @property
     def text(self) -> str:

@@ -380,14 +380,25 @@ class MainScreen(Reloading, Screen[None]):
                 self.say("This saved trace holds no source to edit", severity="warning")
                 return
             name = Path(str(self.trace.header.get("file") or "program.py")).name
-            self.app.push_screen(EditorScreen(Path(name), self.edited, text=source, needs_new_path=True))
+            editor = EditorScreen(Path(name), self.edited, text=source, needs_new_path=True, line=self._line_shown())
+            self.app.push_screen(editor)
             return
         try:
-            editor = EditorScreen(self.path, self.edited, needs_new_path=scenarios.is_bundled(self.path))
+            bundled = scenarios.is_bundled(self.path)
+            editor = EditorScreen(self.path, self.edited, needs_new_path=bundled, line=self._line_shown())
         except (OSError, UnicodeDecodeError, SyntaxError) as exc:
             self.say(f"Cannot edit {self.path.name}: {getattr(exc, 'strerror', None) or exc}", severity="error")
             return
         self.app.push_screen(editor)
+
+    def _line_shown(self) -> int | None:
+        """The program's line where the frame on screen stopped, for the editor to open at."""
+        if not 0 <= self.cursor < len(self.trace):
+            return None
+        trace = self.trace
+        sites = [trace.site(sid) for sid in trace.frame(self.cursor).get("at") or []]
+        mine = [site[1] for site in sites if site is not None and site[0] == trace.header.get("file")]
+        return mine[-1] if mine else None
 
     def action_save_trace(self) -> None:
         from tui.screens.prompt import PromptScreen
