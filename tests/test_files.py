@@ -21,9 +21,11 @@ def test_it_replaces_the_content_and_keeps_the_permissions(tmp_path: Path) -> No
     assert sorted(p.name for p in tmp_path.iterdir()) == ["prog.py"]
 
 
-def test_it_creates_a_file_that_did_not_exist(tmp_path: Path) -> None:
+def test_it_creates_a_file_that_did_not_exist_with_the_permissions_open_gives(tmp_path: Path) -> None:
     write_atomically(tmp_path / "fresh.jsonl", b"{}\n")
     assert (tmp_path / "fresh.jsonl").read_bytes() == b"{}\n"
+    (tmp_path / "by_open").write_bytes(b"")
+    assert (tmp_path / "fresh.jsonl").stat().st_mode == (tmp_path / "by_open").stat().st_mode
 
 
 @pytest.mark.parametrize("failing", ["fsync", "replace", "write"])

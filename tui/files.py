@@ -18,23 +18,22 @@ def write_atomically(path: str | Path, data: bytes) -> None:
     """Replace `path` with `data`: a temporary file in the same folder, flushed and fsynced, renamed over it.
 
     The permissions of an existing file are kept (an editor's save must not
-    make a script unexecutable). OSError if anything fails, and then `path`
+    make a script unexecutable); a new file gets what open() would give it. OSError if anything fails, and then `path`
     is untouched and no temporary file is left behind.
     """
     target = Path(path)
     folder = target.parent
     try:
-        mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
+        mode = stat.S_IMODE(os.stat(target).st_mode)
     except FileNotFoundError:
-        mode = None
+        mode = 0o666 & ~_umask()  # as open() would create it (mkstemp's own file is private, 0600)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(temporary, mode)
+        os.chmod(temporary, mode)
         os.replace(temporary, target)
     except BaseException:
         try:
@@ -43,6 +42,12 @@ def write_atomically(path: str | Path, data: bytes) -> None:
             pass
         raise
     _sync_folder(folder)
+
+
+def _umask() -> int:
+    current = os.umask(0o022)  # the only way to read it is to set it: put it straight back
+    os.umask(current)
+    return current
 
 
 def _sync_folder(folder: Path) -> None:
