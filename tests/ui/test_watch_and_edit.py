@@ -135,6 +135,9 @@ async def test_the_editor_saves_records_again_and_asks_before_losing_changes(tmp
         assert sorted(p.name for p in tmp_path.iterdir()) == ["prog.py"]  # no temporary file left
 
         area.insert("# not saved\n", location=area.document.end)
+        # SIGTERM or SIGHUP now (ConcurApp._leave) would keep them beside the program.
+        assert app._keep_unsaved_edits() == [tmp_path / "prog.py.unsaved"]
+        assert (tmp_path / "prog.py.unsaved").read_text(encoding="utf-8").endswith("# not saved\n")
         await pilot.press("escape")
         assert isinstance(app.screen, ChoiceScreen)
         await pilot.press("escape")  # the safe answer: keep editing
