@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tui.cli import main
+from tui.export.choices import MAX_SVG_FRAMES, ExportError, chosen_indexes, parse_frames
 from tui.export.markdown import text
 from tui.render.inert import inert
 from tui.trace.model import Trace, load
@@ -237,6 +238,14 @@ def test_bad_choices_are_one_line_and_exit_2(
     assert len(err.splitlines()) == 1 and "Traceback" not in err
     assert says.replace("FILE", places["FILE"]) in err
     assert not (tmp_path / "shots").exists()  # nothing was written
+
+
+def test_frame_lists_and_the_svg_cap() -> None:
+    assert parse_frames(" 3 - 5 ,1,4") == [1, 3, 4, 5]
+    assert chosen_indexes([1, 3], FRAMES) == [0, 2]
+    assert chosen_indexes(None, MAX_SVG_FRAMES, cap=MAX_SVG_FRAMES) == list(range(MAX_SVG_FRAMES))
+    with pytest.raises(ExportError, match=r"more than the 200 SVGs .* --frames 1-200"):
+        chosen_indexes(None, MAX_SVG_FRAMES + 1, cap=MAX_SVG_FRAMES)
 
 
 def test_a_missing_source_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
