@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
+import stat
+import threading
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -253,12 +256,41 @@ def test_a_missing_source_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.
     assert status == 2 and len(err.splitlines()) == 1 and "no such file" in err
 
 
+def test_a_trace_of_another_format_version_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    future = tmp_path / "future.jsonl"
+    future.write_text(SAVED.read_text(encoding="utf-8").replace('"version":1,', '"version":99,', 1), encoding="utf-8")
+    status, out, err = export(capsys, "--markdown", str(tmp_path / "walk.md"), src=future)
+    assert (status, out) == (2, "")
+    assert len(err.splitlines()) == 1 and "version" in err and "Traceback" not in err
+    assert not (tmp_path / "walk.md").exists()
+
+
 def test_an_existing_output_is_replaced_whole(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "walk.md"
     out.write_text("old notes\n", encoding="utf-8")
     assert export(capsys, "--markdown", str(out), "--frames", "1")[0] == 0
     assert out.read_text(encoding="utf-8").startswith("# Walkthrough of `04_lock_contention.py`")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["walk.md"]  # no temporary file left behind
+
+
+def test_a_link_or_a_device_is_written_through_not_replaced(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "latest.md"
+    link.symlink_to(notes)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    read: list[bytes] = []
+    reader = threading.Thread(target=lambda: read.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    status, _out, err = export(capsys, "--markdown", str(link), "--perfetto", str(fifo), "--frames", "1")
+    reader.join(10)
+    assert status == 0, err
+    assert link.is_symlink() and notes.read_text(encoding="utf-8").startswith("# Walkthrough")
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)  # still the pipe: `/dev/null` or `/dev/stdout` stay what they are
+    assert json.loads(read[0])["traceEvents"]
 
 
 # -- end to end -----------------------------------------------------------------------------

@@ -220,6 +220,11 @@ def run_export(args: argparse.Namespace, program_args: list[str]) -> int:
             if given is not None:
                 check_writable_file(given, option)
         path = _scenario_path(args.src)
+        refusal = saved_trace_refusal(path) if is_saved_trace(path) else None
+        if refusal is not None:  # another version's trace, or not a trace at all: said as the app says it
+            from tui.render.inert import inert
+
+            raise ExportError(inert(refusal))
         recording = _stream(path, _options(args, program_args))
         lines = list(recording.lines())
         summary = recording.summary or {}

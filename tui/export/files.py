@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
-import tempfile
 from pathlib import Path
 
 from tui.export.choices import ExportError
+from tui.files import write_atomically
 
 STDOUT = "-"
+
+
+def replaceable(given: str) -> bool:
+    """Whether OUT is (or will be) a plain file that a renamed temporary file may replace.
+
+    A device, a FIFO or a symbolic link is written through instead: renaming
+    over `/dev/null` or `/dev/stdout` would put a plain file in its place, and
+    over a link would cut it.
+    """
+    try:
+        return stat.S_ISREG(os.lstat(given).st_mode)
+    except OSError:
+        return True  # nothing there (yet): the checks of its directory say what is wrong, if anything
 
 
 def check_writable_file(given: str, option: str) -> None:
@@ -19,6 +33,10 @@ def check_writable_file(given: str, option: str) -> None:
     path = Path(given)
     if path.is_dir():
         raise ExportError(f"{option}: {given} is a directory, not a file")
+    if not replaceable(given):
+        if not os.access(given, os.W_OK):
+            raise ExportError(f"{option}: cannot write {given}: permission denied")
+        return
     parent = path.parent
     if not parent.is_dir():
         raise ExportError(f"{option}: no such directory: {parent}")
@@ -43,34 +61,19 @@ def check_writable_directory(given: str, option: str) -> None:
 
 
 def write_text(given: str, text: str) -> None:
-    """Write `text` to `given` (UTF-8) through a temporary file in the same directory, then rename it into place:
-    a failed or interrupted export leaves the old file as it was, never half a new one."""
+    """Write `text` to `given` (UTF-8): a plain file whole or not at all (tui.files.write_atomically),
+    so a failed or interrupted export leaves the old file as it was; anything else (see `replaceable`)
+    through itself; `-` to stdout."""
     if given == STDOUT:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    path = Path(given)
+    data = text.encode("utf-8")
     try:
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        if replaceable(given):
+            write_atomically(given, data)
+        else:
+            with open(given, "wb") as out:
+                out.write(data)
     except OSError as exc:
         raise ExportError(f"cannot write {given}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-    except BaseException as exc:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise ExportError(f"cannot write {given}: {exc.strerror or exc}") from None
-        raise
-
-
-def _umask() -> int:
-    """The process's umask (mkstemp makes files 0600; an export is an ordinary file)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
