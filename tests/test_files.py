@@ -64,3 +64,21 @@ def test_a_failure_during_the_write_leaves_the_original_intact(
         write_atomically(target, b"a new version that is much longer than the old one\n" * 100)
     assert target.read_bytes() == b"the user's work\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["prog.py"]  # no temporary file left behind
+
+
+def test_a_link_is_followed_and_stays_a_link(tmp_path: Path) -> None:
+    real = tmp_path / "real.py"
+    real.write_bytes(b"old\n")
+    link = tmp_path / "link.py"
+    link.symlink_to(real)
+    write_atomically(link, b"new\n")
+    assert link.is_symlink() and real.read_bytes() == b"new\n"
+
+
+def test_anything_but_a_regular_file_is_refused_not_replaced(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError, match="not a regular file"):
+        write_atomically(fifo, b"data")
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]

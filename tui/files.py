@@ -8,6 +8,7 @@ bytes are on disk.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
@@ -17,14 +18,19 @@ from pathlib import Path
 def write_atomically(path: str | Path, data: bytes) -> None:
     """Replace `path` with `data`: a temporary file in the same folder, flushed and fsynced, renamed over it.
 
-    The permissions of an existing file are kept (an editor's save must not
+    A link is followed (the file it names is replaced, the link stays), and
+    anything but a regular file is refused. The permissions of an existing file are kept (an editor's save must not
     make a script unexecutable); a new file gets what open() would give it. OSError if anything fails, and then `path`
     is untouched and no temporary file is left behind.
     """
-    target = Path(path)
+    # A symbolic link keeps pointing where it did: the file it names is the one replaced.
+    target = Path(os.path.realpath(path))
     folder = target.parent
     try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
+        info = os.stat(target)
+        if not stat.S_ISREG(info.st_mode):  # renaming over a device or a FIFO would put a plain file there
+            raise OSError(errno.EINVAL, f"{target} is not a regular file")
+        mode = stat.S_IMODE(info.st_mode)
     except FileNotFoundError:
         mode = 0o666 & ~_umask()  # as open() would create it (mkstemp's own file is private, 0600)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
