@@ -15,7 +15,12 @@ from tui.scenarios import bundled_dir
 @pytest.fixture
 def opened(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int | None]]:
     calls: list[tuple[str, int | None]] = []
-    monkeypatch.setattr(cli, "run_app", lambda path, options, start_at=None: calls.append((path, start_at)) or 0)
+
+    def run_app(path: str, options: object, *, watch: bool = False, start_at: int | None = None) -> int:
+        calls.append((path, start_at))
+        return 0
+
+    monkeypatch.setattr(cli, "run_app", run_app)
     return calls
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 import threading
 from pathlib import Path
 
@@ -31,6 +32,7 @@ class ConcurApp(App[int]):
         *,
         saved: bool = False,
         recording: Recording | None = None,
+        watch: bool = False,
         start_at: int | None = None,
     ) -> None:
         super().__init__()
@@ -40,6 +42,10 @@ class ConcurApp(App[int]):
         """`path` is a saved trace (JSON Lines) to view rather than a program to record."""
         self.recording = recording
         """A recording of `path` already started (the CLI starts it before loading the app), to show first."""
+        self.kept_edits: list[Path] = []
+        """Where unsaved edits were written when a signal ended the app (see _leave)."""
+        self.watch_file = watch
+        """Watch mode: record the program again whenever its file is saved."""
         self.start_at = start_at
         """The frame (from 1) to open at (--start-at)."""
 
@@ -48,7 +54,14 @@ class ConcurApp(App[int]):
         for signum in LEAVING_SIGNALS:
             loop.add_signal_handler(signum, self._leave, signum)
         self.push_screen(
-            MainScreen(self.path, self.options, saved=self.saved, recording=self.recording, start_at=self.start_at)
+            MainScreen(
+                self.path,
+                self.options,
+                saved=self.saved,
+                recording=self.recording,
+                watch=self.watch_file,
+                start_at=self.start_at,
+            )
         )
         from tui.engine.cpython import SUPPORT_NOTE
 
@@ -57,11 +70,31 @@ class ConcurApp(App[int]):
 
     def _leave(self, signum: int) -> None:
         """SIGTERM or SIGHUP: stop the recording and exit as `q` does, so the terminal is restored
-        (alternate screen left, cursor shown, mouse reporting off) and nothing is left running."""
+        (alternate screen left, cursor shown, mouse reporting off) and nothing is left running.
+        Unsaved edits are kept in a copy beside the program, said on stderr once the terminal is back."""
+        self.kept_edits = self._keep_unsaved_edits()
         self.stop_recording()
         self.exit(128 + signum)
         # A closed terminal may not take the restoring writes: leave within a second regardless.
         threading.Timer(1.0, os._exit, (128 + signum,)).start()
+
+    async def action_quit(self) -> None:
+        """ctrl+q: as `q`, except that an editor with unsaved changes asks first."""
+        from tui.screens.editor import EditorScreen
+
+        if any(isinstance(screen, EditorScreen) and screen.dirty for screen in self.screen_stack):
+            if isinstance(self.screen, EditorScreen):
+                self.screen.action_quit()
+            else:
+                self.bell()  # the question about them is open already
+            return
+        self.exit()
+
+    def _keep_unsaved_edits(self) -> list[Path]:
+        from tui.screens.editor import EditorScreen
+
+        editors = [screen for screen in self.screen_stack if isinstance(screen, EditorScreen)]
+        return [copy for copy in (editor.recovery_copy() for editor in editors) if copy is not None]
 
     def stop_recording(self) -> None:
         for screen in self.screen_stack:
@@ -81,13 +114,16 @@ def run_app(
     *,
     saved: bool = False,
     recording: Recording | None = None,
+    watch: bool = False,
     start_at: int | None = None,
 ) -> int:
-    app = ConcurApp(path, options, saved=saved, recording=recording, start_at=start_at)
+    app = ConcurApp(path, options, saved=saved, recording=recording, watch=watch, start_at=start_at)
     try:
         app.run()
     finally:
         app.stop_recording()  # however the app ended, the recording process ends with it
         if recording is not None:
             recording.cancel()  # the one started for it, even if no screen ever took it
+        for copy in app.kept_edits:
+            print(f"concur-tui: unsaved edits were kept in {copy}", file=sys.stderr)
     return app.return_code or 0

@@ -10,7 +10,7 @@ from typing import NoReturn
 
 from tui import __version__, scenarios
 from tui.engine import settings
-from tui.sources import Recording, SavedTrace, Settings
+from tui.sources import Recording, SavedTrace, Settings, is_saved_trace, saved_trace_refusal
 from tui.trace.schema import Summary
 
 EXIT_OK = 0
@@ -64,14 +64,47 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("--json", action="store_true", help="JSON Lines: one object per frame, then a summary")
     _add_record_options(trace)
     commands.add_parser("list", help="list the bundled scenarios")
+    _add_export_parser(commands)
     shots = commands.add_parser("screenshots", help="save SVG screenshots of the main views (for the README)")
     shots.add_argument("directory", nargs="?", default="screenshots", help="where to write them (screenshots/)")
     return parser
 
 
+def _add_export_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
+    from tui.export.choices import MAX_SVG_FRAMES
+
+    export = commands.add_parser(
+        "export",
+        help="write a trace as SVG screenshots, a Markdown walkthrough or a Perfetto trace",
+        description="Record SRC (or read a saved trace) and write it out for slides, notes and other tools.",
+        epilog="At least one of --svg, --markdown and --perfetto; several may be given at once.",
+    )
+    export.add_argument(
+        "src",
+        metavar="SRC",
+        help="a Python file or bundled lesson to record, or a saved trace (what `trace --json` writes)",
+    )
+    export.add_argument("--svg", metavar="DIR", help="one SVG screenshot of the app per frame: DIR/frame-0001.svg, ...")
+    export.add_argument("--markdown", metavar="OUT", help="the walkthrough as Markdown (- for stdout)")
+    export.add_argument("--perfetto", metavar="OUT", help="Chrome/Perfetto trace-event JSON (- for stdout)")
+    export.add_argument(
+        "--frames",
+        metavar="LIST",
+        help=f"frames for --svg and --markdown, numbered from 1 as on screen: 1,5,10-20 "
+        f"(default: all; --svg refuses more than {MAX_SVG_FRAMES} without a choice)",
+    )
+    export.add_argument("--size", metavar="COLSxROWS", default="120x36", help="the app's size for --svg (120x36)")
+    _add_record_options(export)
+
+
 def _app_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="concur-tui", description="Open the stepping TUI on FILE (default: a bundled scenario).")
-    parser.add_argument("file", nargs="?", help="a Python file, or a bundled scenario's name")
+    parser.add_argument("file", nargs="?", help="a Python file, a saved trace, or a bundled scenario's name")
+    parser.add_argument(
+        "--no-watch",
+        action="store_true",
+        help="do not record FILE again when it is saved (watch mode is on when a FILE is given)",
+    )
     parser.add_argument(
         "--start-at",
         type=int,
@@ -116,11 +149,6 @@ def _recording(path: str, options: Settings) -> Recording:
     recording = Recording(path, options)
     recording.on_note = lambda note: print(note, file=sys.stderr, flush=True)
     return recording
-
-
-def is_saved_trace(path: str) -> bool:
-    """`saved.jsonl` (what `trace --json` writes) is a trace to read, not a program to record."""
-    return path.endswith(".jsonl")
 
 
 def _stream(path: str, options: Settings) -> Recording | SavedTrace:
@@ -174,8 +202,58 @@ def run_list() -> int:
     return EXIT_OK
 
 
-def run_app(path: str, options: Settings, start_at: int | None = None) -> int:
+def run_export(args: argparse.Namespace, program_args: list[str]) -> int:
+    """`concur-tui export`: every choice is checked before SRC is recorded, every output after."""
+    from tui.export import Export, ExportError, export
+    from tui.export.choices import parse_frames, parse_size
+    from tui.export.files import STDOUT, check_writable_directory, check_writable_file
+
+    try:
+        if args.svg is None and args.markdown is None and args.perfetto is None:
+            raise ExportError("export: say what to write: --svg DIR, --markdown OUT and/or --perfetto OUT")
+        if args.markdown == STDOUT and args.perfetto == STDOUT:
+            raise ExportError("export: only one of --markdown and --perfetto can go to stdout (-)")
+        request = Export(
+            svg=args.svg,
+            markdown=args.markdown,
+            perfetto=args.perfetto,
+            frames=parse_frames(args.frames) if args.frames is not None else None,
+            size=parse_size(args.size),
+        )
+        if request.svg is not None:
+            check_writable_directory(request.svg, "--svg")
+        for option, given in (("--markdown", request.markdown), ("--perfetto", request.perfetto)):
+            if given is not None:
+                check_writable_file(given, option)
+        path = _scenario_path(args.src)
+        refusal = saved_trace_refusal(path) if is_saved_trace(path) else None
+        if refusal is not None:  # another version's trace, or not a trace at all: said as the app says it
+            from tui.render.inert import inert
+
+            raise ExportError(inert(refusal))
+        recording = _stream(path, _options(args, program_args))
+        lines = list(recording.lines())
+        summary = recording.summary or {}
+        if summary.get("outcome") == "error":
+            problem = _one_line_problem(summary)
+            if not summary.get("frames"):
+                raise ExportError(f"error: {problem}")
+            print(f"concur-tui: {problem} (exporting the frames before it)", file=sys.stderr)
+        for sentence in export(lines, request):
+            print(f"concur-tui: {sentence}", file=sys.stderr)
+    except ExportError as exc:
+        raise UsageError(f"concur-tui: {exc}") from None
+    return EXIT_OK
+
+
+def run_app(path: str, options: Settings, *, watch: bool = False, start_at: int | None = None) -> int:
     saved = is_saved_trace(path)
+    if saved:
+        refusal = saved_trace_refusal(path)
+        if refusal is not None:
+            from tui.render.inert import inert
+
+            raise UsageError(f"concur-tui: {inert(refusal)}")
     # The program starts recording now, in its own process, while this one loads the app:
     # its first frame is ready by the time the screen is (a saved trace needs no head start).
     first = None if saved else Recording(path, options)
@@ -187,7 +265,7 @@ def run_app(path: str, options: Settings, start_at: int | None = None) -> int:
         if first is not None:
             first.cancel()
         return run_trace_text(path, options)
-    return start_app(Path(path), options, saved=saved, recording=first, start_at=start_at)
+    return start_app(Path(path), options, saved=saved, recording=first, watch=watch and not saved, start_at=start_at)
 
 
 def warn_if_untested_python() -> None:
@@ -207,10 +285,12 @@ def main(argv: list[str] | None = None) -> int:
         split = argv.index("--")
         argv, program_args = argv[:split], argv[split + 1 :]
     try:
-        if argv and argv[0] in ("trace", "list", "screenshots", "-h", "--help", "--version"):
+        if argv and argv[0] in ("trace", "list", "export", "screenshots", "-h", "--help", "--version"):
             args = build_parser().parse_args(argv)
             if args.command == "list":
                 return run_list()
+            if args.command == "export":
+                return run_export(args, program_args)
             if args.command == "screenshots":
                 from tui.screenshots import take_screenshots
 
@@ -224,7 +304,8 @@ def main(argv: list[str] | None = None) -> int:
         args = _app_parser().parse_args(argv)
         if args.start_at is not None and args.start_at < 1:
             raise UsageError("concur-tui: --start-at counts frames from 1")
-        return run_app(_scenario_path(args.file), _options(args, program_args), args.start_at)
+        watch = args.file is not None and not args.no_watch
+        return run_app(_scenario_path(args.file), _options(args, program_args), watch=watch, start_at=args.start_at)
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE

@@ -50,6 +50,14 @@ def bundled() -> list[Scenario]:
     return [Scenario(path, summary_of(path)) for path in sorted(bundled_dir().glob("*.py"))]
 
 
+def is_bundled(path: Path) -> bool:
+    """A lesson shipped with concur-tui: the user edits a copy of it, never the installed one."""
+    try:
+        return path.resolve().is_relative_to(bundled_dir().resolve())
+    except OSError:
+        return False
+
+
 def default_path() -> Path:
     return bundled_dir() / DEFAULT_SCENARIO
 

@@ -33,7 +33,17 @@ STALL_GRACE = 5.0
 """Seconds past the step timeout before a silent recording process is killed."""
 
 
-__all__ = ("MemoryGuard", "Recording", "SavedTrace", "Settings", "crash_message", "keep_memory_private", "summary_line")
+__all__ = (
+    "MemoryGuard",
+    "Recording",
+    "SavedTrace",
+    "Settings",
+    "crash_message",
+    "is_saved_trace",
+    "keep_memory_private",
+    "saved_trace_refusal",
+    "summary_line",
+)
 """Settings (how to record: seed, limits, the GIL and network model) are tui.engine.settings', given
 to viewers from here: a viewer names the settings, never the engine's modules."""
 
@@ -379,6 +389,56 @@ def _header_field(line: bytes, name: str) -> Any:
         return record["trace"].get(name)
     except (ValueError, KeyError, TypeError, AttributeError):
         return None  # a malformed header: the trace's own checks say so
+
+
+SNIFF_LIMIT = 1 << 20
+"""Bytes of a file's first line read to tell a saved trace from a program (a frame is far smaller)."""
+
+
+def is_saved_trace(path: str) -> bool:
+    """Whether `path` holds a saved trace (what `trace --json` writes) rather than a program to record.
+
+    Told by content, not by name: the first line is a JSON object that is a
+    frame carrying the trace header, or a summary (a trace with no frames).
+    A program never starts that way (a dict display on line 1 is no frame).
+    Its format and version are checked later, by SavedTrace, which refuses an
+    unknown version in one line; so is a `.jsonl` file whatever its first line
+    (a damaged trace is told what is wrong with it, not run as Python).
+    """
+    if path.endswith(".jsonl"):
+        return True
+    try:
+        with open(path, "rb") as handle:
+            first = handle.readline(SNIFF_LIMIT)
+    except OSError:
+        return False  # the program path's own checks say what is wrong with it
+    if not first.lstrip().startswith(b"{"):
+        return False
+    try:
+        record = json.loads(first)
+    except ValueError:
+        return False
+    if not isinstance(record, dict):
+        return False
+    header = record.get("trace") if record.get("i") == 0 else record.get("summary")
+    return isinstance(header, dict) and "format" in header
+
+
+def saved_trace_refusal(path: str) -> str | None:
+    """Why a saved trace cannot be opened at all, in one line (its first line is not a frame this
+    version reads: another format or version, or damage), or None. Later damage keeps the frames before it."""
+    try:
+        with open(path, "rb") as handle:
+            first = handle.readline(MAX_LINE + 1)
+    except OSError as exc:
+        return f"{path}: cannot read: {exc.strerror or exc}"
+    try:
+        LineCheck().read(first.decode("utf-8").rstrip("\r\n"))
+    except UnicodeDecodeError as exc:
+        return f"{path}: line 1 is not UTF-8 ({exc.reason})"
+    except TraceFormatError as exc:
+        return f"{path}: {exc}"
+    return None
 
 
 class SavedTrace:

@@ -101,26 +101,11 @@ def main() -> dict[str, float]:
     return figures
 
 
-def interpreters() -> list[tuple[str, str]]:
-    """(minor version, interpreter) for each tested CPython found (pyenv's, and any --python given)
-    that can run the viewer (it needs rich); the others are named and skipped."""
-    given = [sys.argv[i + 1] for i, arg in enumerate(sys.argv[:-1]) if arg == "--python"]
-    found: dict[str, str] = {}
-    probe = "import sys, rich; print(f'{sys.version_info[0]}.{sys.version_info[1]}')"
-    for python in [*given, *(path for _version, path in tested_pythons())]:
-        done = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            print(f"skipped {python}: it cannot import rich (the viewer's)", file=sys.stderr)
-            continue
-        found.setdefault(done.stdout.strip(), python)
-    return sorted(found.items())
-
-
 def every_version() -> None:
     """The benchmark under each usable tested CPython in turn, then one table of all of them."""
     rows = []
     passed = ["--runs", str(runs())] if "--runs" in sys.argv else []
-    for version, python in interpreters():
+    for version, python in tested_pythons():
         print(f"\n=== CPython {version}: {python}", flush=True)
         env = dict(os.environ, PYTHONPATH=str(REPO))
         command = [python, __file__, "--figures", *passed]

@@ -2,6 +2,7 @@
 
 Run:  .venv/bin/python tests/benchmarks/bench_recording.py              (this Python)
       .venv/bin/python tests/benchmarks/bench_recording.py --versions   (every tested CPython found here)
+      ... --versions --python /work/venv312/bin/python   (another interpreter, e.g. a venv's; may be repeated)
 
 Prints ratios measured in this one run (never asserted by the test suite;
 these machines are noisy). Targets (issue 11): asyncio recording within 2.5x
@@ -125,16 +126,27 @@ def main() -> dict[str, float]:
 
 
 def tested_pythons() -> list[tuple[str, str]]:
-    """(minor version, interpreter) for every tested CPython installed here: this one, and pyenv's."""
+    """(minor version, interpreter) for every tested CPython found here that can run concur-tui: each
+    `--python PATH` given (a venv's, say), this one, then pyenv's. pyenv's bare interpreters lack the
+    project's dependencies (rich): each candidate is asked to import them, and one that cannot is
+    named and skipped, so give a venv's with --python."""
     from tui.engine.cpython import TESTED
 
     root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
-    found = {f"{sys.version_info[0]}.{sys.version_info[1]}": sys.executable}
+    given = [sys.argv[i + 1] for i, arg in enumerate(sys.argv[:-1]) if arg == "--python"]
+    candidates = [*given, sys.executable]
     for major, minor in sorted(TESTED):
-        name = f"{major}.{minor}"
-        candidates = sorted(root.glob(f"{name}.*/bin/python3"))
-        if name not in found and candidates:
-            found[name] = str(candidates[-1])
+        candidates += [str(path) for path in sorted(root.glob(f"{major}.{minor}.*/bin/python3"))[-1:]]
+    found: dict[str, str] = {}
+    probe = "import sys, rich; print(f'{sys.version_info[0]}.{sys.version_info[1]}')"
+    for python in candidates:
+        done = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            print(f"skipped {python}: it cannot import rich (give a venv's interpreter with --python)", file=sys.stderr)
+            continue
+        version = done.stdout.strip()
+        if tuple(map(int, version.split("."))) in TESTED:
+            found.setdefault(version, python)
     return sorted(found.items())
 
 

@@ -70,14 +70,18 @@ def _who(name: str) -> str:
     return pad(shorten(inert(name), 16), 16) + " "
 
 
+def who_ran(frame: Frame, world: World) -> str:
+    """The name of the frame's actor (as the program named it, not inert), or `loop` for a loop callback."""
+    actor = frame.get("a", "")
+    return world.name(actor) if actor != "cb" else "loop"
+
+
 def _parts(frame: Frame, index: int, world: World, before: World | None) -> tuple[str, str, str, str]:
     """The four columns of a frame's line: number, time, who, narration (each inert; styled by the caller)."""
-    actor = frame.get("a", "")
-    who = world.name(actor) if actor != "cb" else "loop"
     return (
         f"{index + 1:>6} ",  # frames count from 1 on screen, as in the app
         f"t={frame['t']:8.3f}s ",
-        _who(who),
+        _who(who_ran(frame, world)),
         inert(narrate(frame, world, before)),
     )
 
@@ -222,8 +226,7 @@ class _Listing:
             _print_output(self.console, frame)
             return
         # The plain line is the four parts of _parts() run together, written in one f-string.
-        actor = frame.get("a", "")
-        who = _who(world.name(actor) if actor != "cb" else "loop")
+        who = _who(who_ran(frame, world))
         narration = inert(narrate(frame, world, before))
         pending = self._pending
         pending.append(f"{index + 1:>6} t={frame['t']:8.3f}s {who}{narration}\n")

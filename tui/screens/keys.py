@@ -69,7 +69,9 @@ BINDINGS = [
     key("Views", "f", "filter_tasks", "Filter", "task table: only tasks whose name contains a text"),
     key("Views", "F", "sort_tasks", "Sort", "task table: next order (created, name, state, steps)"),
     key("Programs", "o", "open", "Open", "open another scenario (bundled lesson or a path)", show=True),
-    key("Programs", "R", "rerecord", "Re-record", "record the program again (after editing it)"),
+    key("Programs", "e", "edit", "Edit", "edit the program (ctrl+s saves it, and it is recorded again)"),
+    key("Programs", "R", "rerecord", "Re-record", "record the program again, keeping your place"),
+    key("Programs", "s", "save_trace", "Save trace", "save this trace to a file (concur-tui FILE opens it)"),
     key("Programs", "question_mark", "help", "Help", "this help", show=True),
     key("Programs", "q", "quit", "Quit", "quit", show=True),
 ]

@@ -28,6 +28,7 @@ from textual.widgets import Footer, Tab, Tabs
 from tui.render.inert import inert
 from tui.screens import keys
 from tui.screens.panels import PANELS, Shows, panel_css
+from tui.screens.reload import WATCH_INTERVAL, Reloading
 from tui.sources import Recording, SavedTrace, Settings
 from tui.trace.breaks import Breakpoints, hit, next_stop
 from tui.trace.find import search
@@ -60,7 +61,7 @@ def _key_commands() -> type[Provider]:
     return KeyCommands
 
 
-class MainScreen(Screen[None]):
+class MainScreen(Reloading, Screen[None]):
     """The stepping screen. Stepping only moves a cursor over the recorded trace."""
 
     BINDINGS: ClassVar[list[BindingType]] = [*keys.BINDINGS]
@@ -80,6 +81,8 @@ class MainScreen(Screen[None]):
         options: Settings,
         saved: bool = False,
         recording: Recording | None = None,
+        *,
+        watch: bool = False,
         start_at: int | None = None,
     ) -> None:
         super().__init__()
@@ -110,6 +113,7 @@ class MainScreen(Screen[None]):
         """Frame index -> the label the user gave it (m)."""
         self.find_text: str | None = None
         """The text `/` last looked for (n and N look for it again)."""
+        self.start_watching(watch)
 
     @property
     def trace(self) -> Trace:
@@ -146,6 +150,8 @@ class MainScreen(Screen[None]):
             self.query_one(f"#{panel.box_id}").border_title = panel.title
         self._apply_layout()
         self.set_interval(0.05, self._ingest)
+        if self.file_watch is not None:
+            self.set_interval(WATCH_INTERVAL, self._poll_file)
         self._mounted.set()
         self.call_next(self._ingest)  # what the reading thread has queued already
 
@@ -166,10 +172,13 @@ class MainScreen(Screen[None]):
     # -- recording --------------------------------------------------------------------------
 
     def start_recording(self, path: Path | None = None) -> None:
-        """(Re)record: a fresh trace, streamed in while the user already looks at it."""
+        """Record another program (o): a fresh trace, streamed in while the user already looks at it."""
         if path is not None and path != self.path:
             self._forget_marks()
+        self.cancel_incoming()
         self._open(path)
+        if path is not None:
+            self.start_watching(self.watch_wanted)
         self.running = False
         self.cursor = -1
         self.selected = None
@@ -231,6 +240,7 @@ class MainScreen(Screen[None]):
 
     def _ingest(self) -> None:
         """UI tick: fold queued lines into the trace, within a time budget, and show what came in."""
+        self.fold_incoming()
         live = self.live
         if not live.pending:
             return
@@ -388,8 +398,61 @@ class MainScreen(Screen[None]):
         self.app.push_screen(ScenarioPicker(), chosen)
 
     def action_rerecord(self) -> None:
-        self.start_recording()
-        self.say(f"Recording {self.path.name} again")
+        self.reload(f"Recording {self.path.name} again")
+
+    def action_edit(self) -> None:
+        from tui import scenarios
+        from tui.screens.editor import EditorScreen
+
+        if self.saved:
+            source = self.trace.header.get("source")
+            if not isinstance(source, str):
+                self.say("This saved trace holds no source to edit", severity="warning")
+                return
+            name = Path(str(self.trace.header.get("file") or "program.py")).name
+            editor = EditorScreen(Path(name), self.edited, text=source, needs_new_path=True, line=self._line_shown())
+            self.app.push_screen(editor)
+            return
+        try:
+            bundled = scenarios.is_bundled(self.path)
+            editor = EditorScreen(self.path, self.edited, needs_new_path=bundled, line=self._line_shown())
+        except (OSError, UnicodeDecodeError, SyntaxError) as exc:
+            self.say(f"Cannot edit {self.path.name}: {getattr(exc, 'strerror', None) or exc}", severity="error")
+            return
+        self.app.push_screen(editor)
+
+    def _line_shown(self) -> int | None:
+        """The program's line where the frame on screen stopped, for the editor to open at."""
+        if not 0 <= self.cursor < len(self.trace):
+            return None
+        trace = self.trace
+        sites = [trace.site(sid) for sid in trace.frame(self.cursor).get("at") or []]
+        mine = [site[1] for site in sites if site is not None and site[0] == trace.header.get("file")]
+        return mine[-1] if mine else None
+
+    def action_save_trace(self) -> None:
+        from tui.screens.prompt import PromptScreen
+        from tui.screens.save import check_new_file, save_trace
+
+        if not self.trace.complete:
+            self.say("The recording is still coming in: save it once it is complete", severity="warning")
+            return
+        stem = Path(str(self.trace.header.get("file") or self.path.name)).stem
+        suggested = Path.cwd() / f"{stem}.trace.jsonl"
+
+        def answered(answer: str | None) -> None:
+            if answer is None:
+                return
+            target = Path(answer or str(suggested)).expanduser()
+            try:
+                save_trace(self.trace, target)
+            except OSError as exc:
+                self.say(f"Not saved: {exc.strerror or exc}", severity="error")
+                return
+            self.say(f"Saved the trace ({len(self.trace)} frames) to {target}; open it with: concur-tui {target}")
+
+        question = f"Save this trace as (Enter: {suggested})"
+        self.app.push_screen(PromptScreen(question, str(suggested), check_new_file(suggested)), answered)
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
@@ -413,6 +476,7 @@ class MainScreen(Screen[None]):
 
     async def action_quit(self) -> None:
         self.running = False
+        self.cancel_incoming()
         if self.recording is not None:
             self.recording.cancel()
         self.app.exit(0)
@@ -578,6 +642,7 @@ class MainScreen(Screen[None]):
         self.selected = event.actor_id
 
     def on_unmount(self) -> None:
+        self.cancel_incoming()
         self.live.close()
         if self.recording is not None:
             self.recording.cancel()

@@ -86,6 +86,8 @@ class Trace:
         self._block_cache: OrderedDict[int, list[str]] = OrderedDict()
         self._state_cache: OrderedDict[int, World] = OrderedDict()
         self._check = LineCheck()
+        self.summary_line: str | None = None
+        """The summary as it was read, so that a saved copy of the trace is the same bytes."""
         self.cut: str | None = None
         """Why the trace stops early ("the trace ends mid-line after frame 41"), or None; see format.py."""
 
@@ -110,6 +112,7 @@ class Trace:
             self._add_frame(cast(Frame, record), line.rstrip("\r\n"))
             return
         self.summary = summary = record["summary"]
+        self.summary_line = line.rstrip("\r\n")
         if summary.get("outcome") == "cut":
             self.cut = summary.get("error")
         if not self.header and summary.get("source") is not None:
@@ -197,6 +200,13 @@ class Trace:
         if not 0 <= index < len(self):
             raise IndexError(f"frame {index} is outside 0..{len(self) - 1}")
         return self._lines_of_block(index // BLOCK)[index % BLOCK]
+
+    def lines(self) -> Iterator[str]:
+        """Every line as it was read (frames, then the summary once in): the bytes `trace --json` wrote."""
+        for block in range(len(self._blocks) + 1):
+            yield from self._lines_of_block(block)
+        if self.summary_line is not None:
+            yield self.summary_line
 
     def frame(self, index: int) -> Frame:
         """Frame `index` as its typed record (its line was checked when it was read)."""
