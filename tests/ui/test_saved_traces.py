@@ -88,13 +88,17 @@ def test_the_cli_opens_a_saved_trace_by_content_and_refuses_another_version_in_o
     saved.write_text("\n".join(lines) + "\n")
     opened: dict[str, object] = {}
 
-    def start_app(path: Path, options: object, *, saved: bool, recording: object, watch: bool) -> int:
-        opened.update(path=path, saved=saved, recording=recording, watch=watch)
+    def start_app(
+        path: Path, options: object, *, saved: bool, recording: object, watch: bool, start_at: int | None
+    ) -> int:
+        opened.update(path=path, saved=saved, recording=recording, watch=watch, start_at=start_at)
         return 0
 
     monkeypatch.setattr("tui.app.run_app", start_app)
     assert cli.main([str(saved)]) == 0
-    assert opened == {"path": saved, "saved": True, "recording": None, "watch": False}
+    assert opened == {"path": saved, "saved": True, "recording": None, "watch": False, "start_at": None}
+    assert cli.main([str(saved), "--start-at", "3"]) == 0
+    assert opened["start_at"] == 3
 
     first = json.loads(lines[0])
     first["trace"]["version"] = 99
