@@ -68,6 +68,15 @@ class ConcurApp(App[int]):
         if SUPPORT_NOTE:  # the same line the CLI printed, where the user is looking now
             self.notify(SUPPORT_NOTE.removeprefix("concur-tui: "), severity="warning", timeout=15, markup=False)
 
+    def action_command_palette(self) -> None:
+        """Ctrl+P: the palette of the stepping screen's keys (tui.screens.commands), imported when first opened."""
+        from textual.command import CommandPalette
+
+        from tui.screens.commands import KeyPalette
+
+        if self.use_command_palette and not any(isinstance(s, CommandPalette) for s in self.screen_stack):
+            self.push_screen(KeyPalette(id="--command-palette"))
+
     def _leave(self, signum: int) -> None:
         """SIGTERM or SIGHUP: stop the recording and exit as `q` does, so the terminal is restored
         (alternate screen left, cursor shown, mouse reporting off) and nothing is left running.

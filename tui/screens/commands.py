@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from functools import partial
 
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider, SearchIcon
 
 from tui.screens.help import key_name
 from tui.screens.keys import BINDINGS, group_of
@@ -50,3 +50,10 @@ class KeyCommands(Provider):
             score = matcher.match(f"{what} {keys}")
             if score > 0:
                 yield Hit(score, matcher.highlight(what), partial(self.screen.run_action, action), text=what, help=keys)
+
+
+class KeyPalette(CommandPalette):
+    """Textual's command palette with an ASCII prompt: its magnifying glass is an emoji many terminal fonts lack."""
+
+    def on_mount(self) -> None:
+        self.query_one(SearchIcon).icon = ">"
