@@ -90,6 +90,8 @@ class TaskTable(LineView):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.actor_ids: list[str] = []
         self.selected: str | None = None
+        self._frame: int | None = None
+        """The frame shown last: a new one brings its running actor's row into view."""
 
     def show(self, view: FrameView) -> None:
         actors = view.actors()
@@ -153,6 +155,20 @@ class TaskTable(LineView):
             return text
 
         self.set_rows(len(actors), row, 120, row_key=row_key)
+        if view.index != self._frame:
+            self._frame = view.index
+            self._scroll_to_running(running)
+            # Again once laid out: rows that bring the scrollbar can be scrolled to only after the layout pass.
+            self.call_after_refresh(self._scroll_to_running, running)
+
+    def _scroll_to_running(self, running: str | None) -> None:
+        """Bring the row of the actor that just ran into view, scrolling as little as it takes.
+
+        Only the view moves: the selection stays where the user put it (Up/Down go on from it),
+        and a step that shows the same frame again leaves the user's own scrolling alone.
+        """
+        if running in self.actor_ids:
+            self.scroll_to_row(self.actor_ids.index(running))
 
     def action_select(self, step: int) -> None:
         if not self.actor_ids:
