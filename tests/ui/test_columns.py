@@ -45,13 +45,14 @@ def test_descriptive_parts_go_before_anything_is_cut() -> None:
     assert cut_keeping(WAITS, 17, "worker-1") == "…held by worker-1"
     assert cut_keeping("in the ready queue", 12) == "ready queue"
     assert cut_keeping("gather(worker-1, worker-2)", 12) == "gather(work…"
+    assert cut_keeping("no slot free, held by photos.zip, game.iso", 19, "photos.zip, game.iso") == "photos.zip +1"
 
 
 def test_the_task_table_gives_up_the_step_count_first_and_the_detail_last() -> None:
     wide = column_widths(71, 10, 5)
-    assert wide[COUNT] == 5 and wide[STATE] == 12 and wide[PLACE] == 11 and wide[DETAIL] >= 24
+    assert wide[COUNT] == 5 and wide[STATE] == 12 and wide[PLACE] == 9 and wide[DETAIL] >= 24
     full_layout = column_widths(53, 10, 5)  # the table at 120x36
-    assert full_layout[COUNT] == 0 and full_layout[STATE] == 12 and full_layout[DETAIL] >= 18
+    assert full_layout[COUNT] == 0 and full_layout[STATE] == 12 and full_layout[DETAIL] >= 20
     narrow = column_widths(40, 16, 5)
     assert narrow[COUNT] == narrow[PLACE] == 0 and narrow[STATE] == 2 and narrow[NAME] >= 9
     for width in range(30, 120):

@@ -26,8 +26,9 @@ def cut_keeping(text: str, width: int, key: str | None = None) -> str:
     """`text` in at most `width` cells, with `key` (a part of it: an owner's name) whole if it can be.
 
     Descriptive parts are dropped first; if the key is still cut off, the
-    words before it go (`…by worker-1`), and what follows it; a key wider
-    than `width` keeps both its ends. Without a key, the end is cut.
+    words before it go (`…by worker-1`), and what follows it; a key of
+    several names wider than `width` keeps the first (`worker-1 +2`), and a
+    single name both its ends. Without a key, the end is cut.
     """
     if cell_len(text) <= width:
         return text
@@ -44,4 +45,9 @@ def cut_keeping(text: str, width: int, key: str | None = None) -> str:
     while words and cell_len(ELLIPSIS + " ".join(words) + key) > width:
         words.pop(0)
     kept = " ".join(words) + key
-    return ELLIPSIS + kept if cell_len(ELLIPSIS + kept) <= width else shorten(key, width)
+    if cell_len(ELLIPSIS + kept) <= width:
+        return ELLIPSIS + kept
+    first, *others = key.split(", ")
+    if others and cell_len(f"{first} +{len(others)}") <= width:
+        return f"{first} +{len(others)}"  # several holders: the first by name, the others counted
+    return shorten(key, width)

@@ -96,7 +96,7 @@ def column_widths(width: int, longest_name: int, count_width: int) -> list[int]:
         Column(range(name, 8, -1), priority=3),
         Column((12, 2), priority=1),
         Column(range(18, 9, -1), priority=4),
-        Column((11, 0), priority=2),
+        Column((9, 0), priority=2),  # `line 123`; a place in another file is cut
         Column((count_width, 0), priority=0),
     ]
     widths = fit_widths(columns, width - 1)  # the first cell marks the actor that just ran
