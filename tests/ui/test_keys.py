@@ -377,8 +377,9 @@ async def test_a_program_that_cannot_be_recorded_leaves_the_app_usable(make_app,
         assert app.main.query_one(SourceView).raise_line == 3
         await pilot.press("right", "end", "left")  # stepping an empty trace is harmless
         broken.write_text("import asyncio\n\nasync def main():\n    await asyncio.sleep(2)\n\nasyncio.run(main())\n")
+        old = app.main.trace
         await pilot.press("R")
-        await wait_recorded(pilot, app)
+        await wait_until(pilot, lambda: app.main.trace is not old and app.main.live.finished, "recording again")
         assert app.main.trace.outcome == "completed"
         assert "frame 1/" in status(app)
 
