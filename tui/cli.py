@@ -120,7 +120,9 @@ def _scenario_path(given: str | None) -> str:
         return str(scenarios.default_path())
     path = scenarios.resolve(given)
     if not path.exists():
-        raise UsageError(f"concur-tui: no such file: {given}")
+        close = scenarios.suggestions(given)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise UsageError(f"concur-tui: no such file: {given}{hint}")
     if path.is_dir():
         raise UsageError(f"concur-tui: {given} is a directory, not a Python file")
     if not os.access(path, os.R_OK):

@@ -7,6 +7,7 @@ fill a menu; recording is the engine's job, in its own process.
 from __future__ import annotations
 
 import ast
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,12 +64,52 @@ def default_path() -> Path:
 
 
 def resolve(name_or_path: str) -> Path:
-    """A path as given, or a bundled scenario by name (`deadlock`, `11_deadlock`, `11_deadlock.py`)."""
+    """A path as given, or a bundled scenario by name (`deadlock`, `11_deadlock`, `11_deadlock.py`),
+    by number (`11`, `04`, `4`) or by a start only one of them has (`dead`, `04_l`)."""
     path = Path(name_or_path)
     if path.exists() or "/" in name_or_path:
         return path
-    wanted = name_or_path.removesuffix(".py")
-    for scenario in bundled():
-        if wanted in (scenario.name, scenario.path.stem):
-            return scenario.path
-    return path
+    found = _matches(name_or_path)
+    return found[0].path if len(found) == 1 else path
+
+
+def suggestions(name: str, limit: int = 5) -> list[str]:
+    """Bundled lessons `name` may have meant (stems such as `04_lock_contention`), for a "did you mean".
+
+    Every lesson the name starts when it starts several, else the close spellings (a typo).
+    """
+    if "/" in name:
+        return []  # a path: not a lesson's name
+    found = _matches(name)
+    if len(found) > 1:
+        return [scenario.path.stem for scenario in found[:limit]]
+    by_spelling = {spelling: scenario.path.stem for scenario in bundled() for spelling in _spellings(scenario)}
+    close = difflib.get_close_matches(_wanted(name), list(by_spelling), n=limit, cutoff=0.6)
+    return list(dict.fromkeys(by_spelling[spelling] for spelling in close))
+
+
+def _wanted(name: str) -> str:
+    return name.removesuffix(".py").lower()
+
+
+def _spellings(scenario: Scenario) -> tuple[str, str]:
+    return scenario.name.lower(), scenario.path.stem.lower()
+
+
+def _number(scenario: Scenario) -> int | None:
+    prefix = scenario.path.stem.partition("_")[0]
+    return int(prefix) if prefix.isdigit() else None
+
+
+def _matches(name: str) -> list[Scenario]:
+    """The lessons `name` names: by full name, else by number, else those whose name starts with it."""
+    wanted = _wanted(name)
+    if not wanted:
+        return []
+    lessons = bundled()
+    exact = [scenario for scenario in lessons if wanted in _spellings(scenario)]
+    if exact:
+        return exact
+    if wanted.isdigit():
+        return [scenario for scenario in lessons if _number(scenario) == int(wanted)]
+    return [scenario for scenario in lessons if any(spelling.startswith(wanted) for spelling in _spellings(scenario))]

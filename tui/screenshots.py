@@ -42,9 +42,21 @@ async def _take(shot: Shot, directory: Path) -> Path:
         for key in shot.keys:
             await pilot.press(key)
         await pilot.pause()
-        saved = app.save_screenshot(filename=f"{shot.name}.svg", path=str(directory))
+        saved = directory / f"{shot.name}.svg"
+        saved.write_text(screenshot_svg(app), encoding="utf-8")
         await pilot.press("escape")
-    return Path(saved)
+    return saved
+
+
+def screenshot_svg(app: ConcurApp) -> str:
+    """The screen as SVG, its spaces kept: `xml:space="preserve"` on the root element.
+
+    Rich writes each run of equally styled cells as its own <text>, spaces as
+    `&#160;`; without the attribute librsvg (rsvg-convert, GNOME's image
+    viewers) drops a run's leading spaces, so `return time` shows as `returntime`.
+    """
+    svg = app.export_screenshot()
+    return svg.replace("<svg ", '<svg xml:space="preserve" ', 1) if "xml:space" not in svg[:200] else svg
 
 
 def take_screenshots(directory: Path) -> list[Path]:

@@ -123,6 +123,24 @@ def test_the_frame_limit_stops_an_endless_program(record_source) -> None:
     assert len(trace) == 50 == trace.summary["frames"]
 
 
+def test_the_frame_limit_report_names_the_option_that_raises_it(record_source) -> None:
+    trace = record_source(
+        """
+        import asyncio
+
+        async def main():
+            while True:
+                await asyncio.sleep(1)
+
+        asyncio.run(main())
+        """,
+        max_frames=20,
+    )
+    assert trace.summary["outcome"] == "frame-limit"
+    text = trace.summary["report"]["text"]
+    assert "stopped after 20 frames" in text and "--max-frames" in text
+
+
 def test_a_step_that_never_yields_is_stopped_as_a_runaway(record_source) -> None:
     started = time.monotonic()
     trace = record_source(

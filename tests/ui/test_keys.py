@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from pilot_helpers import wait_recorded
+from pilot_helpers import wait_recorded, wait_until
 
 from tui.scenarios import bundled_dir
 from tui.screens.breaks import BreakScreen
@@ -264,8 +264,10 @@ async def test_capital_r_records_the_program_again_after_it_changed(make_app, tm
         await wait_recorded(pilot, app)
         assert app.main.trace.summary["virtual_time"] == 1.0
         program.write_text("import asyncio\nasyncio.run(asyncio.sleep(5))\n")
+        old = app.main.trace
         await pilot.press("R")
-        await wait_recorded(pilot, app)
+        # The new recording comes in behind the one on screen and replaces it once it is in.
+        await wait_until(pilot, lambda: app.main.trace is not old and app.main.live.finished, "recording again")
         assert app.main.trace.summary["virtual_time"] == 5.0
 
 
@@ -375,8 +377,9 @@ async def test_a_program_that_cannot_be_recorded_leaves_the_app_usable(make_app,
         assert app.main.query_one(SourceView).raise_line == 3
         await pilot.press("right", "end", "left")  # stepping an empty trace is harmless
         broken.write_text("import asyncio\n\nasync def main():\n    await asyncio.sleep(2)\n\nasyncio.run(main())\n")
+        old = app.main.trace
         await pilot.press("R")
-        await wait_recorded(pilot, app)
+        await wait_until(pilot, lambda: app.main.trace is not old and app.main.live.finished, "recording again")
         assert app.main.trace.outcome == "completed"
         assert "frame 1/" in status(app)
 

@@ -1,8 +1,9 @@
-"""Provides time_ticks: round-number labels for a time axis a few characters wide."""
+"""Provides time_ticks and frame_ticks (the timeline's labels) and axis_cells (the axis row, labels whole)."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 
 
 def _tick_step(end: float, columns: int, min_gap: int) -> float:
@@ -43,3 +44,28 @@ def time_ticks(end: float, columns: int, min_gap: int = 9) -> list[tuple[int, st
             ticks.append((column, label))
         count += 1
     return ticks
+
+
+def frame_ticks(frames: Sequence[int]) -> list[tuple[int, str]]:
+    """(column, label) for each column that shows a tenth frame (frames are numbered from 1 on screen)."""
+    return [(column, str(index + 1)) for column, index in enumerate(frames) if (index + 1) % 10 == 0]
+
+
+def axis_cells(ticks: Iterable[tuple[int, str]], columns: int, cursor: int | None = None) -> list[str]:
+    """The cells of an axis `columns` wide, each tick written as `|label`, whole or not at all.
+
+    A half label reads as another number (`|2` for `|20`), so a tick is left
+    out when it would run past the last column, into the label before it (one
+    space is kept between them), or under the cursor's `v`.
+    """
+    cells = [" "] * columns
+    free = 0
+    """The first column the next label may start at."""
+    for column, label in ticks:
+        tick = "|" + label
+        end = column + len(tick)
+        if column < free or end > columns or (cursor is not None and column <= cursor < end):
+            continue
+        cells[column:end] = tick
+        free = end + 1
+    return cells

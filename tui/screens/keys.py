@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding
 
 from tui.screens.panels import PANELS
 
@@ -35,11 +35,12 @@ def group_of(binding: Binding) -> str:
 
 _PANEL_HELP = "show a panel (compact layout): " + ", ".join(panel.tab.lower() for panel in PANELS)
 
-# The footer lists the shown keys in this order (Next, Prev, Run/pause, Go to, Open, Help, Quit);
-# the help lists every key by group, so a group's keys need not be together here.
+# The footer lists the shown keys in this order whatever has focus (in_screen_order): Prev, Next,
+# Run/pause, Go to, Open, Help, Quit; the help lists every key by group, so a group's keys need not
+# be together here.
 BINDINGS = [
-    key("Stepping", "right,l,space", "step(1)", "Next", "next frame", show=True, priority=True),
     key("Stepping", "left,h", "step(-1)", "Prev", "previous frame", show=True, priority=True),
+    key("Stepping", "right,l,space", "step(1)", "Next", "next frame", show=True, priority=True),
     key("Stepping", "home", "first", "First", "first / last frame", priority=True),
     key("Stepping", "end", "last", "Last", "first / last frame", priority=True),
     key("Stepping", "left_square_bracket", "task_step(-1)", "Task prev", "previous / next frame of the selected task"),
@@ -75,6 +76,21 @@ BINDINGS = [
     key("Programs", "question_mark", "help", "Help", "this help", show=True),
     key("Programs", "q", "quit", "Quit", "quit", show=True),
 ]
+
+_SCREEN_KEYS = [name.strip() for binding in BINDINGS for name in binding.key.split(",")]
+"""Every key of BINDINGS, in order."""
+
+
+def in_screen_order(active: dict[str, ActiveBinding]) -> dict[str, ActiveBinding]:
+    """`active` (key -> binding) with the keys of BINDINGS first, in their order here, then the rest.
+
+    The footer lists keys in the order of this dict, which Textual builds from
+    the focused widget outwards: a key the focused widget binds as well (Tabs'
+    left and right) would otherwise move, and with it the footer's order.
+    """
+    first = {key: active[key] for key in _SCREEN_KEYS if key in active}
+    return {**first, **{key: binding for key, binding in active.items() if key not in first}}
+
 
 ELSEWHERE = [
     ("Views", "Up / Down", "select a task (in the task table), move the source cursor (for x), or scroll"),

@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import BindingType
+from textual.binding import ActiveBinding, BindingType
 from textual.containers import Container, Vertical
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Footer, Tab, Tabs
 
 from tui.render.inert import inert
@@ -134,7 +135,9 @@ class MainScreen(Reloading, Screen[None]):
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
         yield NarrationView(id="narration")
-        yield Tabs(*(Tab(f"{n}:{panel.tab}", id=panel.tab_id) for n, panel in enumerate(PANELS, 1)), id="tabs")
+        tabs = Tabs(*(Tab(f"{n}:{panel.tab}", id=panel.tab_id) for n, panel in enumerate(PANELS, 1)), id="tabs")
+        tabs.can_focus = False  # number keys and clicks pick a tab; the focus stays in a panel, where Up/Down act
+        yield tabs
         with Container(id="panels"):
             for panel in PANELS:
                 with Vertical(id=panel.box_id, classes="panel -active" if panel.key == self.active_panel else "panel"):
@@ -149,6 +152,7 @@ class MainScreen(Reloading, Screen[None]):
         for panel in PANELS:
             self.query_one(f"#{panel.box_id}").border_title = panel.title
         self._apply_layout()
+        self._focus_panel(self.active_panel if self.compact else "tasks")
         self.set_interval(0.05, self._ingest)
         if self.file_watch is not None:
             self.set_interval(WATCH_INTERVAL, self._poll_file)
@@ -165,9 +169,29 @@ class MainScreen(Reloading, Screen[None]):
     def _apply_layout(self) -> None:
         self.set_class(self.compact, "-compact")
         self.refresh_views()
+        focused = self.focused
+        if self.compact and focused is not None and not self._in_panel(focused, self.active_panel):
+            self._focus_panel(self.active_panel)  # the focused panel was folded away
+
+    def _in_panel(self, widget: Widget, key: str) -> bool:
+        return any(node.id == f"{key}-panel" for node in widget.ancestors_with_self)
+
+    def _focus_panel(self, key: str) -> None:
+        """Focus the panel's first focusable widget (the task table in Tasks), so Up/Down act on it at once."""
+        panel = self.query_one(f"#{key}")
+        target = next((widget for widget in (panel, *panel.query("*")) if widget.can_focus), None)
+        if target is not None:
+            # After the next refresh: a panel just switched to is still hidden until its styles are applied.
+            self.call_after_refresh(target.focus)
 
     def _panel_visible(self, key: str) -> bool:
         return not self.compact or key == self.active_panel
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """Textual's, in the order of keys.BINDINGS: the footer then lists the same keys in the same order
+        whatever has focus (Textual puts the keys the focused widget binds too first)."""
+        return keys.in_screen_order(super().active_bindings)
 
     # -- recording --------------------------------------------------------------------------
 
@@ -473,6 +497,7 @@ class MainScreen(Reloading, Screen[None]):
             tabs.active = tab_id
         # A panel that was hidden has no width yet: render it once it is laid out.
         self.call_after_refresh(self.refresh_views)
+        self._focus_panel(key)
 
     async def action_quit(self) -> None:
         self.running = False

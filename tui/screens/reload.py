@@ -117,11 +117,14 @@ class Reloading:
         if live.pending:
             live.fold(FOLD_BUDGET)
         trace = live.trace
-        if trace.complete and trace.outcome == "error":
-            # It could not be read or compiled: nothing of it is worth showing over the good one.
+        if trace.complete and trace.outcome == "error" and len(self.trace):
+            # It could not be read or compiled: nothing of it is worth showing over a good one.
             self.incoming = None
             error = (trace.summary or {}).get("error") or "it could not be recorded"
             self.say(f"Kept the last good recording: {error}", severity="error")
+            return
+        if trace.complete and not len(trace):
+            self._show_incoming(incoming, -1)  # no frame to keep a place in: its error is what there is to see
             return
         found = incoming.place.find(trace)
         if found is not None:

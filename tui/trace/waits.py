@@ -39,7 +39,8 @@ def place_in_line(world: World, actor: Actor) -> int:
     return next((place for place, other in enumerate(line, 1) if other is actor), 0)
 
 
-def _holders(world: World, resource: Resource) -> str | None:
+def holders(world: World, resource: Resource) -> str | None:
+    """Who holds a lock, a condition's lock or a semaphore's slots, by name (None: nobody holds the lock)."""
     state = resource.state
     if isinstance(state, SemaphoreState):
         return ", ".join(world.name(h) for h in state.holders) or "nobody"
@@ -58,8 +59,8 @@ def wait_now(world: World, actor: Actor) -> str | None:
     line = f", {ordinal(place_in_line(world, actor))} in line" if _IN_LINE.search(words) else ""
     held = _HELD_BY.match(words)
     if held is not None and isinstance(state, (SemaphoreState, LockState, RLockState, ConditionState)):
-        holders = _holders(world, resource)
-        head = held["head"] + (f"{held['sep']}{holders}" if holders else "")
+        names = holders(world, resource)
+        head = held["head"] + (f"{held['sep']}{names}" if names else "")
         words = head + line
     elif line:
         words = _IN_LINE.sub(line, words)

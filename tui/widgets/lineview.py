@@ -34,6 +34,7 @@ class LineView(ScrollView, can_focus=True, inherit_bindings=False):
     DEFAULT_CSS = """
     LineView {
         height: 1fr;
+        overflow-x: hidden;  /* rows are cut to the width: a scrollbar coming with the vertical one would hide a row */
     }
     """
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 
+from rich.cells import cell_len
 from rich.text import Text
 
+from tui.render.columns import Column, fit_widths
 from tui.render.inert import inert
-from tui.render.styles import actor_color, pad
+from tui.render.styles import actor_color, pad, shorten
 from tui.viewmodel import FrameView
 from tui.widgets.lineview import LineView
 
@@ -73,6 +75,25 @@ def gil_lines(view: FrameView) -> list[Text]:
     return lines
 
 
+TIME_WIDTH = 13
+"""`  t=1.000    `: a timer's due time, with the indent before it."""
+
+
+def timer_widths(width: int, longest_label: int, longest_owner: int) -> list[int]:
+    """The widths of a timer row's label, owner and delay columns after its due time.
+
+    The owner is the key: the delay goes first, then the label shrinks and
+    goes, and only then is the owner's name shortened (to no fewer than 4 cells).
+    """
+    label = min(12, longest_label) + 1
+    columns = [
+        Column((*range(label, 4, -1), 0), priority=1),
+        Column(range(longest_owner, min(longest_owner, 4) - 1, -1), priority=2),
+        Column((14, 0), priority=0),
+    ]
+    return fit_widths(columns, width - TIME_WIDTH) if width > 0 else [label, longest_owner, 14]
+
+
 class LoopView(LineView):
     """Ready queue in order, timers by due time, the loop's next move; then processes and GILs."""
 
@@ -89,6 +110,12 @@ class LoopView(LineView):
         timer_start = len(top) + 1 + ready_rows
         count = timer_start + 1 + max(1, len(timers))
         positions = {id(entry): n for n, entry in enumerate(live, 1)}
+        owners = [inert(world.name(owner)) for _when, owner, _label in timers if owner in world.actors]
+        label_width, owner_width, delay_width = timer_widths(
+            self.scrollable_content_region.width,
+            max((cell_len(inert(str(label))) for _when, _owner, label in timers), default=0),
+            max(map(cell_len, owners), default=0),
+        )
 
         def row(index: int) -> Text:
             if index < len(top):
@@ -119,14 +146,16 @@ class LoopView(LineView):
                 return Text("  (none)", style="dim")
             when, owner, label = timers[index - 1]
             text = Text(f"  t={when:<9.3f}" if math.isfinite(when) else f"  t={when!r:<9}", style="cyan")
-            text.append(pad(inert(str(label)), 12) + " ")
+            if label_width:
+                text.append(pad(shorten(inert(str(label)), label_width - 1), label_width))
             if owner in world.actors:
-                text.append(inert(world.name(owner)), style=actor_color(owner))
-            delay = when - world.time
-            if delay == float("inf"):
-                text.append("  (never)", style="dim")
-            else:
-                text.append(f"  (in {delay:.3f}s)" if delay > 0 else "  (due now)", style="dim")
+                text.append(pad(shorten(inert(world.name(owner)), owner_width), owner_width), style=actor_color(owner))
+            if delay_width:
+                delay = when - world.time
+                if delay == float("inf"):
+                    text.append("  (never)", style="dim")
+                else:
+                    text.append(f"  (in {delay:.3f}s)" if delay > 0 else "  (due now)", style="dim")
             return text
 
         gil = gil_lines(view)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 
 from tui.render.inert import inert
-from tui.render.styles import actor_color
+from tui.render.styles import actor_color, shorten
 from tui.trace.resources import (
     BarrierState,
     ConditionState,
@@ -102,6 +103,19 @@ def describe(resource: Resource, world: World) -> Text:
     return text
 
 
+def shown_name(resource: Resource, room: int) -> str:
+    """`lock (Lock#1)`, or in less `room` `lock`, then the name shortened (to 8 cells): its state stays in view.
+
+    The state (`locked by worker-1`) is what changes from frame to frame; a state that
+    fills the row leaves the name as short as it goes.
+    """
+    shown = inert(resource.shown)
+    if cell_len(shown) <= room:
+        return shown
+    name = inert(resource.name)
+    return name if cell_len(name) <= max(room, 8) else shorten(name, max(room, 8))
+
+
 class ResourceView(LineView):
     """One or two lines per resource: its state, then who waits for it, in order."""
 
@@ -109,11 +123,14 @@ class ResourceView(LineView):
         world = view.world
         lines: list[Text] = []
         parts = world.parts_by_owner()
+        width = self.scrollable_content_region.width
         for resource in world.own_resources():
+            state = describe(resource, world)
             head = Text()
-            head.append(inert(resource.shown), style="bold")
+            room = width - 2 - state.cell_len if width else cell_len(resource.shown)  # 0: not laid out yet
+            head.append(shown_name(resource, room), style="bold")
             head.append("  ")
-            head.append_text(describe(resource, world))
+            head.append_text(state)
             lines.append(head)
             groups: list[tuple[str, list[str]]] = [
                 ("waiting to get", [a.id for a in world.waiters(resource.id, "get")]),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rich.cells import cell_len
 from rich.syntax import Syntax
 from rich.text import Text
 from textual.binding import Binding
@@ -12,6 +11,7 @@ from textual.events import Click
 from textual.message import Message
 
 from tui.render.inert import inert
+from tui.render.marks import MARKER, fit_marks
 from tui.render.styles import actor_color
 from tui.trace.state import Actor
 from tui.viewmodel import FrameView
@@ -169,19 +169,26 @@ class SourceView(LineView):
                 text.append("-> ", style=actor_color(here[0].id))
             else:
                 text.append("   ")
-            text.append_text(lines[index])
-            if here:
-                text.append("   <- ", style="dim")
-                cells, shown_width = text.cell_len, self.scrollable_content_region.width
-                for position, actor in enumerate(here):
-                    if cells > shown_width > 0:
-                        break  # the row is cut at the panel's edge: the names past it are never seen
+            if not here:
+                text.append_text(lines[index])
+            else:
+                here = sorted(here, key=lambda actor: actor.id != running)  # who just ran is named first
+                room = self.scrollable_content_region.width - text.cell_len
+                fitted = fit_marks(room, lines[index].cell_len, [inert(actor.name) for actor in here])
+                code = lines[index]
+                if fitted.code < code.cell_len:
+                    # The code gives way to the names: its indentation first (the marker sets the row apart).
+                    plain = code.plain
+                    code = code[len(plain) - len(plain.lstrip(" ")) :]
+                    code.truncate(fitted.code, overflow="ellipsis")
+                text.append_text(code)
+                text.append(MARKER, style="dim")
+                for position, (actor, name) in enumerate(zip(here, fitted.names, strict=False)):
                     if position:
                         text.append(", ", style="dim")
                     style = actor_color(actor.id) + (" bold reverse" if actor.id == running else "")
-                    name = inert(actor.name)
                     text.append(name, style=style)
-                    cells += 2 + cell_len(name)
+                text.append(fitted.suffix, style="dim")
             if number == current:
                 text.stylize("on grey23")
             return text

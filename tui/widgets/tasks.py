@@ -11,11 +11,13 @@ from textual.containers import Vertical
 from textual.events import Click
 from textual.message import Message
 
+from tui.render.columns import Column, fit_widths
+from tui.render.cut import cut_keeping
 from tui.render.inert import inert
-from tui.render.styles import STATE_GLYPHS, STATE_STYLES, actor_color, clip, fit, pad, shorten
+from tui.render.styles import STATE_GLYPHS, STATE_STYLES, actor_color, fit, pad, shorten
 from tui.trace.narrate import sleep_end
 from tui.trace.state import Actor, World
-from tui.trace.waits import wait_now
+from tui.trace.waits import holders, wait_now
 from tui.viewmodel import FrameView
 from tui.widgets.lineview import LineView
 from tui.widgets.taskorder import TaskArrangement
@@ -39,11 +41,20 @@ TABLE_GLYPHS = {**STATE_GLYPHS, "done": "+", "cancelled": "/"}
 """In the table an ended actor keeps a glyph; the timeline leaves its lane blank instead."""
 
 
-def state_cell(actor: Actor) -> Text:
-    """`- waiting`, `~ sleeping`...: a glyph and a word, so colour is never needed."""
+def state_cell(actor: Actor, width: int = 12) -> Text:
+    """`- waiting`, `~ sleeping`...: a glyph and a word, so colour is never needed (the glyph alone when narrow)."""
     state = actor.state
+    glyph = TABLE_GLYPHS.get(state, "?")
     word = STATE_WORDS.get(state, state)
-    return Text(f"{TABLE_GLYPHS.get(state, '?')} {word:<10}", style=STATE_STYLES.get(state, ""))
+    return Text(pad(f"{glyph} {word}" if width >= 12 else glyph, width), style=STATE_STYLES.get(state, ""))
+
+
+def key_of(actor: Actor, world: World) -> str | None:
+    """The part of the detail that must stay in view when it is cut: who holds what it waits for, else its name."""
+    resource = world.resources.get(actor.on) if actor.on and actor.state in ("wait", "blocked") else None
+    if resource is None:
+        return None
+    return holders(world, resource) or resource.name
 
 
 def detail_of(actor: Actor, world: World) -> str:
@@ -68,8 +79,30 @@ def detail_of(actor: Actor, world: World) -> str:
     return ""
 
 
-Row = tuple[str, bool, str, bool, str, str, str, str, bool, int]
-"""What a row of the task table shows: id, running, name, dim, state, detail, place, count, selected, detail width."""
+Row = tuple[str, bool, str, bool, str, str, str, str, bool, tuple[int, ...]]
+"""What a row of the task table shows: id, running, name, dim, state, detail, place, count, selected, widths."""
+
+NAME, STATE, DETAIL, PLACE, COUNT = range(5)
+
+
+def column_widths(width: int, longest_name: int, count_width: int) -> list[int]:
+    """The widths of the name, state, detail, place and count columns (each with the space after it).
+
+    The least important shrink first: the step count goes, then the state's word
+    (its glyph stays), the place, the name down to 8 cells; the detail (what it
+    waits on) comes last and takes whatever room is left.
+    """
+    name = min(16, max(8, longest_name)) + 1
+    columns = [
+        Column(range(name, 8, -1), priority=3),
+        Column((12, 2), priority=1),
+        Column(range(18, 9, -1), priority=4),
+        Column((9, 0), priority=2),  # `line 123`; a place in another file is cut
+        Column((count_width, 0), priority=0),
+    ]
+    widths = fit_widths(columns, width - 1)  # the first cell marks the actor that just ran
+    widths[DETAIL] = max(widths[DETAIL], width - 1 - sum(widths) + widths[DETAIL])
+    return widths
 
 
 class TaskTable(LineView):
@@ -95,6 +128,8 @@ class TaskTable(LineView):
         """Which tasks are rows, in what order (f, F); the screen sets it, then shows the view again."""
         self.total = 0
         """Tasks and threads at this frame, shown or not."""
+        self._frame: int | None = None
+        """The frame shown last: a new one brings its running actor's row into view."""
 
     def show(self, view: FrameView) -> None:
         every = view.actors()
@@ -107,7 +142,9 @@ class TaskTable(LineView):
         trace = view.trace
         scenario = trace.header.get("file")
         width = self.scrollable_content_region.width or 80
-        detail_width = max(10, width - 49)
+        threads_cpu = any(actor.kind == "thread" and actor.cpu for actor in actors)
+        longest = max((len(actor.name) for actor in actors), default=0)
+        widths = tuple(column_widths(width, longest, 7 if threads_cpu else 5))
         places: dict[tuple[int, ...], str] = {}
 
         def place(actor_at: list[int]) -> str:
@@ -136,30 +173,46 @@ class TaskTable(LineView):
                     actor.name,
                     actor.internal or actor.ended,
                     actor.state,
-                    detail_of(actor, world),
+                    cut_keeping(inert(detail_of(actor, world)), widths[DETAIL] - 1, key_of(actor, world)),
                     where,
                     count,
                     actor.id == selected,
-                    detail_width,
+                    widths,
                 )
             return cells
 
         def row(index: int) -> Text:
-            actor_id, is_running, name, dim, _state, detail, where, count, is_selected, _width = row_key(index)
+            actor_id, is_running, name, dim, _state, detail, where, count, is_selected, widths = row_key(index)
             text = Text()
             text.append(">" if is_running else " ", style="bold")
             # Columns are measured in cells, so wide and combining characters keep them aligned.
             style = actor_color(actor_id) + (" dim" if dim else "")
-            text.append(pad(shorten(inert(name), 16), 16) + " ", style=style)
-            text.append_text(state_cell(actors[index]))
-            text.append(pad(clip(inert(detail), detail_width), detail_width) + " ")
-            text.append(fit(where, 10), style="dim")
-            text.append(count, style="dim")
+            text.append(pad(shorten(inert(name), widths[NAME] - 1), widths[NAME]), style=style)
+            text.append_text(state_cell(actors[index], widths[STATE]))
+            text.append(pad(detail, widths[DETAIL]))
+            if widths[PLACE]:
+                text.append(fit(where, widths[PLACE]), style="dim")
+            if widths[COUNT]:
+                text.append(f"{count:>{widths[COUNT]}}", style="dim")
             if is_selected:
                 text.stylize("reverse")
             return text
 
         self.set_rows(len(actors), row, 120, row_key=row_key)
+        if view.index != self._frame:
+            self._frame = view.index
+            self._scroll_to_running(running)
+            # Again once laid out: rows that bring the scrollbar can be scrolled to only after the layout pass.
+            self.call_after_refresh(self._scroll_to_running, running)
+
+    def _scroll_to_running(self, running: str | None) -> None:
+        """Bring the row of the actor that just ran into view, scrolling as little as it takes.
+
+        Only the view moves: the selection stays where the user put it (Up/Down go on from it),
+        and a step that shows the same frame again leaves the user's own scrolling alone.
+        """
+        if running in self.actor_ids:
+            self.scroll_to_row(self.actor_ids.index(running))
 
     def action_select(self, step: int) -> None:
         if not self.actor_ids:

@@ -17,7 +17,7 @@ from textual.strip import Strip
 
 from tui.render.inert import inert
 from tui.render.styles import ACTOR_COLORS, CODE_GLYPHS, CODE_STYLES, STATE_STYLES, actor_color, legend, pad, shorten
-from tui.render.ticks import time_ticks
+from tui.render.ticks import axis_cells, frame_ticks, time_ticks
 from tui.trace.model import STATE_CODES
 from tui.viewmodel import FrameView
 
@@ -35,6 +35,12 @@ def _style_for(code: int, color: str, at_cursor: bool, label: bool = False) -> S
         return Style(color=color)
     style = Style(color=color, reverse=True, bold=True) if code == RUNNING else CODE_STYLES.get(code, Style())
     return style + CURSOR if at_cursor else style
+
+
+def frame_window(cursor: int, count: int, width: int) -> range:
+    """The frames the columns show by frame: the cursor two thirds of the way across, so what comes next shows too."""
+    start = max(0, min(cursor - (2 * width) // 3, count - width))
+    return range(start, min(count, start + width))
 
 
 class Timeline(ScrollView, can_focus=True, inherit_bindings=False):
@@ -93,9 +99,7 @@ class Timeline(ScrollView, can_focus=True, inherit_bindings=False):
                 return
             self.columns = [trace.frame_at_time(end * (c + 1) / width) for c in range(width)]
             return
-        # Keep the cursor two thirds of the way across, so what comes next is visible too.
-        start = max(0, min(view.index - (2 * width) // 3, len(trace) - width))
-        self.columns = list(range(start, min(len(trace), start + width)))
+        self.columns = list(frame_window(view.index, len(trace), width))
 
     def cursor_column(self) -> int | None:
         view = self._view
@@ -189,15 +193,9 @@ class Timeline(ScrollView, can_focus=True, inherit_bindings=False):
         view = self._view
         assert view is not None
         label = "time ->" if self.by_time else "frame ->"
-        cells = [" "] * len(self.columns)
-        if self.by_time:
-            ticks = [(column, "|" + text) for column, text in time_ticks(self._time_span, len(self.columns))]
-        else:
-            ticks = [(column, f"|{index + 1}") for column, index in enumerate(self.columns) if (index + 1) % 10 == 0]
-        for column, tick in ticks:
-            if cursor is not None and column <= cursor < column + len(tick):
-                continue  # the cursor's "v" would leave half a number behind
-            cells[column : column + len(tick)] = list(tick)[: len(cells) - column]
+        columns = len(self.columns)
+        ticks = time_ticks(self._time_span, columns) if self.by_time else frame_ticks(self.columns)
+        cells = axis_cells(ticks, columns, cursor)
         segments = [Segment(f"{label:<{LABEL_WIDTH}}", Style(dim=True))]
         for column, cell in enumerate(cells):
             segments.append(

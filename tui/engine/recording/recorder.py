@@ -909,7 +909,12 @@ class Recorder:
         self.frames += 1
         self._tasks_before_frame = self._task_count
         if self.frames >= self.max_frames:
-            self.stop("frame-limit", f"stopped after {self.frames} frames (the frame limit)")
+            # Said with the option that raises it: the user's next move is to run again with more.
+            self.stop(
+                "frame-limit",
+                f"stopped after {self.frames} frames (the frame limit); "
+                "run again with a larger --max-frames to record more",
+            )
 
     def _rare_deltas(self, parts: list[str]) -> None:
         if self._fired:

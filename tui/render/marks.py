@@ -1,0 +1,59 @@
+"""Provides fit_marks: how a marked source line (`code  <- worker-1, worker-2`) fits its panel.
+
+The names are the point of the marker, so they are the last thing cut: the
+code gives way first (down to MIN_CODE cells, then further for a first
+name up to NAME_CELLS wide), then the names after the first become `+2`,
+and a first name too wide alone keeps both its ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.cells import cell_len
+
+from tui.render.styles import shorten
+
+MARKER = "  <- "
+"""Between a line's code and the names of the tasks stopped on it."""
+MIN_CODE = 8
+"""Cells of code a marked line keeps while its names need the room."""
+NAME_CELLS = 16
+"""The first name is kept whole up to this width, whatever the code loses for it (the task table's too)."""
+
+
+@dataclass(frozen=True)
+class MarkFit:
+    code: int
+    """Cells of the code kept (all of it when it fits)."""
+    names: list[str]
+    """The names shown, in order (the first possibly shortened)."""
+    rest: int
+    """Names left out, shown as `+N`."""
+
+    @property
+    def suffix(self) -> str:
+        return f" +{self.rest}" if self.rest else ""
+
+
+def fit_marks(room: int, code: int, names: Sequence[str]) -> MarkFit:
+    """Fit `code` cells of code and the `names` after the marker into `room` cells (0: unknown, cut nothing)."""
+    shown = list(names)
+    full = cell_len(MARKER) + cell_len(", ".join(shown))
+    if room <= 0 or code + full <= room:
+        return MarkFit(code, shown, 0)
+    names_room = max(min(NAME_CELLS, cell_len(shown[0])), room - cell_len(MARKER) - MIN_CODE)
+    fitted = _names_in(names_room, shown)
+    used = cell_len(MARKER) + cell_len(", ".join(fitted.names) + fitted.suffix)
+    return MarkFit(min(code, max(0, room - used)), fitted.names, fitted.rest)
+
+
+def _names_in(room: int, names: list[str]) -> MarkFit:
+    for count in range(len(names), 0, -1):
+        rest = len(names) - count
+        if cell_len(", ".join(names[:count]) + (f" +{rest}" if rest else "")) <= room:
+            return MarkFit(0, names[:count], rest)
+    if cell_len(names[0]) <= room:
+        return MarkFit(0, names[:1], 0)  # no room to say how many more: the first name matters most
+    return MarkFit(0, [shorten(names[0], room)], 0)
