@@ -26,8 +26,8 @@ class SourceView(LineView):
     """`=>` marks the line where the actor that just ran stopped; `->` other tasks; `!!` a raise.
 
     A red `●` after a line number is a line breakpoint. The source cursor
-    (Up/Down when focused, or a click on the code) picks the line `x`
-    toggles; until it is moved, it is the `=>` line.
+    (Up/Down when focused, which also scroll the code a line, or a click on
+    the code) picks the line `x` toggles; until it is moved, it is the `=>` line.
     """
 
     BINDINGS = [
@@ -72,6 +72,9 @@ class SourceView(LineView):
             return
         start = self.cursor_line or 1
         self.moved_cursor = max(1, min(start + step, self.row_count))
+        # The code scrolls a line as it always did, the cursor with it (it keeps its row on screen
+        # while the code can scroll); a cursor scrolled out of view is brought back.
+        self.scroll_to(y=self.scroll_y + step, animate=False)
         self.scroll_to_row(self.moved_cursor - 1)
         self.refresh_rows()
 
