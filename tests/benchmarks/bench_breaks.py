@@ -20,14 +20,12 @@ suite never asserts timings.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import random
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
+
+from bench_tui import recorded_once  # this script's directory is on sys.path
 
 from tui.trace.breaks import KINDS, Breakpoints, next_stop
 from tui.trace.find import search
@@ -40,17 +38,7 @@ TARGET_MS = 100.0
 
 def saved_trace(path: Path | None) -> Path:
     """The saved 100,000-frame trace, recorded now if there is none for this workload yet."""
-    if path is None:
-        digest = hashlib.sha256(WORKLOAD.read_bytes()).hexdigest()[:12]
-        path = Path(tempfile.gettempdir()) / f"concur-tui-bench-breaks-{digest}.jsonl"
-    if not path.exists():
-        print(f"recording {WORKLOAD.name} into {path} (once)...")
-        partial = path.with_suffix(".partial")
-        command = [sys.executable, "-m", "tui", "trace", str(WORKLOAD), "--json", "--max-frames", "2000000"]
-        with open(partial, "wb") as out:
-            subprocess.run(command, stdout=out, check=True)
-        partial.rename(path)
-    return path
+    return recorded_once(WORKLOAD, "breaks", path=path)
 
 
 def line_of(text: str) -> int:

@@ -213,19 +213,25 @@ async def measure_steps() -> None:
         await pilot.press("q")
 
 
-def million_trace(path: Path | None) -> Path:
-    """The saved 1,000,000-frame trace, recorded now if there is none for this workload yet."""
+def recorded_once(workload: Path, tag: str, program_args: tuple[str, ...] = (), path: Path | None = None) -> Path:
+    """A saved trace of `workload` (with `program_args`), recorded now if there is none for this
+    version of it yet (named by `tag` and the workload's hash, in the temporary folder)."""
     if path is None:
-        digest = hashlib.sha256(WORKLOAD.read_bytes()).hexdigest()[:12]
-        path = Path(tempfile.gettempdir()) / f"concur-tui-bench-{MILLION_ROUNDS}-{digest}.jsonl"
+        digest = hashlib.sha256(workload.read_bytes()).hexdigest()[:12]
+        path = Path(tempfile.gettempdir()) / f"concur-tui-bench-{tag}-{digest}.jsonl"
     if not path.exists():
-        print(f"recording {WORKLOAD.name} with {MILLION_ROUNDS} rounds into {path} (once; about a minute)...")
+        print(f"recording {workload.name} {' '.join(program_args)} into {path} (once)...")
         partial = path.with_suffix(".partial")
-        command = [sys.executable, "-m", "tui", "trace", str(WORKLOAD), "--json", "--max-frames", "2000000"]
+        command = [sys.executable, "-m", "tui", "trace", str(workload), "--json", "--max-frames", "2000000"]
         with open(partial, "wb") as out:
-            subprocess.run([*command, "--", str(MILLION_ROUNDS)], stdout=out, check=True)
+            subprocess.run([*command, "--", *program_args], stdout=out, check=True)
         partial.rename(path)
     return path
+
+
+def million_trace(path: Path | None) -> Path:
+    """The saved 1,000,000-frame trace (about a minute to record, the first time)."""
+    return recorded_once(WORKLOAD, str(MILLION_ROUNDS), (str(MILLION_ROUNDS),), path)
 
 
 async def measure_seeks(path: Path) -> None:
