@@ -37,11 +37,7 @@ def check_writable_file(given: str, option: str) -> None:
         if not os.access(given, os.W_OK):
             raise ExportError(f"{option}: cannot write {given}: permission denied")
         return
-    parent = path.parent
-    if not parent.is_dir():
-        raise ExportError(f"{option}: no such directory: {parent}")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise ExportError(f"{option}: cannot write in {parent}: permission denied")
+    _check_parent(path, option, f"cannot write in {path.parent}")
 
 
 def check_writable_directory(given: str, option: str) -> None:
@@ -53,11 +49,16 @@ def check_writable_directory(given: str, option: str) -> None:
         if not os.access(path, os.W_OK | os.X_OK):
             raise ExportError(f"{option}: cannot write in {given}: permission denied")
         return
+    _check_parent(path, option, f"cannot make {given}")
+
+
+def _check_parent(path: Path, option: str, refused: str) -> None:
+    """The folder `path` would be made in exists and may be written in (else `refused`: permission denied)."""
     parent = path.parent
     if not parent.is_dir():
         raise ExportError(f"{option}: no such directory: {parent}")
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise ExportError(f"{option}: cannot make {given}: permission denied")
+        raise ExportError(f"{option}: {refused}: permission denied")
 
 
 def write_text(given: str, text: str) -> None:
