@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -10,53 +9,45 @@ import time
 from pathlib import Path
 
 import pytest
+from tmux_helpers import Tmux
 
 from tui.scenarios import bundled_dir
 
 
-def _tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=True).stdout
-
-
-def _wait_for(session: str, needle: str, timeout: float = 30.0) -> str:
-    deadline = time.monotonic() + timeout
-    screen = ""
-    while time.monotonic() < deadline:
-        screen = _tmux("capture-pane", "-t", session, "-p")
-        if needle in screen:
-            return screen
-        time.sleep(0.1)
-    raise AssertionError(f"{needle!r} never appeared on screen:\n{screen}")
+def _open(name: str, tmp_path: Path, command: str) -> Tmux:
+    """`command` in session "t" of a tmux server of this test's own: on the shared default server, a
+    session started as another test's last one ends fails ("server exited unexpectedly")."""
+    tmux = Tmux(name, tmp_path)
+    tmux("new-session", "-d", "-s", "t", "-x", "120", "-y", "36", command)
+    return tmux
 
 
 @pytest.mark.slow
 def test_stepping_in_tmux_and_quitting_with_q(tmp_path: Path) -> None:
     assert shutil.which("tmux"), "tmux is needed for this test (.ci/run installs it)"
-    session = f"concur-tui-test-{os.getpid()}"
     status = tmp_path / "status"
     scenario = bundled_dir() / "04_lock_contention.py"
     command = f"{sys.executable} -m tui {scenario}; echo $? > {status}; sleep 30"
-    env = {key: value for key, value in os.environ.items() if not key.startswith("TMUX")}
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "36", command], check=True, env=env)
+    tmux = _open("concur-tui-test", tmp_path, command)
     try:
-        screen = _wait_for(session, "completed")
+        screen = tmux.wait_for("completed", timeout=30)
         total = int(screen.split("frame 1/")[1].split()[0])
         assert total > 10
-        _tmux("send-keys", "-t", session, "Right", "Right", "Right")
-        _wait_for(session, f"frame 4/{total}")
-        _tmux("send-keys", "-t", session, "Left")
-        _wait_for(session, f"frame 3/{total}")
-        _tmux("send-keys", "-t", session, "End")
-        _wait_for(session, f"frame {total}/{total}")
-        _tmux("send-keys", "-t", session, "q")
+        tmux("send-keys", "-t", "t", "Right", "Right", "Right")
+        tmux.wait_for(f"frame 4/{total}", timeout=30)
+        tmux("send-keys", "-t", "t", "Left")
+        tmux.wait_for(f"frame 3/{total}", timeout=30)
+        tmux("send-keys", "-t", "t", "End")
+        tmux.wait_for(f"frame {total}/{total}", timeout=30)
+        tmux("send-keys", "-t", "t", "q")
         deadline = time.monotonic() + 15
         while not status.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
         assert status.read_text().strip() == "0"
-        after = _tmux("capture-pane", "-t", session, "-p")
+        after = tmux.screen()
         assert "frame" not in after  # the app's screen is gone: the terminal was restored
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        tmux.close()
 
 
 def _children(pid: int) -> list[int]:
@@ -85,13 +76,11 @@ def test_a_signalled_app_leaves_no_recording_behind_and_restores_the_terminal(tm
     assert shutil.which("tmux"), "tmux is needed for this test (.ci/run installs it)"
     program = tmp_path / "spin.py"
     program.write_text("x = 0\nwhile True:\n    x += 1\n")
-    session = f"concur-tui-signal-{os.getpid()}-{signum}"
     command = f"{sys.executable} -m tui {program} --step-timeout 60; sleep 30"
-    env = {key: value for key, value in os.environ.items() if not key.startswith("TMUX")}
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "36", command], check=True, env=env)
+    tmux = _open(f"concur-tui-signal-{signum}", tmp_path, command)
     try:
-        _wait_for(session, "frame")
-        shell = int(_tmux("display", "-p", "-t", session, "#{pane_pid}").strip())
+        tmux.wait_for("frame", timeout=30)
+        shell = int(tmux("display", "-p", "-t", "t", "#{pane_pid}").strip())
         app = _children(shell)[0]
         deadline = time.monotonic() + 30
         while not _children(app) and time.monotonic() < deadline:
@@ -104,7 +93,7 @@ def test_a_signalled_app_leaves_no_recording_behind_and_restores_the_terminal(tm
         assert _ended(app)
         assert _ended(recording), "the recording process outlived the app"
         if signum != "KILL":  # a killed process cannot restore anything; the others must
-            flags = _tmux("display", "-p", "-t", session, "#{alternate_on} #{cursor_flag} #{mouse_any_flag}")
+            flags = tmux("display", "-p", "-t", "t", "#{alternate_on} #{cursor_flag} #{mouse_any_flag}")
             assert flags.split() == ["0", "1", "0"]  # alternate screen left, cursor shown, mouse off
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        tmux.close()
