@@ -228,11 +228,7 @@ def run_export(args: argparse.Namespace, program_args: list[str]) -> int:
             if given is not None:
                 check_writable_file(given, option)
         path = _scenario_path(args.src)
-        refusal = saved_trace_refusal(path) if is_saved_trace(path) else None
-        if refusal is not None:  # another version's trace, or not a trace at all: said as the app says it
-            from tui.render.inert import inert
-
-            raise ExportError(inert(refusal))
+        _refuse_unreadable_trace(path)  # another version's trace: said as the app says it
         recording = _stream(path, _options(args, program_args))
         lines = list(recording.lines())
         summary = recording.summary or {}
@@ -248,14 +244,20 @@ def run_export(args: argparse.Namespace, program_args: list[str]) -> int:
     return EXIT_OK
 
 
-def run_app(path: str, options: Settings, *, watch: bool = False, start_at: int | None = None) -> int:
-    saved = is_saved_trace(path)
-    if saved:
-        refusal = saved_trace_refusal(path)
-        if refusal is not None:
-            from tui.render.inert import inert
+def _refuse_unreadable_trace(path: str) -> bool:
+    """Whether `path` is a saved trace; UsageError, in one line, if it is one that cannot be opened at all."""
+    if not is_saved_trace(path):
+        return False
+    refusal = saved_trace_refusal(path)
+    if refusal is not None:
+        from tui.render.inert import inert
 
-            raise UsageError(f"concur-tui: {inert(refusal)}")
+        raise UsageError(f"concur-tui: {inert(refusal)}")
+    return True
+
+
+def run_app(path: str, options: Settings, *, watch: bool = False, start_at: int | None = None) -> int:
+    saved = _refuse_unreadable_trace(path)
     # The program starts recording now, in its own process, while this one loads the app:
     # its first frame is ready by the time the screen is (a saved trace needs no head start).
     first = None if saved else Recording(path, options)

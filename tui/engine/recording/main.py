@@ -154,8 +154,7 @@ class Session:
             # Often enough that a program allocating at full speed is stopped by this
             # watchdog, which names its line, well before the viewer's MemoryGuard margin.
             vtime.real_sleep(WATCH_INTERVAL)
-            if self._gauge.resident() > self.memory_cap:
-                self.out_of_memory()
+            self._check_memory()
             now = vtime.real_monotonic()
             progress = self._progress()
             if progress != last:
@@ -216,12 +215,12 @@ class Session:
         self.recorder.runaway_frame(actor, stack)
         self.finish("runaway", report={"actor": actor, "name": name, "where": where, "text": text})
 
-    def _check_memory_at_switch(self) -> None:
-        """The cap, checked as a thread hands the baton on (Kernel.leaving).
+    def _check_memory(self) -> None:
+        """The cap, checked by the watchdog and as each thread hands the baton on (Kernel.leaving).
 
-        The watchdog samples every 50 ms, and by then the thread that allocated
-        may have handed on to one that did not (a loaded machine stretches the
-        interval): checked here too, the cap is blamed on the slice that passed it.
+        By the watchdog's next look (WATCH_INTERVAL, stretched on a loaded
+        machine) the thread that allocated may have handed on to one that did
+        not: checked at the switch too, the cap is blamed on the slice that passed it.
         """
         if self._gauge.resident() > self.memory_cap:
             self.out_of_memory()
@@ -335,7 +334,7 @@ class Session:
         )
         rec.kernel = kernel
         rec.on_stop = self.on_stop
-        kernel.leaving = self._check_memory_at_switch
+        kernel.leaving = self._check_memory
         kernel.recorder = rec
         rec.thread_created(kernel.main)
 
