@@ -391,10 +391,6 @@ def _header_field(line: bytes, name: str) -> Any:
         return None  # a malformed header: the trace's own checks say so
 
 
-SNIFF_LIMIT = 1 << 20
-"""Bytes of a file's first line read to tell a saved trace from a program (a frame is far smaller)."""
-
-
 def is_saved_trace(path: str) -> bool:
     """Whether `path` holds a saved trace (what `trace --json` writes) rather than a program to record.
 
@@ -409,7 +405,7 @@ def is_saved_trace(path: str) -> bool:
         return True
     try:
         with open(path, "rb") as handle:
-            first = handle.readline(SNIFF_LIMIT)
+            first = handle.readline(MAX_LINE + 1)  # no longer line can be a frame
     except OSError:
         return False  # the program path's own checks say what is wrong with it
     if not first.lstrip().startswith(b"{"):
