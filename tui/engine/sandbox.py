@@ -1,8 +1,8 @@
 """Provides close(): the recorded program cannot reach beyond the simulation, enforced twice.
 
-Above Python, an audit hook (PEP 578) refuses every route Python can see to a
+Above Python, stand-ins replace every function Python offers as a route to a
 real process, a real signal, a real socket, a terminal or another process's
-/proc entries, at the user's line, with UnsupportedInSimulation. Beneath
+/proc entries: each raises UnsupportedInSimulation at the user's line. Beneath
 Python, a seccomp filter (through libseccomp) stops the same system calls
 when C code makes them (ctypes, a C extension): the kernel stops the run
 with SIGSYS, and faulthandler's last words name the user's line. Landlock
@@ -21,6 +21,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import faulthandler
+import functools
 import os
 import signal
 import sys
@@ -34,17 +35,18 @@ NO_PROCESSES = "multiprocessing and concurrent.futures are simulated; real proce
 NO_SIGNALS = "only os.kill() of a simulated process (SIGTERM, SIGKILL) is simulated"
 NO_SOCKETS = "socket.socket() (TCP) and socketpair() are simulated; a real socket is not"
 
-_PROCESS_EVENTS = {
-    "os.system": "os.system()",
-    "os.posix_spawn": "os.posix_spawn()",
-    "os.fork": "os.fork()",
-    "os.forkpty": "os.forkpty() / pty.fork()",
-    "os.exec": "os.exec*()",
-    "os.spawn": "os.spawn*()",
-    "subprocess.Popen": "subprocess.Popen()",
-    "os.startfile": "os.startfile()",
+_PROCESS_CALLS = {
+    "system": "os.system()",
+    "posix_spawn": "os.posix_spawn()",
+    "posix_spawnp": "os.posix_spawnp()",
+    "fork": "os.fork()",
+    "forkpty": "os.forkpty() / pty.fork()",
+    "execv": "os.exec*()",
+    "execve": "os.exec*()",
 }
-_SIGNAL_EVENTS = {"os.kill": "os.kill()", "os.killpg": "os.killpg()", "signal.pthread_kill": "signal.pthread_kill()"}
+"""posix's functions that start or become a real process (os re-exports them; the os.exec*/spawn*
+helpers written in Python call these)."""
+_SIGNAL_CALLS = {"kill": "os.kill()", "killpg": "os.killpg()"}
 _SAFE_DEVICES = frozenset(("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"))
 
 
@@ -75,45 +77,83 @@ def _resolved(path: Any) -> str | None:
     return os.path.realpath(text) if text.startswith(("/dev/", "/proc/")) else None
 
 
-def audit_hook(own_pid: int) -> Callable[[str, tuple[Any, ...]], None]:
-    """The hook. It runs for every audited event, the engine's own frame reads (`f_code`,
-    `sys._getframe`) among them, millions of times a run: those cost one failed dict lookup."""
+def _refuse_processes_and_signals() -> None:
+    """posix's routes to a real process or a real signal, refused in posix and wherever os still
+    holds the real function (os.system, os.kill and friends are the simulation's own already)."""
+    import posix
 
-    def refuse_open(args: tuple[Any, ...]) -> None:
-        resolved = _resolved(args[0])
+    stand_ins = {name: refusal(f"real processes ({what})", NO_PROCESSES) for name, what in _PROCESS_CALLS.items()}
+    stand_ins |= {name: refusal(f"real signals ({what})", NO_SIGNALS) for name, what in _SIGNAL_CALLS.items()}
+    for name, stand_in in stand_ins.items():
+        real = getattr(posix, name, None)
+        if real is None:
+            continue
+        if getattr(os, name, None) is real:
+            setattr(os, name, stand_in)
+        setattr(posix, name, stand_in)
+
+
+def _guard_opens(own_pid: int) -> None:
+    """open(), io.open() and os.open() refuse a terminal, a device or another process's /proc entry.
+
+    Only these named routes get the clear message; every other one (io.FileIO,
+    a dir_fd, C code) meets Landlock beneath, with PermissionError.
+    """
+    import _io
+    import builtins
+    import io
+    import posix
+
+    def refuse_path(path: Any) -> None:
+        resolved = _resolved(path)
         if resolved is not None and (why := refused_path(resolved, own_pid)) is not None:
             raise UnsupportedInSimulation(why, "a recorded program reaches only its own files")
 
-    def refuse_process(what: str) -> Callable[[tuple[Any, ...]], None]:
-        def refuse(args: tuple[Any, ...]) -> None:
-            raise UnsupportedInSimulation(f"real processes ({what})", NO_PROCESSES)
+    def guarded(real: Callable[..., Any], first: str) -> Callable[..., Any]:
+        @functools.wraps(real)
+        def guarded_call(*args: Any, **kwargs: Any) -> Any:
+            refuse_path(args[0] if args else kwargs.get(first))
+            return real(*args, **kwargs)
 
-        return refuse
+        return guarded_call
 
-    def refuse_signal(what: str) -> Callable[[tuple[Any, ...]], None]:
-        def refuse(args: tuple[Any, ...]) -> None:
-            raise UnsupportedInSimulation(f"real signals ({what})", NO_SIGNALS)
+    # builtins.open, io.open and _io.open are one function: one stand-in for all three.
+    open_ = guarded(builtins.open, "file")
+    builtins.open = io.open = _io.open = open_
+    os_open = guarded(posix.open, "path")
+    if os.open is posix.open:
+        os.open = os_open
+    posix.open = os_open
 
-        return refuse
 
-    def refuse_socket(args: tuple[Any, ...]) -> None:
-        raise UnsupportedInSimulation("real sockets (_socket.socket)", NO_SOCKETS)
+def _refuse_real_sockets() -> None:
+    """_socket.socket is refused: socket.socket is the simulation's (tui.engine.network.sockets),
+    and a subclass keeps `class socket(_socket.socket)` valid should the socket module be reloaded."""
+    import _socket
 
-    handlers: dict[str, Callable[[tuple[Any, ...]], None]] = {
-        "open": refuse_open,
-        "socket.__new__": refuse_socket,
-        "ctypes.dlsym": lambda args: _note_foreign_lookup(args[1], sys._getframe(2)),
-        **{event: refuse_process(what) for event, what in _PROCESS_EVENTS.items()},
-        **{event: refuse_signal(what) for event, what in _SIGNAL_EVENTS.items()},
-    }
-    handler_of = handlers.get
+    real = _socket.socket
 
-    def hook(event: str, args: tuple[Any, ...]) -> None:
-        handler = handler_of(event)
-        if handler is not None:
-            handler(args)
+    class RealSocket(real):  # type: ignore[valid-type,misc]  # _socket's stubs type it as a function alias
+        __slots__ = ()
 
-    return hook
+        def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+            raise UnsupportedInSimulation("real sockets (_socket.socket)", NO_SOCKETS)
+
+    RealSocket.__name__ = RealSocket.__qualname__ = "socket"
+    RealSocket.__module__ = "_socket"
+    _socket.socket = _socket.SocketType = RealSocket  # type: ignore[misc]  # the stubs call it a class; it is a module attribute
+
+
+def _note_foreign_lookups() -> None:
+    """Every C function looked up through ctypes (CDLL, PyDLL and their subclasses) is named, with its line."""
+    real_lookup = ctypes.CDLL.__getitem__
+
+    def lookup(library: Any, name_or_ordinal: Any) -> Any:
+        if isinstance(name_or_ordinal, str):
+            _note_foreign_lookup(name_or_ordinal, sys._getframe(1))
+        return real_lookup(library, name_or_ordinal)
+
+    ctypes.CDLL.__getitem__ = lookup  # type: ignore[method-assign,assignment]
 
 
 _CTYPES_DIR = os.path.dirname(ctypes.__file__)
@@ -126,19 +166,19 @@ the process before faulthandler can say where; the viewer names this line.
 """
 
 
-def _note_foreign_lookup(name: Any, frame: Any) -> None:
+def _note_foreign_lookup(name: str, frame: Any) -> None:
     while frame is not None and frame.f_code.co_filename.startswith(_CTYPES_DIR):
         frame = frame.f_back  # CDLL.__getattr__ and friends: the program's line is further out
     where = f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_lineno}" if frame is not None else "?"
-    line = FOREIGN_LOOKUP.format(name=name if isinstance(name, str) else repr(name), where=where)
+    line = FOREIGN_LOOKUP.format(name=name, where=where)
     try:
         os.write(2, line.encode("utf-8", "backslashreplace") + b"\n")
     except OSError:
         pass
 
 
-def _patch_unaudited() -> None:
-    """Routes with no audit event: replaced in their modules (the C behind them is seccomp's)."""
+def _refuse_the_rest() -> None:
+    """_posixsubprocess (subprocess's route to fork and exec), real timer signals, signals to threads."""
     import _posixsubprocess
 
     _posixsubprocess.fork_exec = refusal("real processes (_posixsubprocess.fork_exec())", NO_PROCESSES)
@@ -149,6 +189,7 @@ def _patch_unaudited() -> None:
         "alarm": refusal("real timer signals (signal.alarm())", no_timers),
         "setitimer": refusal("real timer signals (signal.setitimer())", no_timers),
         "pidfd_send_signal": refusal("real signals (signal.pidfd_send_signal())", NO_SIGNALS),
+        "pthread_kill": refusal("real signals (signal.pthread_kill())", NO_SIGNALS),
     }
     for module in (signal, _signal):  # signal's functions are _signal's, imported
         for name, stand_in in refusals.items():
@@ -216,7 +257,7 @@ def restrict_files(own_pid: int) -> None:
     """Landlock: everything but /dev and /proc as before; of those, only the harmless devices,
     a few of /proc's read-only entries, and this process's own /proc/<pid>.
 
-    It is what the audit hook's path check says, enforced by the kernel: no
+    It is what the stand-in for open() says, enforced by the kernel: no
     terminal device (/dev/pts/*), no other process's /proc entry, by any route
     (a dir_fd, ctypes, a C extension). Raises OSError where Landlock is missing.
     """
@@ -280,13 +321,24 @@ def _drop_ptrace_capability() -> None:
 
 
 def refuse_at_the_users_line(own_pid: int) -> None:
-    """The audit hook, installed last, right before the program's first line: the engine's own
-    start-up (its imports open hundreds of files) never pays for it.
+    """The stand-ins for Python's routes out, installed last, right before the program's first line,
+    over the simulation's own (os.system, os.kill and socket.socket stay the simulation's).
+
+    No audit hook (PEP 578): with one installed, every audited event pays for
+    CPython building its arguments and calling the hook, and the engine's own
+    frame reads (`cr_frame`, `f_code`, `sys._getframe`) are audited events, a
+    quarter of a recording's time. Replacing the functions costs nothing
+    until the program calls them; what a replaced name misses, the kernel's
+    layers stop.
 
     `own_pid` is this process's real pid, read before the simulation was installed: by now
     os.getpid() answers with the simulated one.
     """
-    sys.addaudithook(audit_hook(own_pid))
+    _refuse_processes_and_signals()
+    _refuse_real_sockets()
+    _guard_opens(own_pid)
+    _note_foreign_lookups()
+    _refuse_the_rest()
 
 
 def close(stderr: int) -> str | None:
@@ -309,7 +361,6 @@ def close(stderr: int) -> str | None:
         seccomp_filter(own_pid).load()
     except Exception as exc:  # no libseccomp, no pyseccomp, or a kernel without seccomp
         missing.append(f"system calls: {str(exc).strip() or type(exc).__name__}")
-    _patch_unaudited()
     if not missing:
         return None
     return (
