@@ -3,9 +3,9 @@
 The engine asks "what do I know about this code object?" at every frame, call
 and branch. Keying a dict by the code object hashes it, and a code object's
 hash is not cached (on 3.12+ it walks the bytecode: about a microsecond).
-Keying by id(code) is no better inside the recording: `id()` is an audited
-event, and with the closed simulation's audit hook installed every audited
-event costs about half a microsecond. A code object's qualified name is a
+Keying by id(code) is no better once a program installs an audit hook
+(PEP 578): `id()` is an audited event, and each costs about half a
+microsecond then. A code object's qualified name is a
 string whose hash is cached, and nearly always names one code object: that is
 the key, with the code object itself checked by identity. The few code
 objects sharing a name (`<module>`, two lambdas of one function) fall back to

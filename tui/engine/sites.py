@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sysconfig
 from types import CodeType, FrameType
@@ -16,11 +17,18 @@ _STDLIB_DIRS = tuple(
 )
 
 
+@functools.cache
+def _real_path(filename: str) -> str:
+    """os.path.realpath(), once per file name: a code object's file is asked about at each of its
+    first sights, and resolving a path costs a system call per component."""
+    return os.path.realpath(filename)
+
+
 def is_user_file(filename: str) -> bool:
     """True for code the user wrote: not the stdlib, not concur-tui, not <frozen ...>."""
     if filename.startswith("<"):
         return filename in ("<string>", "<stdin>")
-    real = os.path.realpath(filename)
+    real = _real_path(filename)
     if real.startswith(_ENGINE_DIR):
         return False
     return not real.startswith(_STDLIB_DIRS) or "site-packages" in real
@@ -30,7 +38,7 @@ def is_library_file(filename: str) -> bool:
     """True for the standard library's Python code (not site-packages, not frozen modules)."""
     if filename.startswith("<"):
         return False  # <frozen importlib._bootstrap> and the like: import machinery holding real locks
-    real = os.path.realpath(filename)
+    real = _real_path(filename)
     return real.startswith(_STDLIB_DIRS) and "site-packages" not in real and not real.startswith(_ENGINE_DIR)
 
 
@@ -47,8 +55,8 @@ def in_engine(frame: FrameType) -> bool:
     """Whether `frame` runs in one of the engine's modules, told without reading its f_code.
 
     Walks out of the engine's frames read this at every frame: frame.f_code is an
-    audited event (about half a microsecond with the closed simulation's hook),
-    a frame's globals are not.
+    audited event (about half a microsecond once any audit hook is installed, as
+    a program may do), a frame's globals are not.
     """
     name = frame.f_globals.get("__name__")
     if name.__class__ is not str:
@@ -81,7 +89,6 @@ class Sites:
         self._codes: CodeTable[_CodeSites] = CodeTable()
         """Per code object: whether it is the user's, and the site id of each of its lines."""
         self._count = 0
-        self._library_files: dict[str, bool] = {}
         self._paths: dict[str, str] = {}
         self.pending: dict[int, list[Any]] = {}
         """Sites defined since the last frame, emitted with it."""
@@ -95,22 +102,6 @@ class Sites:
         if known is None:
             known = _CodeSites(is_user_file(code.co_filename))
             self._codes.set(code, known)
-        return known
-
-    def in_library_module(self, frame: FrameType) -> bool:
-        """Whether `frame` runs in a module of the standard library or the engine, by its globals.
-
-        Told without reading frame.f_code (an audited event): by the module's
-        __file__, once per module. A module without one (frozen, made by exec)
-        says False, and the caller reads the code after all.
-        """
-        globals_ = frame.f_globals
-        filename = globals_.get("__file__")
-        if filename.__class__ is not str:
-            return False
-        known = self._library_files.get(filename)
-        if known is None:
-            known = self._library_files[filename] = not is_user_file(filename)
         return known
 
     def display_path(self, filename: str) -> str:

@@ -741,30 +741,31 @@ class Recorder:
         return ',"st":"failed","error":%s,"at":%s' % (_dumps(error), _ints(sites))
 
     def coro_stack(self, coro: Any) -> list[int]:
-        """Sites of the user's frames along a task's await chain, outermost first."""
+        """Sites of the user's frames along a task's await chain, outermost first.
+
+        Each link is told by its code object (`cr_code`, one attribute read), and
+        only the user's links read their frame: the chain of an `await
+        asyncio.sleep(0)` is the user's coroutine, then two of asyncio's.
+        """
         sites = self.sites
         by_name = sites._codes.by_name
-        not_the_users = sites.in_library_module
         out: list[int] = []
         while coro is not None:
             kind = type(coro)
             if kind is CoroutineType:
-                frame = coro.cr_frame
+                code = coro.cr_code
                 nxt = coro.cr_await
             elif kind is GeneratorType:
-                frame = coro.gi_frame
+                code = coro.gi_code
                 nxt = coro.gi_yieldfrom
             else:
                 break
-            if frame is None:
-                break
-            if not_the_users(frame):  # the standard library's asyncio, told without f_code
-                coro = nxt
-                continue
-            code = frame.f_code
             entry = by_name.get(code.co_qualname)  # Sites' CodeTable.get(), inlined
             known = entry[1] if entry is not None and entry[0] is code else sites.of(code)
             if known.user:
+                frame = coro.cr_frame if kind is CoroutineType else coro.gi_frame
+                if frame is None:
+                    break  # finished: nothing of it is waiting
                 line = frame.f_lineno
                 sid = known.lines.get(line)
                 out.append(sid if sid is not None else sites.site(code, line))
