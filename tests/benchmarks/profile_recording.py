@@ -3,16 +3,17 @@
 Run:  .venv/bin/python tests/benchmarks/profile_recording.py [WORKLOAD ...]
       (default: the asyncio, thread hand-off and CPU-bound thread workloads, made smaller)
 
-For each workload, in one run, it records the program three ways in a child
-process and prints what each costs per frame (best of 3, CPU time of the
-recording process, the output thrown away):
+For each workload, in one run, it records the program in a child process and
+prints (best of 3, CPU time of the recording process, the output thrown away):
 
-- as concur-tui records it;
-- without the closed simulation's audit hook (the hook replaced by nothing,
-  here only: a measure of what the audited events the engine itself causes
-  cost, such as frame.f_code, sys._getframe() and id());
-- with a hook that counts audited events by name and the engine function that
-  caused them (the counts printed, the time not).
+- what `python FILE` costs, and what the recording costs, per frame;
+- what the recording costs with the CPU counter off (threads only switch
+  where they block then): the share of counting the program's instructions;
+- a cProfile of one more recording (every thread of it profiled, the
+  profiles merged): the functions with the most time of their own, as shares
+  of the profiled total. cProfile adds a cost to every Python call, so the
+  shares lean towards functions that make many small calls; the time spent
+  in the CPU counter's callbacks is not seen by cProfile at all.
 
 It prints figures; it asserts nothing (these machines are noisy).
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import pstats
 import resource
 import subprocess
 import sys
@@ -37,34 +39,42 @@ _SMALLER = {
 }
 
 _RECORD = """
-import collections, os, sys
+import cProfile, os, pstats, sys, _thread
 mode, out = sys.argv[1], sys.argv[2]
-import tui.engine.recording.main as recording
-counts = collections.Counter()
-if mode == "no-hook":
-    sys.addaudithook = lambda hook: None
-elif mode == "count":
-    busy = [False]
-    def count(event, args):
-        if busy[0]:
-            return
-        busy[0] = True
-        try:
-            caller = sys._getframe(1)
-            where = caller.f_code.co_qualname if caller is not None else "?"
-        except ValueError:
-            where = "?"
-        busy[0] = False
-        what = f"{event} {args[1]}" if event == "object.__getattr__" else event
-        counts[(what, where)] += 1
-    sys.addaudithook(count)
+profiles = []
+if mode == "profile":
+    real_start = _thread.start_new_thread
+    def start(func, args=(), kwargs={}):
+        profile = cProfile.Profile()
+        profiles.append(profile)
+        def run(*a, **k):
+            profile.enable()
+            try:
+                return func(*a, **k)
+            finally:
+                profile.disable()
+        return real_start(run, args, kwargs)
+    _thread.start_new_thread = start
+import tui.engine.recording.main
+recording = sys.modules["tui.engine.recording.main"]
+if mode == "uncounted":
+    from tui.engine.threads.kernel import Kernel
+    Kernel.start_counting = Kernel.trace_current_thread = lambda self: None
 real_exit = os._exit
 def leave(code):
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-    os.write(fd, repr((sum(counts.values()), counts.most_common(12))).encode())
-    os.close(fd)
+    stats = None
+    for profile in profiles:
+        profile.create_stats()
+        if profile.stats:
+            stats = pstats.Stats(profile) if stats is None else (stats.add(profile) or stats)
+    if stats is not None:
+        stats.dump_stats(out)
     real_exit(code)
 recording._real_exit = os._exit = leave
+if mode == "profile":
+    main_profile = cProfile.Profile()
+    profiles.append(main_profile)
+    main_profile.enable()
 recording.main(sys.argv[3:])
 """
 
@@ -77,6 +87,28 @@ def cpu_of(command: list[str]) -> float:
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def own_time_shares(stats_file: Path, top: int) -> list[tuple[float, str]]:
+    """(share of the profiled time, function) for the `top` functions with the most time of their own."""
+    stats = pstats.Stats(str(stats_file))
+    rows = stats.stats  # type: ignore[attr-defined]  # pstats keeps its table untyped
+    # Wall time, not work: a thread waiting for the baton, the watchdog between its looks, and its
+    # look at the memory gauge (a pread that waits for the GIL back while the program runs).
+    waiting = {
+        "<built-in method time.sleep>",
+        "<method 'acquire' of '_thread.lock' objects>",
+        "<built-in method posix.pread>",
+    }
+    own = []
+    for (filename, line, name), (_, _, tottime, _, _) in rows.items():
+        if filename == "~" and name in waiting:
+            continue
+        where = f"{Path(filename).name}:{line}" if filename != "~" else ""
+        own.append((tottime, f"{name} {where}".strip()))
+    total = sum(t for t, _ in own) or 1.0
+    own.sort(reverse=True)
+    return [(t / total, name) for t, name in own[:top]]
+
+
 def profile(workload: Path) -> None:
     source = workload.read_text(encoding="utf-8")
     if workload.name in _SMALLER:
@@ -84,7 +116,7 @@ def profile(workload: Path) -> None:
     with tempfile.TemporaryDirectory() as folder:
         program = Path(folder) / workload.name
         program.write_text(source, encoding="utf-8")
-        counts_file = Path(folder) / "counts"
+        stats_file = Path(folder) / "stats"
         frames_file = Path(folder) / "frames"
         python = sys.executable
         args = [str(program), "--out-fd", "1", "--max-frames", "100000000"]
@@ -94,23 +126,23 @@ def profile(workload: Path) -> None:
             frames = sum(1 for _ in lines) - 1
         plain = min(cpu_of([python, str(program)]) for _ in range(3))
         timings = {}
-        for mode in ("hook", "no-hook"):
-            command = [python, "-c", _RECORD, mode, str(counts_file), *args]
+        for mode in ("recorded", "uncounted"):
+            command = [python, "-c", _RECORD, mode, str(stats_file), *args]
             timings[mode] = min(cpu_of(command) for _ in range(3))
         subprocess.run(
-            [python, "-c", _RECORD, "count", str(counts_file), *args], stdout=subprocess.DEVNULL, check=False
+            [python, "-c", _RECORD, "profile", str(stats_file), *args], stdout=subprocess.DEVNULL, check=False
         )
-        total, counts = eval(counts_file.read_text(encoding="utf-8"))  # our own repr() of numbers and strings
+        shares = own_time_shares(stats_file, 10)
     per_frame = 1e6 / frames
     print(f"\n{workload.name} ({frames:,} frames), CPython {sys.version.split()[0]}")
     print(f"  python FILE:                 {plain * per_frame:7.1f} us of CPU per frame of the recording")
-    print(f"  recorded:                    {timings['hook'] * per_frame:7.1f} us per frame")
-    print(f"  recorded, no audit hook:     {timings['no-hook'] * per_frame:7.1f} us per frame")
-    share = 1 - timings["no-hook"] / timings["hook"]
-    print(f"  the audit hook's share:      {share:7.0%}")
-    print(f"  audited events the engine causes: {total / frames:.1f} per frame, most of them:")
-    for (what, where), n in counts[:8]:
-        print(f"    {n / frames:6.1f} per frame  {what}  in {where}")
+    print(f"  recorded:                    {timings['recorded'] * per_frame:7.1f} us per frame")
+    print(f"  recorded, no CPU counter:    {timings['uncounted'] * per_frame:7.1f} us per frame")
+    counting = 1 - timings["uncounted"] / timings["recorded"]
+    print(f"  the CPU counter's share:     {counting:7.0%}")
+    print("  the functions with the most time of their own (cProfile, shares of the profiled total):")
+    for share, name in shares:
+        print(f"    {share:6.1%}  {name}")
 
 
 def main() -> None:
