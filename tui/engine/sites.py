@@ -125,9 +125,24 @@ class Sites:
             self.pending[sid] = [self.display_path(code.co_filename), line or 0, code.co_qualname]
         return sid
 
+    def users_code(self, frame: FrameType) -> _CodeSites | None:
+        """What is known of `frame`'s code if it is the user's, else None: in_engine(),
+        is_user() and CodeTable.get() in one call, for the walks along a thread's stack."""
+        name = frame.f_globals.get("__name__")
+        if name.__class__ is str:
+            engine = ENGINE_MODULES.get(name)
+            if engine is None:
+                engine = is_engine_module(name)
+            if engine:
+                return None
+        code = frame.f_code
+        entry = self._codes.by_name.get(code.co_qualname)
+        known = entry[1] if entry is not None and entry[0] is code else self.of(code)
+        return known if known.user else None
+
     def user_frame(self, frame: FrameType | None) -> FrameType | None:
         """The innermost frame at or above `frame` that runs the user's code."""
-        while frame is not None and (in_engine(frame) or not self.is_user(frame.f_code)):
+        while frame is not None and self.users_code(frame) is None:
             frame = frame.f_back
         return frame
 
@@ -135,10 +150,11 @@ class Sites:
         """Sites of the user's frames from outermost to `frame` (innermost)."""
         out: list[int] = []
         while frame is not None and len(out) < limit:
-            if not in_engine(frame):
-                code = frame.f_code
-                if self.is_user(code):
-                    out.append(self.site(code, frame.f_lineno))
+            known = self.users_code(frame)
+            if known is not None:
+                line = frame.f_lineno
+                sid = known.lines.get(line)
+                out.append(sid if sid is not None else self.site(frame.f_code, line))
             frame = frame.f_back
         out.reverse()
         return out

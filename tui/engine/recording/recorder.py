@@ -47,6 +47,7 @@ from tui.engine.recording.labels import (
 from tui.engine.recording.tracebacks import traceback_sites, user_exception_report
 from tui.engine.sites import Sites
 from tui.engine.threads import probes as threadprobes
+from tui.engine.threads.actors import BLOCKED, DONE, Sleep
 from tui.trace.format import FORMAT_NAME, FORMAT_VERSION
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "Recorder", "RecordingStopped"]
@@ -1017,8 +1018,6 @@ class Recorder:
 
     def thread_slice_ended(self, kernel: Any, thread: Any) -> None:
         """A thread stops running (blocked, yielded or ended): one frame for its slice."""
-        from tui.engine.threads.actors import BLOCKED, DONE, Sleep
-
         frame: dict[str, Any] = {"t": thread.slice_start, "a": thread.tid, "k": "thread", "why": thread.why}
         if thread.slice_cpu:
             frame["cpu"] = round(thread.slice_cpu, 9)
