@@ -20,6 +20,19 @@ A policy picks at each decision point. `FIRST_IN_LINE` is the default
 (the earliest process, then the one that has waited longest); a policy
 that picks otherwise, and the choices it made (a schedule), come from a
 person or an explorer (see the scheduler and explore features).
+
+Under any policy but the default, each GIL slice is a decision too (kind
+"slice", asked as the slice starts): at which of the points where it could
+switch (tui.engine.cpu.switchpoints) its thread offers the GIL to the
+others, the first, the second, ..., or 0 for the switch interval. CPython's
+interval is wall time, and what else the machine does (an interrupt, another
+process, a page fault) moves where it ends, so any point where CPython checks
+for a switch is one it can switch at; the thread still stops only at such a
+point (tui.engine.cpu.switchpoints), and only if another thread waits.
+
+A schedule is the list of answers, in the order the decisions were asked: an
+index into the candidates for "gil", "core" and "same-time", a count of
+switch points for "slice". Replaying it gives the same run.
 """
 
 from __future__ import annotations
@@ -48,11 +61,19 @@ class Policy(Protocol):
 
     def choose(self, decision: Decision) -> int: ...
 
+    def cut(self, actor: str, time: float) -> int:
+        """At which switch point the slice of `actor` starting now offers the GIL (1: the first);
+        0: at the end of its interval, as under the default."""
+        ...
+
 
 class FirstInLine:
     """The default: the earliest process, then the thread that has waited longest (FIFO)."""
 
     def choose(self, decision: Decision) -> int:
+        return 0
+
+    def cut(self, actor: str, time: float) -> int:
         return 0
 
 
@@ -69,43 +90,152 @@ class SeededRandom:
     def choose(self, decision: Decision) -> int:
         return self._random.randrange(len(decision.candidates))
 
+    def cut(self, actor: str, time: float) -> int:
+        return 0  # who takes the GIL only: every slice runs its interval
+
+
+MAX_CUT_BITS = 10
+"""A cut slice passes up to 2**10 switch points (a thousand turns of a loop)."""
+CUT_CHANCE = 0.5
+"""How often a random walk cuts a slice short."""
+
+
+def cut_point(draw: random.Random) -> int:
+    """Which switch point a cut slice stops at: half the time a near one (the 1st with chance 1/2,
+    the 2nd 1/4, ...), where a race's window usually is, just after a thread took a lock or read
+    a value; else any from the 1st to the 2**MAX_CUT_BITS-th, every order of magnitude as likely."""
+    if draw.random() < 0.5:
+        point = 1
+        while point < 2**MAX_CUT_BITS and draw.random() < 0.5:
+            point += 1
+        return point
+    return max(1, int(2 ** draw.uniform(0, MAX_CUT_BITS)))
+
+
+class RandomWalk:
+    """Random choices, and slices cut short at random: a schedule an explorer tries (`walk:SEED`)."""
+
+    def __init__(self, seed: int) -> None:
+        self._random = random.Random(f"walk:{seed}")
+
+    def choose(self, decision: Decision) -> int:
+        return self._random.randrange(len(decision.candidates))
+
+    def cut(self, actor: str, time: float) -> int:
+        if self._random.random() >= CUT_CHANCE:
+            return 0
+        return cut_point(self._random)
+
+
+class PriorityChanges:
+    """PCT, probabilistic concurrency testing (Burckhardt et al., 2010), on this decision point.
+
+    Every actor gets a random priority when first seen, and the one with the
+    highest runs whenever there is a choice. At `depth - 1` of the first
+    `steps` slices, chosen at random, the running thread is cut short and
+    drops below every other: a bug that needs d orderings in a row is found
+    with probability at least 1/(n * steps**(d-1)) per run, for n actors.
+    """
+
+    def __init__(self, seed: int, depth: int, steps: int) -> None:
+        self._random = random.Random(f"pct:{seed}")
+        self._priority: dict[str, float] = {}
+        self._changes = set(self._random.sample(range(1, steps + 1), min(max(0, depth - 1), steps)))
+        self._slices = 0
+        self._lowest = 0.0
+
+    def _priority_of(self, actor: str) -> float:
+        priority = self._priority.get(actor)
+        if priority is None:
+            priority = self._priority[actor] = 1.0 + self._random.random()
+        return priority
+
+    def choose(self, decision: Decision) -> int:
+        priorities = [self._priority_of(actor) for actor in decision.candidates]
+        return priorities.index(max(priorities))
+
+    def cut(self, actor: str, time: float) -> int:
+        self._priority_of(actor)
+        self._slices += 1
+        if self._slices not in self._changes:
+            return 0
+        self._lowest -= 1.0
+        self._priority[actor] = self._lowest
+        return cut_point(self._random)
+
 
 class Replay:
-    """Makes the given choices in order, then falls back to the default: a saved schedule, run again."""
+    """Gives the given answers in order, then falls back to the default: a saved schedule, run again."""
 
     def __init__(self, choices: list[int]) -> None:
         self._choices = choices
         self._next = 0
 
-    def choose(self, decision: Decision) -> int:
+    def _answer(self) -> int:
         if self._next >= len(self._choices):
             return 0
-        choice = self._choices[self._next]
+        answer = self._choices[self._next]
         self._next += 1
+        return answer
+
+    def choose(self, decision: Decision) -> int:
+        choice = self._answer()
         # A schedule made for another program (or another version of this one)
         # may name a candidate this decision does not have: the default is honest.
         return choice if 0 <= choice < len(decision.candidates) else 0
 
+    def cut(self, actor: str, time: float) -> int:
+        return self._answer()
 
-POLICY_FORMS = ("first", "random:SEED", "replay:I,J,...")
+
+POLICY_FORMS = ("first", "random:SEED", "walk:SEED", "pct:SEED:DEPTH:STEPS", "replay:I,J,...", "replay:@FILE")
 """How the --policy setting names a policy."""
 
 
+def _whole(text: str, form: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        needs = "a whole number" if form.count(":") == 1 and "," not in form else "whole numbers"
+        raise ValueError(f"{form} needs {needs}, not {text!r}") from None
+
+
+def schedule_in_file(path: str) -> list[int]:
+    """The answers of a schedule file (tui.explore.schedule_file writes them), checked."""
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as file:
+            data = json.load(file)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ValueError(f"replay:@FILE cannot read {path}: {exc}") from None
+    choices = data.get("schedule") if isinstance(data, dict) else None
+    if not isinstance(choices, list) or not all(type(c) is int and c >= 0 for c in choices):
+        raise ValueError(f"replay:@FILE: {path} has no schedule (a list of whole numbers from 0)")
+    return choices
+
+
 def parse_policy(text: str) -> Policy:
-    """'first', 'random:SEED' or 'replay:0,2,1'; ValueError with one line naming the problem."""
+    """One of POLICY_FORMS; ValueError with one line naming the problem."""
     name, _, argument = text.partition(":")
     if name == "first" and not argument:
         return FIRST_IN_LINE
     if name == "random":
-        try:
-            return SeededRandom(int(argument))
-        except ValueError:
-            raise ValueError(f"random:SEED needs a whole number, not {argument!r}") from None
+        return SeededRandom(_whole(argument, "random:SEED"))
+    if name == "walk":
+        return RandomWalk(_whole(argument, "walk:SEED"))
+    if name == "pct":
+        parts = argument.split(":")
+        if len(parts) != 3:
+            raise ValueError(f"pct:SEED:DEPTH:STEPS needs three whole numbers, not {argument!r}")
+        seed, depth, steps = (_whole(part, "pct:SEED:DEPTH:STEPS") for part in parts)
+        if depth < 1 or steps < 1:
+            raise ValueError("pct:SEED:DEPTH:STEPS needs a depth and a number of steps of 1 or more")
+        return PriorityChanges(seed, depth, steps)
     if name == "replay":
-        try:
-            choices = [int(part) for part in argument.split(",")] if argument else []
-        except ValueError:
-            raise ValueError(f"replay:I,J,... needs whole numbers, not {argument!r}") from None
+        if argument.startswith("@"):
+            return Replay(schedule_in_file(argument[1:]))
+        choices = [_whole(part, "replay:I,J,...") for part in argument.split(",")] if argument else []
         if any(choice < 0 for choice in choices):
             raise ValueError("replay choices are indexes: 0 or more")
         return Replay(choices)

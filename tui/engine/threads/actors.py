@@ -85,6 +85,7 @@ class SimThread:
         "blocked_on",
         "counter_state",
         "cpu",
+        "cut",
         "failed",
         "ident",
         "loop_depth",
@@ -120,6 +121,8 @@ class SimThread:
         """The actor to restore in the recorder when this thread runs again."""
         self.slice_start = 0.0
         self.slice_cpu = 0.0
+        self.cut = 0
+        """Switch points this slice passes before it offers the GIL, when the policy cut it short (0: not cut)."""
         self.cpu = 0.0
         self.why: list[Any] = ["new"]
         self.stop: str | None = None

@@ -196,6 +196,8 @@ class Kernel:
         self.counter: BytecodeCounter | None = None
         """Counts the program's bytecode once a thread or process starts (see start_counting)."""
         self._take_ticks: Callable[[], int] = lambda: 0
+        self._quantum = 1
+        """The counter's quantum in instructions (start_counting)."""
         self._slice_skew = random.Random(f"slice-skew:{seed}")
         self._skew_bits = SLICE_SKEW.bit_length()
         """Seeded, and the program's own `random` never sees it (see _new_slice)."""
@@ -300,7 +302,7 @@ class Kernel:
         quantum = min(self.switch_interval, 0.001)
         # Rounded up: a quantum is never shorter than `quantum`, so five of them
         # make a full 5 ms switch interval whatever the instruction cost.
-        limit = max(1, math.ceil(quantum / self.tick_cost - 1e-9))
+        limit = self._quantum = max(1, math.ceil(quantum / self.tick_cost - 1e-9))
         # The program's own code is counted and can be interrupted. The standard
         # library's Python code costs what it costs when the program calls it (a
         # log call is not free), but a thread is never switched out inside it:
@@ -355,16 +357,25 @@ class Kernel:
         self._charge(ticks)
         me = self.current
         proc = me.proc
-        full_interval = me.slice_cpu >= self.switch_interval - 1e-12
+        switchable = self.preempt_anywhere or self._switch_points.allows(frame)
+        cut_here = False
+        if me.cut and switchable:
+            # A slice the policy cut short counts the points where it could switch (asked at
+            # every instruction: see _new_slice), and offers the GIL at the one it was given.
+            me.cut -= 1
+            cut_here = not me.cut
+        full_interval = cut_here or me.slice_cpu >= self.switch_interval - 1e-12
         wants_gil = bool(proc.runnable) and full_interval
-        if wants_gil and (self.preempt_anywhere or self._switch_points.allows(frame)):
+        if wants_gil and switchable:
             me.stop = "preempted"  # another thread of this process wants the GIL
         elif self._core_queue and self.clock.now - proc.core_since >= self.switch_interval - 1e-12:
             me.stop = "descheduled"  # another process waits for a core: the OS time-slices
         elif self._earliest_other_event(proc) < self.clock.now:
             me.stop = "paused"  # another process is behind in virtual time: it acts first
         else:
-            return not wants_gil  # the drop request stands until the next eval-breaker check
+            # The drop request stands until the next eval-breaker check; a cut slice counting down
+            # is asked again at the next instruction too.
+            return not wants_gil and not me.cut
         me.stop_at = frame
         me.state = RUNNABLE
         self._end_slice(me)
@@ -539,6 +550,14 @@ class Kernel:
         self.choices.append(index)
         return index
 
+    def _cut(self, thread: SimThread) -> int:
+        """The slice decision (see tui.engine.schedule): at which of its switch points `thread` offers the GIL."""
+        cut = self.policy.cut(thread.tid, self.clock.now)
+        if type(cut) is not int or cut < 0:
+            raise ValueError(f"the scheduling policy cut a slice at {cut!r} instructions")
+        self.choices.append(cut)
+        return cut
+
     def _hand_on(self, me: SimThread, next_why: list[Any] | None = None) -> None:
         """Give the baton to the next thread and park until it comes back.
 
@@ -609,13 +628,19 @@ class Kernel:
         """`thread` gets the GIL afresh: its switch interval, and the counter's quantum, start now."""
         thread.slice_start = self.clock.now
         thread.slice_cpu = 0.0
+        thread.cut = 0
         if self.counter is not None:
             # CPython's interval is time, not an instruction count, and
             # instructions differ in cost: the instruction the interval ends at
             # drifts from slice to slice. A seeded skew of a few instructions
             # stands for that drift; without it a loop whose length divides the
             # quantum would be interrupted at the same instruction every time.
-            self.counter.new_slice(self._skew())
+            skew = self._skew()  # drawn under every policy: the skews stay the same sequence
+            if self.policy is not FIRST_IN_LINE:
+                thread.cut = self._cut(thread)
+                if thread.cut:
+                    skew = 1 - self._quantum  # a quantum of one: _interval_elapsed counts the switch points
+            self.counter.new_slice(skew)
 
     # -- thread lifecycle ----------------------------------------------------------------------
 
