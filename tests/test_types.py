@@ -12,7 +12,7 @@ import pytest
 from mypy import api
 
 ROOT = Path(__file__).resolve().parents[1]
-VIEWERS = ["tui.trace", "tui.render", "tui.widgets", "tui.screens", "tui.export"]
+VIEWERS = ["tui.trace", "tui.render", "tui.widgets", "tui.screens", "tui.export", "tui.explore"]
 VIEWER_MODULES = ["tui.viewmodel", "tui.app", "tui.cli", "tui.sources"]
 
 

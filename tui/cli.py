@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
@@ -47,6 +48,38 @@ def _add_record_options(parser: argparse.ArgumentParser) -> None:
     settings.add_arguments(parser)
 
 
+def _add_schedule_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--schedule",
+        metavar="S.json",
+        help="replay a schedule that `concur-tui explore` saved (its settings with it), exactly",
+    )
+
+
+def _with_schedule(path: str, options: Settings, schedule_path: str | None) -> Settings:
+    """The settings that replay `schedule_path` on `path` (the ones the schedule was found with), or `options`."""
+    if schedule_path is None:
+        return options
+    _refuse_saved_trace(path, "--schedule")
+    from dataclasses import fields
+
+    from tui.explore.schedule_file import ScheduleError, check_matches, load
+
+    try:
+        schedule = load(schedule_path)
+        check_matches(schedule, path, schedule_path)
+    except ScheduleError as exc:
+        raise UsageError(f"concur-tui: {exc}") from None
+    known = {field.name for field in fields(Settings)}
+    saved = {name: value for name, value in schedule.settings.items() if name in known and name != "policy"}
+    saved["program_args"] = tuple(str(arg) for arg in saved.get("program_args", options.program_args))
+    try:
+        replayed = Settings(**{**options.__dict__, **saved})
+    except TypeError as exc:
+        raise UsageError(f"concur-tui: {schedule_path}: unusable settings ({exc})") from None
+    return replace(replayed, policy=f"replay:@{os.path.abspath(schedule_path)}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="concur-tui",
@@ -63,7 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("file", nargs="?", help="a Python file, or a bundled scenario's name (default scenario)")
     trace.add_argument("--json", action="store_true", help="JSON Lines: one object per frame, then a summary")
     _add_record_options(trace)
+    _add_schedule_option(trace)
     commands.add_parser("list", help="list the bundled scenarios")
+    from tui.explore import command as explore_command
+
+    explore_command.add_parser(commands)
     _add_export_parser(commands)
     shots = commands.add_parser("screenshots", help="save SVG screenshots of the main views (for the README)")
     shots.add_argument("directory", nargs="?", default="screenshots", help="where to write them (screenshots/)")
@@ -112,6 +149,7 @@ def _app_parser() -> argparse.ArgumentParser:
         help="open at frame N (from 1, as `frame i/n` counts) once it is in; the last frame if the run is shorter",
     )
     _add_record_options(parser)
+    _add_schedule_option(parser)
     return parser
 
 
@@ -244,6 +282,12 @@ def run_export(args: argparse.Namespace, program_args: list[str]) -> int:
     return EXIT_OK
 
 
+def _refuse_saved_trace(path: str, command: str) -> None:
+    """`explore` and `--schedule` need the program: a saved trace is one run, already made."""
+    if is_saved_trace(path):
+        raise UsageError(f"concur-tui {command}: {path} is a saved trace; give the program that made it")
+
+
 def _refuse_unreadable_trace(path: str) -> bool:
     """Whether `path` is a saved trace; UsageError, in one line, if it is one that cannot be opened at all."""
     if not is_saved_trace(path):
@@ -289,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
         split = argv.index("--")
         argv, program_args = argv[:split], argv[split + 1 :]
     try:
-        if argv and argv[0] in ("trace", "list", "export", "screenshots", "-h", "--help", "--version"):
+        if argv and argv[0] in ("trace", "list", "export", "screenshots", "explore", "-h", "--help", "--version"):
             args = build_parser().parse_args(argv)
             if args.command == "list":
                 return run_list()
@@ -301,15 +345,27 @@ def main(argv: list[str] | None = None) -> int:
                 for saved in take_screenshots(Path(args.directory)):
                     print(saved)
                 return EXIT_OK
+            if args.command == "explore":
+                from tui.explore import command as explore_command
+
+                path = _scenario_path(args.file)
+                _refuse_saved_trace(path, "explore")
+                return explore_command.run(args, path, _options(args, program_args))
             path = _scenario_path(args.file)
+            options = _with_schedule(path, _options(args, program_args), args.schedule)
             if args.json:
-                return run_trace_json(path, _options(args, program_args))
-            return run_trace_text(path, _options(args, program_args))
+                return run_trace_json(path, options)
+            return run_trace_text(path, options)
         args = _app_parser().parse_args(argv)
         if args.start_at is not None and args.start_at < 1:
             raise UsageError("concur-tui: --start-at counts frames from 1")
         watch = args.file is not None and not args.no_watch
-        return run_app(_scenario_path(args.file), _options(args, program_args), watch=watch, start_at=args.start_at)
+        path = _scenario_path(args.file)
+        options = _with_schedule(path, _options(args, program_args), args.schedule)
+        start_at = args.start_at
+        if args.schedule is not None and start_at is None:
+            start_at = options.max_frames  # a found schedule opens where it fails: its last frame
+        return run_app(path, options, watch=watch and args.schedule is None, start_at=start_at)
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE

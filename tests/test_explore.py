@@ -1,0 +1,206 @@
+"""`concur-tui explore`: schedules searched for the one that breaks a program, and replayed exactly.
+
+Each seeded bug below passes under the default schedule (and, nearly
+always, under plain `python`) and fails under some schedule a real CPython
+can produce; its fixed version fails under none. A found schedule is saved,
+shrunk, and replays to the same failure, frame for frame.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import run_with_python
+
+pytestmark = pytest.mark.slow  # every test runs recordings in processes of their own
+
+CLI = [sys.executable, "-m", "tui"]
+
+LOCK_ORDER = """\
+import threading
+
+checking = threading.Lock()
+savings = threading.Lock()
+
+def note(name):
+    pass  # a call: a point where CPython may switch threads
+
+def transfer(first, second, name):
+    with first:
+        note(name)
+        with second:
+            pass
+    print(name, "moved the money")
+
+teller = threading.Thread(target=transfer, args=(checking, savings, "teller"))
+auditor = threading.Thread(target=transfer, args=({second}, {first}, "auditor"))
+teller.start()
+auditor.start()
+teller.join()
+auditor.join()
+"""
+DEADLOCKS = LOCK_ORDER.format(first="checking", second="savings")
+"""The auditor takes the locks in the opposite order: a deadlock when it takes its first in between."""
+LOCKS_IN_ONE_ORDER = LOCK_ORDER.format(first="savings", second="checking")
+
+LOST_UPDATE = """\
+import threading
+
+counter = 0
+{lock_line}
+
+def pause():
+    pass
+
+def work():
+    global counter
+    for _ in range(3):
+        {with_line}
+            seen = counter
+            pause()
+            pause()
+            counter = seen + 1
+
+threads = [threading.Thread(target=work) for _ in range(2)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+assert counter == 6, f"lost {{6 - counter}} updates"
+print(counter)
+"""
+LOSES_UPDATES = LOST_UPDATE.format(lock_line="", with_line="if True:")
+LOCKED_UPDATES = LOST_UPDATE.format(lock_line="lock = threading.Lock()", with_line="with lock:")
+
+ONE_STATEMENT = """\
+import threading
+
+counter = 0
+
+def work():
+    global counter
+    for _ in range(50):
+        counter += 1
+
+threads = [threading.Thread(target=work) for _ in range(3)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+assert counter == 150, counter
+"""
+"""`counter += 1` has no switch point inside on CPython 3.11-3.13: no schedule loses an update."""
+
+
+def concur(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd)
+
+
+def write(tmp_path: Path, name: str, body: str) -> Path:
+    path = tmp_path / name
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def explore(tmp_path: Path, path: Path, *options: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+    out = tmp_path / f"{path.stem}-{len(list(tmp_path.iterdir()))}.json"
+    done = concur("explore", str(path), "--out", str(out), *options, cwd=tmp_path)
+    return done, out
+
+
+def replay_json(tmp_path: Path, path: Path, schedule: Path) -> tuple[int, list[str]]:
+    done = concur("trace", str(path), "--json", "--schedule", str(schedule), cwd=tmp_path)
+    return done.returncode, done.stdout.splitlines()
+
+
+@pytest.mark.parametrize("strategy", ["random", "pct"])
+def test_each_strategy_finds_the_lock_order_deadlock_and_nothing_once_the_order_is_one(
+    tmp_path: Path, strategy: str
+) -> None:
+    buggy = write(tmp_path, "transfer.py", DEADLOCKS)
+    assert "moved the money" in run_with_python(buggy, timeout=30).stdout  # python's own schedule passes
+    done, out = explore(tmp_path, buggy, "--strategy", strategy, "--budget", "100")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "deadlock, cycle:" in done.stdout and str(out) in done.stdout
+    saved = json.loads(out.read_text())
+    assert saved["format"] == "concur-tui-schedule" and saved["outcome"] == "deadlock"
+    # Shrunk: the auditor must run in between (one choice) after the teller is cut short (one cut).
+    assert sum(1 for answer in saved["schedule"] if answer) <= 2, saved["schedule"]
+
+    fixed = write(tmp_path, "transfer_fixed.py", LOCKS_IN_ONE_ORDER)
+    done, out = explore(tmp_path, fixed, "--strategy", strategy, "--budget", "30")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("No failure in 30 schedules of transfer_fixed.py")
+    assert not out.exists()
+
+
+def test_a_lost_update_is_found_and_its_schedule_replays_to_the_same_frames(tmp_path: Path) -> None:
+    buggy = write(tmp_path, "counter.py", LOSES_UPDATES)
+    done, out = explore(tmp_path, buggy, "--budget", "100")  # the default strategy: PCT
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "exception: AssertionError: lost" in done.stdout
+    status, frames = replay_json(tmp_path, buggy, out)
+    assert status == 1  # the program's own exception, as `trace` reports one
+    summary = json.loads(frames[-1])["summary"]
+    assert summary["outcome"] == "exception" and "lost" in summary["report"]["message"]
+    again = replay_json(tmp_path, buggy, out)
+    assert again == (status, frames)  # byte for byte
+
+    locked = write(tmp_path, "counter_locked.py", LOCKED_UPDATES)
+    done, _ = explore(tmp_path, locked, "--budget", "30")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_no_schedule_splits_an_update_cpython_never_switches_inside(tmp_path: Path) -> None:
+    path = write(tmp_path, "plus_equals.py", ONE_STATEMENT)
+    done, _ = explore(tmp_path, path, "--budget", "30", "--strategy", "pct")
+    assert done.returncode == 0, done.stdout + done.stderr
+    # With a switch allowed between any two instructions, as the language permits, it breaks.
+    done, _ = explore(tmp_path, path, "--budget", "100", "--preempt", "any", "--strategy", "random")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "AssertionError" in done.stdout
+
+
+def test_the_same_seed_and_budget_give_the_same_result_on_any_number_of_jobs(tmp_path: Path) -> None:
+    buggy = write(tmp_path, "transfer.py", DEADLOCKS)
+    one, out_one = explore(tmp_path, buggy, "--budget", "100", "--seed", "2")
+    two, out_two = explore(tmp_path, buggy, "--budget", "100", "--seed", "2", "--jobs", "2")
+    assert one.returncode == two.returncode == 1
+    assert out_one.read_bytes() == out_two.read_bytes()
+    assert one.stdout.replace(str(out_one), "OUT") == two.stdout.replace(str(out_two), "OUT")
+
+
+def test_a_schedule_for_another_source_or_a_broken_file_is_refused_in_one_line(tmp_path: Path) -> None:
+    buggy = write(tmp_path, "transfer.py", DEADLOCKS)
+    done, out = explore(tmp_path, buggy, "--budget", "100", "--strategy", "random")
+    assert done.returncode == 1
+    buggy.write_text(DEADLOCKS + "# edited\n", encoding="utf-8")
+    refused = concur("trace", str(buggy), "--schedule", str(out), cwd=tmp_path)
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines() == [
+        f"concur-tui: {out} was made for another version of transfer.py: the source has changed since"
+    ]
+    broken = write(tmp_path, "broken.json", "{not json")
+    refused = concur("trace", str(buggy), "--schedule", str(broken), cwd=tmp_path)
+    assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
+    assert "not a readable schedule file" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--budget", "0"], "--budget must be from 1"),
+        (["--budget", "many"], "--budget needs a whole number"),
+        (["--strategy", "bfs"], "invalid choice: 'bfs'"),
+        (["--jobs", "-1"], "--jobs must be from 1"),
+    ],
+)
+def test_bad_usage_exits_2_with_one_line(tmp_path: Path, options: list[str], message: str) -> None:
+    path = write(tmp_path, "transfer.py", DEADLOCKS)
+    done = concur("explore", str(path), *options, cwd=tmp_path)
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and message in done.stderr, done.stderr

@@ -1,0 +1,123 @@
+"""Provides the `concur-tui explore` command: its options, its progress bar and its report."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tui.engine import settings
+from tui.explore.runs import RunResult
+from tui.explore.schedule_file import Schedule, source_hash
+from tui.explore.search import DEFAULT_DEPTH, STRATEGIES, Found, Progress, Search, explore
+
+EXIT_NONE_FOUND = 0
+EXIT_FOUND = 1
+MAX_BUDGET = 1_000_000
+BAR_WIDTH = 24
+
+
+def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
+    parser = commands.add_parser(
+        "explore",
+        help="search schedules of FILE for a deadlock or an uncaught exception (a failed assert among them)",
+        description="Record FILE under many schedules (who takes the GIL, where a slice ends) and report the"
+        " first that fails, shrunk to the fewest deviations from the default schedule."
+        " Exit 1: a failure was found (its schedule saved to --out); 0: none within the budget; 2: bad usage.",
+    )
+    parser.add_argument("file", help="a Python file or a bundled scenario's name")
+    parser.add_argument("--budget", type=_count("--budget"), default=100, help="schedules to try (default 100)")
+    parser.add_argument(
+        "--strategy",
+        choices=STRATEGIES,
+        default="pct",
+        help="pct (probabilistic concurrency testing, the default) or random (a random walk)",
+    )
+    parser.add_argument("--depth", type=_count("--depth"), default=DEFAULT_DEPTH, help="PCT's depth (default 3)")
+    parser.add_argument("--jobs", "-j", type=_count("--jobs"), default=1, help="recordings at once (default 1)")
+    parser.add_argument(
+        "--out", metavar="S.json", help="where to save a failing schedule (default: FILE's name.schedule.json)"
+    )
+    settings.add_arguments(parser)
+
+
+def _count(option: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{option} needs a whole number, not {text!r}") from None
+        if not 1 <= value <= MAX_BUDGET:
+            raise argparse.ArgumentTypeError(f"{option} must be from 1 to {MAX_BUDGET:,}: {text}")
+        return value
+
+    return parse
+
+
+def _progress_bar(budget: int) -> Progress | None:
+    """A one-line bar on stderr when it is a terminal (a log gets only the report)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(tried: int, distinct: int, seconds: float) -> None:
+        filled = BAR_WIDTH * tried // budget
+        rate = tried / seconds if seconds > 0 else 0.0
+        bar = "#" * filled + "." * (BAR_WIDTH - filled)
+        sys.stderr.write(f"\r[{bar}] {tried}/{budget} schedules, {distinct} distinct, {rate:.1f}/s ")
+        sys.stderr.flush()
+
+    return show
+
+
+def run(args: argparse.Namespace, path: str, options: settings.Settings) -> int:
+    search = Search(path, options, args.budget, args.strategy, options.seed, args.jobs, args.depth)
+    progress = _progress_bar(args.budget)
+    found = explore(search, progress)
+    if progress is not None:
+        sys.stderr.write("\n")
+    described = (
+        f"{args.strategy}" + (f", depth {args.depth}" if args.strategy == "pct" else "") + f", seed {options.seed}"
+    )
+    if found.failing is None:
+        print(
+            f"No failure in {found.tried} schedules of {Path(path).name} ({described}): {found.distinct} distinct runs."
+        )
+        return EXIT_NONE_FOUND
+    out = args.out or f"{Path(path).stem}.schedule.json"
+    _save(found.failing, path, options, out)
+    print(_paragraph(found, path, described, out))
+    return EXIT_FOUND
+
+
+def _save(failing: RunResult, path: str, options: settings.Settings, out: str) -> None:
+    kept = options.as_dict()
+    kept.pop("policy", None)  # a replay's policy is the schedule itself
+    kept["program_args"] = list(options.program_args)
+    Schedule(
+        failing.schedule,
+        os.path.basename(path),
+        source_hash(path),
+        failing.outcome,
+        failing.failure or "",
+        settings=kept,
+    ).save(out)
+
+
+def _paragraph(found: Found, path: str, described: str, out: str) -> str:
+    failing, first = found.failing, found.found_at
+    assert failing is not None and first is not None
+    deviations = failing.deviations
+    shrunk = (
+        f"shrunk from {first.deviations} to {deviations} deviation{'s' * (deviations != 1)} from the default schedule"
+        if first.deviations != deviations
+        else f"{deviations} deviation{'s' * (deviations != 1)} from the default schedule"
+    )
+    name = Path(path).name
+    return (
+        f"Found a failure in schedule {first.index + 1} of {found.tried} tried ({described};"
+        f" {found.distinct} distinct runs): {failing.failure}. The schedule, {shrunk}, is saved to {out};"
+        f" step through it with `concur-tui {name} --schedule {out}`."
+    )
