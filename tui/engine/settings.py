@@ -43,7 +43,8 @@ class Settings:
     instructions, as the language permits (free-threaded builds, other interpreters)."""
     policy: str = "first"
     """Who picks at the engine's decision point (tui.engine.schedule): "first" (the default, as
-    CPython's usual order), "random:SEED", or "replay:I,J,..." (a run's `schedule`, again)."""
+    CPython's usual order), "random:SEED", "walk:SEED", "pct:SEED:DEPTH:STEPS", or "replay:I,J,..."
+    and "replay:@FILE" (a run's `schedule`, again)."""
     memory: int = 0
     """The recording's memory cap in bytes; 0 means the default (default_memory_cap())."""
     program_args: tuple[str, ...] = ()
@@ -177,7 +178,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_policy,
         default=defaults.policy,
         help="who runs next where a real runtime could pick either: 'first' (the default),"
-        " 'random:SEED', or 'replay:I,J,...' (a run's schedule, from its summary)",
+        " 'random:SEED' (who takes the GIL), 'walk:SEED' (that, and slices cut short at random),"
+        " 'pct:SEED:DEPTH:STEPS', or 'replay:I,J,...' / 'replay:@S.json' (a run's schedule, again)",
     )
     parser.add_argument(
         "--memory",

@@ -77,8 +77,8 @@ Summary fields: format, version, outcome (completed | exception | deadlock |
 frame-limit | runaway | memory | thread-limit | process-limit | crashed |
 error), frames, virtual_time, result,
 scenario, seed, stdout, stderr, and where relevant exit_code, report, error,
-schedule (under a --policy other than the default: the policy's choice at each
-decision point, in order; tui.engine.schedule).
+schedule (under a --policy other than the default: the policy's answer at each
+decision point, in order, a slice's among them; tui.engine.schedule).
 
 Reading a trace (tui.trace.check). Every line is checked once, as it is read:
 it must be JSON, an object, in order (`i` counts from 0, the header is in frame

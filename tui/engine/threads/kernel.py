@@ -53,7 +53,7 @@ from tui.engine.cpu import BytecodeCounter
 from tui.engine.cpu.switchpoints import SwitchPoints
 from tui.engine.hooks import Hooks
 from tui.engine.schedule import FIRST_IN_LINE, Decision, Policy
-from tui.engine.sites import is_library_file, is_user_file
+from tui.engine.sites import in_engine, is_library_file, is_user_file
 from tui.engine.threads.actors import (
     BLOCKED,
     DONE,
@@ -355,6 +355,11 @@ class Kernel:
         one ahead in virtual time, can stop anywhere.)
         """
         self._charge(ticks)
+        if frame.f_code.co_filename == "<string>" and frame.f_back is not None and in_engine(frame.f_back):
+            # Code made by exec that the engine itself calls (a namedtuple's __new__, a dataclass's
+            # __init__) is counted as the program's, since a program's exec'd code has that file name
+            # too; but a thread inside the engine is never switched out: ask at the next instruction.
+            return False
         me = self.current
         proc = me.proc
         switchable = self.preempt_anywhere or self._switch_points.allows(frame)
