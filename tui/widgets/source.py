@@ -142,12 +142,18 @@ class SourceView(LineView):
         width = max((len(t) for t in lines), default=0) + 40
         source_key = self._source_key
 
+        # The actors marked on each line, as a row key says them, made once per view: the key of a line
+        # a thousand tasks wait on is asked for when the row is updated and again when it is painted.
+        marked: dict[int, tuple[tuple[str, str, bool], ...]] = {}
+
         def row_key(index: int) -> tuple[object, ...]:
             """What row `index` shows: its code, its marker and the actors marked on it."""
             number = index + 1
             here = marks.get(number)
             marker = "!!" if number == raise_line else "=>" if number == current else "->" if here else ""
-            who = tuple((a.id, a.name, a.id == running) for a in here) if here else ()
+            who = marked.get(number) if here else ()
+            if who is None:
+                who = marked[number] = tuple((a.id, a.name, a.id == running) for a in here or ())
             gutter = (number in self.breakpoint_lines, self._cursor_shown(number))
             return (source_key, number, marker, running if marker == "=>" else None, who, gutter)
 
@@ -171,7 +177,8 @@ class SourceView(LineView):
             if not here:
                 text.append_text(lines[index])
             else:
-                here = sorted(here, key=lambda actor: actor.id != running)  # who just ran is named first
+                # Who just ran is named first, the others in their order (a stable sort on "is it not").
+                here = [a for a in here if a.id == running] + [a for a in here if a.id != running]
                 room = self.scrollable_content_region.width - text.cell_len
                 fitted = fit_marks(room, lines[index].cell_len, [inert(actor.name) for actor in here])
                 code = lines[index]
