@@ -65,6 +65,9 @@ def _actor_order(actor: Actor) -> tuple[int, int]:
     return order
 
 
+ORDERS_KEPT = 8
+"""Actor counts whose order is kept per trace: a program that makes a task a frame has a count
+per frame, and each order is a list of every actor (200,000 of them in bench_extreme)."""
 _TABLE_ORDERS: WeakKeyDictionary[Trace, dict[int, list[str]]] = WeakKeyDictionary()
 """Per trace, by how many actors a world has: their ids in table order.
 
@@ -83,7 +86,7 @@ def _in_table_order(trace: Trace, world: World) -> list[Actor]:
         except KeyError:
             pass  # not the same actors after all: sort them
     found = sorted(actors.values(), key=_actor_order)
-    if len(orders) > 64:
+    if len(orders) >= ORDERS_KEPT:
         orders.clear()
     orders[len(actors)] = [actor.id for actor in found]
     return found
