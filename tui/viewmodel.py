@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from weakref import WeakKeyDictionary
 
 from tui.trace.model import Trace
 from tui.trace.schema import Frame
@@ -41,7 +42,7 @@ class FrameView:
         """
         found = self.__dict__.get("_actors")
         if found is None:
-            found = sorted(self.world.actors.values(), key=_actor_order)
+            found = _in_table_order(self.trace, self.world)
             object.__setattr__(self, "_actors", found)
         return found
 
@@ -62,6 +63,33 @@ def _actor_order(actor: Actor) -> tuple[int, int]:
         digits = "".join(ch for ch in actor.id if ch.isdigit())
         order = _ORDER[key] = (0 if actor.kind == "task" else 1, int(digits or 0))
     return order
+
+
+ORDERS_KEPT = 8
+"""Actor counts whose order is kept per trace: a program that makes a task a frame has a count
+per frame, and each order is a list of every actor (200,000 of them in bench_extreme)."""
+_TABLE_ORDERS: WeakKeyDictionary[Trace, dict[int, list[str]]] = WeakKeyDictionary()
+"""Per trace, by how many actors a world has: their ids in table order.
+
+Actors are only ever added, frame by frame, so two worlds of one trace with as
+many actors have the same ones: a step finds their order here instead of sorting
+a thousand actors again."""
+
+
+def _in_table_order(trace: Trace, world: World) -> list[Actor]:
+    actors = world.actors
+    orders = _TABLE_ORDERS.setdefault(trace, {})
+    order = orders.get(len(actors))
+    if order is not None:
+        try:
+            return [actors[actor_id] for actor_id in order]
+        except KeyError:
+            pass  # not the same actors after all: sort them
+    found = sorted(actors.values(), key=_actor_order)
+    if len(orders) >= ORDERS_KEPT:
+        orders.clear()
+    orders[len(actors)] = [actor.id for actor in found]
+    return found
 
 
 def build_view(trace: Trace, index: int, *, streaming: bool = False, selected: str | None = None) -> FrameView:

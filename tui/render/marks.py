@@ -40,13 +40,24 @@ class MarkFit:
 def fit_marks(room: int, code: int, names: Sequence[str]) -> MarkFit:
     """Fit `code` cells of code and the `names` after the marker into `room` cells (0: unknown, cut nothing)."""
     shown = list(names)
-    full = cell_len(MARKER) + cell_len(", ".join(shown))
-    if room <= 0 or code + full <= room:
+    names_fit = room - cell_len(MARKER) - code
+    if room <= 0 or _joined_cells(shown, names_fit) <= names_fit:
         return MarkFit(code, shown, 0)
     names_room = max(min(NAME_CELLS, cell_len(shown[0])), room - cell_len(MARKER) - MIN_CODE)
     fitted = _names_in(names_room, shown)
     used = cell_len(MARKER) + cell_len(", ".join(fitted.names) + fitted.suffix)
     return MarkFit(min(code, max(0, room - used)), fitted.names, fitted.rest)
+
+
+def _joined_cells(names: list[str], room: int) -> int:
+    """The cells of `", ".join(names)`, counted only until they pass `room` (then some number past it):
+    a line a thousand tasks wait on need not be measured to its end to know it does not fit."""
+    joined = -2
+    for name in names:
+        joined += 2 + cell_len(name)
+        if joined > room:
+            return joined
+    return max(0, joined)
 
 
 def _names_in(room: int, names: list[str]) -> MarkFit:
@@ -56,6 +67,8 @@ def _names_in(room: int, names: list[str]) -> MarkFit:
     joined = -2  # cells of ", ".join(names[:count]), before the first name
     for count, name in enumerate(names, 1):
         joined += 2 + cell_len(name)
+        if joined > room:
+            break  # the names only grow from here, and no `+N` is shorter than nothing
         rest = len(names) - count
         if joined + (len(f" +{rest}") if rest else 0) <= room:
             best = count

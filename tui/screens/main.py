@@ -32,7 +32,6 @@ from tui.screens.panels import PANELS, Shows, panel_css
 from tui.screens.reload import WATCH_INTERVAL, Reloading
 from tui.sources import Recording, SavedTrace, Settings
 from tui.trace.breaks import Breakpoints, hit, next_stop
-from tui.trace.find import search
 from tui.trace.live import LiveTrace
 from tui.trace.model import Trace
 from tui.viewmodel import FrameView, build_view
@@ -584,6 +583,8 @@ class MainScreen(Reloading, Screen[None]):
     @work(exclusive=True, group="find")
     async def _find(self, text: str, direction: int) -> None:
         """Look frame by frame from the cursor, letting the screen paint between blocks (a new search stops it)."""
+        from tui.trace.find import search  # as the dialogs are: not needed before the first frame
+
         trace, start = self.trace, self.cursor
         said_at = time.monotonic() + SEARCH_NOTICE
         for found in search(trace, text, start, direction):

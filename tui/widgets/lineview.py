@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 
+from rich.console import Console
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Offset, Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -51,6 +53,8 @@ class LineView(ScrollView, can_focus=True, inherit_bindings=False):
         self._width = 0
         self._key: object = None
         self._base_style = self.rich_style if self.is_attached else None
+        self._paint: tuple[Offset, int, Style, Console] | None = None
+        """While a paint is under way: the scroll offset, the width, the style and the console, looked up once."""
 
     @property
     def row_count(self) -> int:
@@ -144,11 +148,21 @@ class LineView(ScrollView, can_focus=True, inherit_bindings=False):
     def plain_rows(self) -> list[str]:
         return [self._row(i).plain for i in range(self._count)]
 
-    def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
-        index = y + scroll_y
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._paint = self._paint_settings()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._paint = None
+
+    def _paint_settings(self) -> tuple[Offset, int, Style, Console]:
+        """What every row of a paint needs (the style walks the ancestors; the width, the layout)."""
         width = self.scrollable_content_region.width
-        base = self._base_style or self.rich_style
+        return self.scroll_offset, width, self._base_style or self.rich_style, self.app.console
+
+    def render_line(self, y: int) -> Strip:
+        (scroll_x, scroll_y), width, base, console = self._paint or self._paint_settings()
+        index = y + scroll_y
         if index >= self._count:
             return Strip.blank(width, base)
         row_key = None if self._row_key is None else self._row_key(index)
@@ -160,7 +174,7 @@ class LineView(ScrollView, can_focus=True, inherit_bindings=False):
             text.truncate(width, overflow="ellipsis")
             # Views make program text inert where they build rows (so columns line up); this is
             # the backstop that keeps anything they missed from reaching the terminal.
-            segments = [Segment(inert(line), style) for line, style, _ in text.render(self.app.console, end="")]
+            segments = [Segment(inert(line), style) for line, style, _ in text.render(console, end="")]
             entry = self._cache[index] = (row_key, Strip(segments).apply_style(base))
         return entry[1].crop_extend(scroll_x, scroll_x + width, base)
 

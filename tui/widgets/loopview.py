@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -75,6 +76,12 @@ def gil_lines(view: FrameView) -> list[Text]:
     return lines
 
 
+@lru_cache(maxsize=4096)
+def _shown_cells(text: str) -> int:
+    """Cells `text` takes once made inert: asked of every timer's label and owner at every step."""
+    return cell_len(inert(text))
+
+
 TIME_WIDTH = 13
 """`  t=1.000    `: a timer's due time, with the indent before it."""
 
@@ -110,11 +117,11 @@ class LoopView(LineView):
         timer_start = len(top) + 1 + ready_rows
         count = timer_start + 1 + max(1, len(timers))
         positions = {id(entry): n for n, entry in enumerate(live, 1)}
-        owners = [inert(world.name(owner)) for _when, owner, _label in timers if owner in world.actors]
+        actors = world.actors
         label_width, owner_width, delay_width = timer_widths(
             self.scrollable_content_region.width,
-            max((cell_len(inert(str(label))) for _when, _owner, label in timers), default=0),
-            max(map(cell_len, owners), default=0),
+            max((_shown_cells(str(label)) for _when, _owner, label in timers), default=0),
+            max((_shown_cells(world.name(owner)) for _when, owner, _label in timers if owner in actors), default=0),
         )
 
         def row(index: int) -> Text:

@@ -13,7 +13,7 @@ from textual.message import Message
 from tui.render.inert import inert
 from tui.render.marks import MARKER, fit_marks
 from tui.render.styles import actor_color
-from tui.trace.state import Actor
+from tui.trace.state import ENDED_STATES, Actor
 from tui.viewmodel import FrameView
 from tui.widgets.lineview import LineView
 
@@ -104,20 +104,14 @@ class SourceView(LineView):
             self._code_lines = list(syntax.highlight(source).split("\n", allow_blank=True))
         return self._code_lines
 
-    def _line_of(self, view: FrameView, actor: Actor, found: dict[tuple[int, ...], int | None]) -> int | None:
-        """The actor's innermost line in the scenario file (`found`: the answers so far, by await chain)."""
-        at = tuple(actor.at)
-        if at in found:
-            return found[at]
+    def _line_of(self, view: FrameView, at: tuple[int, ...]) -> int | None:
+        """The innermost line of an await chain (an actor's `at`) in the scenario file."""
         name = view.trace.header.get("file")
-        line = None
         for sid in reversed(at):
             site = view.trace.site(sid)
             if site is not None and site[0] == name:
-                line = site[1]
-                break
-        found[at] = line
-        return line
+                return site[1]
+        return None
 
     def show(self, view: FrameView) -> None:
         source = view.trace.header.get("source") or ""
@@ -125,16 +119,18 @@ class SourceView(LineView):
         marks: dict[int, list[Actor]] = {}
         current = raise_line = None
         running = view.world.running
-        found: dict[tuple[int, ...], int | None] = {}
+        found: dict[tuple[int, ...], int | None] = {}  # each await chain's line: a thousand tasks share a few
         for actor in view.actors():
             if actor.internal:
                 continue
-            line = self._line_of(view, actor, found)
+            at = tuple(actor.at)
+            line = found[at] if at in found else found.setdefault(at, self._line_of(view, at))
             if line is None:
                 continue
-            if actor.state == "failed":
+            state = actor.state
+            if state == "failed":
                 raise_line = line
-            if actor.ended and actor.id != running:
+            if state in ENDED_STATES and actor.id != running:
                 continue
             marks.setdefault(line, []).append(actor)
             if actor.id == running:
@@ -146,12 +142,18 @@ class SourceView(LineView):
         width = max((len(t) for t in lines), default=0) + 40
         source_key = self._source_key
 
+        # The actors marked on each line, as a row key says them, made once per view: the key of a line
+        # a thousand tasks wait on is asked for when the row is updated and again when it is painted.
+        marked: dict[int, tuple[tuple[str, str, bool], ...]] = {}
+
         def row_key(index: int) -> tuple[object, ...]:
             """What row `index` shows: its code, its marker and the actors marked on it."""
             number = index + 1
             here = marks.get(number)
             marker = "!!" if number == raise_line else "=>" if number == current else "->" if here else ""
-            who = tuple((a.id, a.name, a.id == running) for a in here) if here else ()
+            who = marked.get(number) if here else ()
+            if who is None:
+                who = marked[number] = tuple((a.id, a.name, a.id == running) for a in here or ())
             gutter = (number in self.breakpoint_lines, self._cursor_shown(number))
             return (source_key, number, marker, running if marker == "=>" else None, who, gutter)
 
@@ -175,7 +177,8 @@ class SourceView(LineView):
             if not here:
                 text.append_text(lines[index])
             else:
-                here = sorted(here, key=lambda actor: actor.id != running)  # who just ran is named first
+                # Who just ran is named first, the others in their order (a stable sort on "is it not").
+                here = [a for a in here if a.id == running] + [a for a in here if a.id != running]
                 room = self.scrollable_content_region.width - text.cell_len
                 fitted = fit_marks(room, lines[index].cell_len, [inert(actor.name) for actor in here])
                 code = lines[index]

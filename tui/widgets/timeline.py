@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -9,7 +10,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
 from textual.events import Click
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -18,13 +19,15 @@ from textual.strip import Strip
 from tui.render.inert import inert
 from tui.render.styles import ACTOR_COLORS, CODE_GLYPHS, CODE_STYLES, STATE_STYLES, actor_color, legend, pad, shorten
 from tui.render.ticks import axis_cells, frame_ticks, time_ticks
-from tui.trace.model import STATE_CODES
+from tui.trace.model import STATE_CODES, Trace
+from tui.trace.state import Actor
 from tui.viewmodel import FrameView
 
 LABEL_WIDTH = 16
 RUNNING = STATE_CODES["running"]
 CURSOR = Style(underline=True, bold=True)
 DIM = Style(dim=True)
+BOLD = Style(bold=True)
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
@@ -63,7 +66,10 @@ class Timeline(ScrollView, can_focus=True, inherit_bindings=False):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._view: FrameView | None = None
-        self._actors: list[tuple[str, str]] = []
+        self._actors: list[Actor] = []
+        """The rows' actors (the view's list: their names are made inert as their rows are drawn)."""
+        self._paint: tuple[Style, int, int | None] | None = None
+        """While a paint is under way: the widget's style, its width and the cursor's column (one look-up each)."""
         self.columns: list[int] = []
         """The frame index each column shows (the last frame of its time slice)."""
         self._time_span = 0.0
@@ -71,7 +77,7 @@ class Timeline(ScrollView, can_focus=True, inherit_bindings=False):
 
     def show(self, view: FrameView) -> None:
         self._view = view
-        self._actors = [(a.id, inert(a.name)) for a in view.actors()]
+        self._actors = view.actors()
         # With several processes, one row per core shows which process it runs.
         self._core_rows = view.trace.core_count if len(view.world.processes) > 1 else 0
         size = Size(self.scrollable_content_region.width, len(self._actors) + self._core_rows + 2)
@@ -116,12 +122,21 @@ class Timeline(ScrollView, can_focus=True, inherit_bindings=False):
         except ValueError:
             return None
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # What every row needs is looked up once for the paint (the style walks the widget's ancestors).
+        self._paint = (self.rich_style, self.scrollable_content_region.width, self.cursor_column())
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._paint = None
+
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        base, width, cursor = self._paint or (self.rich_style, self.scrollable_content_region.width, None)
         view = self._view
         if view is None:
-            return Strip.blank(width, self.rich_style)
-        cursor = self.cursor_column()
+            return Strip.blank(width, base)
+        if self._paint is None:
+            cursor = self.cursor_column()
         if y == 0:
             return self._axis(width, cursor)
         row = y - 1 + int(self.scroll_y)
@@ -131,11 +146,12 @@ class Timeline(ScrollView, can_focus=True, inherit_bindings=False):
         if row == len(self._actors) + self._core_rows:
             return self._legend(width)
         if row > len(self._actors):
-            return Strip.blank(width, self.rich_style)
-        actor_id, name = self._actors[row]
+            return Strip.blank(width, base)
+        actor = self._actors[row]
+        actor_id = actor.id
         codes = self._row_codes(view, actor_id)
         color = actor_color(actor_id)
-        label = shorten(name, LABEL_WIDTH - 1)
+        label = shorten(inert(actor.name), LABEL_WIDTH - 1)
         segments = [Segment(pad(label, LABEL_WIDTH), _style_for(RUNNING, color, False, label=True))]
         # Runs of equal cells become one segment: a row is a handful of segments, not 100.
         run_start = 0
@@ -146,7 +162,7 @@ class Timeline(ScrollView, can_focus=True, inherit_bindings=False):
             glyph = CODE_GLYPHS.get(code, " ") if code else " "
             segments.append(Segment(glyph * (column - run_start), _style_for(code, color, run_start == cursor)))
             run_start = column
-        return Strip(segments).crop_extend(0, width, self.rich_style)
+        return Strip(segments).crop_extend(0, width, base)
 
     def _core_line(self, view: FrameView, core: int, width: int, cursor: int | None) -> Strip:
         """`cpu0  00111122` : which process (by number) runs on this core, bold where it ran."""
@@ -169,6 +185,9 @@ class Timeline(ScrollView, can_focus=True, inherit_bindings=False):
     def _row_codes(self, view: FrameView, actor_id: str) -> list[int]:
         """The state code of one actor in each column (RUNNING where it ran)."""
         trace = view.trace
+        columns = self.columns
+        if not self.by_time and columns and columns[-1] - columns[0] == len(columns) - 1:
+            return _window_codes(trace, actor_id, columns[0], columns[-1] + 1)
         slot = trace._actor_slot.get(actor_id)
         column_actor = trace.actor_index
         if not self.by_time:
@@ -198,9 +217,7 @@ class Timeline(ScrollView, can_focus=True, inherit_bindings=False):
         cells = axis_cells(ticks, columns, cursor)
         segments = [Segment(f"{label:<{LABEL_WIDTH}}", Style(dim=True))]
         for column, cell in enumerate(cells):
-            segments.append(
-                Segment("v" if column == cursor else cell, Style(bold=True) if column == cursor else Style(dim=True))
-            )
+            segments.append(Segment("v" if column == cursor else cell, BOLD if column == cursor else DIM))
         return Strip(segments).crop_extend(0, width, self.rich_style)
 
     def _legend(self, width: int) -> Strip:
@@ -220,3 +237,26 @@ class Timeline(ScrollView, can_focus=True, inherit_bindings=False):
     def on_resize(self) -> None:
         if self._view is not None:
             self.show(self._view)
+
+
+def _window_codes(trace: Trace, actor_id: str, start: int, stop: int) -> list[int]:
+    """The state code of one actor after each frame of start..stop-1 (RUNNING where it ran), from
+    its changes of state and the frames it ran in inside the window: a row per step costs what
+    changes in it, not a search per column."""
+    codes: list[int] = []
+    entry = trace.transitions.get(actor_id)
+    if entry is None:
+        codes = [0] * (stop - start)
+    else:
+        frames, states = entry
+        before = bisect_right(frames, start) - 1  # the last change at or before the window's first frame
+        code, at = (states[before] if before >= 0 else 0), start
+        for position in range(before + 1, bisect_left(frames, stop)):
+            changed = frames[position]
+            codes += [code] * (changed - at)
+            code, at = states[position], changed
+        codes += [code] * (stop - at)
+    ran = trace.frames_of(actor_id)
+    for position in range(bisect_left(ran, start), bisect_left(ran, stop)):
+        codes[ran[position] - start] = RUNNING
+    return codes

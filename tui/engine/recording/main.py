@@ -27,6 +27,7 @@ import types
 import warnings
 from typing import Any, NoReturn
 
+import tui.engine.aio.loop  # noqa: F401 (loaded first, as when the package loaded it: its names are lazy now)
 from tui.engine import cpython, sandbox, settings
 from tui.engine.clock import VirtualClock
 from tui.engine.processes import process as simprocess
