@@ -95,6 +95,20 @@ assert counter == 150, counter
 """
 """`counter += 1` has no switch point inside on CPython 3.11-3.13: no schedule loses an update."""
 
+ASYNCIO_ONLY = """\
+import asyncio
+
+async def worker(name):
+    for _ in range(3):
+        await asyncio.sleep(0)
+    print(name, "done")
+
+async def main():
+    await asyncio.gather(*(worker(name) for name in "abc"))
+
+asyncio.run(main())
+"""
+
 
 def concur(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd)
@@ -188,6 +202,14 @@ def test_a_schedule_for_another_source_or_a_broken_file_is_refused_in_one_line(t
     refused = concur("trace", str(buggy), "--schedule", str(broken), cwd=tmp_path)
     assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
     assert "not a readable schedule file" in refused.stderr
+
+
+def test_a_program_with_no_decision_points_has_one_schedule_and_says_so(tmp_path: Path) -> None:
+    path = write(tmp_path, "tasks.py", ASYNCIO_ONLY)
+    done, out = explore(tmp_path, path, "--budget", "500")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("No failure: tasks.py has one schedule only")
+    assert not out.exists()
 
 
 @pytest.mark.parametrize(

@@ -82,9 +82,14 @@ def run(args: argparse.Namespace, path: str, options: settings.Settings) -> int:
         f"{args.strategy}" + (f", depth {args.depth}" if args.strategy == "pct" else "") + f", seed {options.seed}"
     )
     if found.failing is None:
-        print(
-            f"No failure in {found.tried} schedules of {Path(path).name} ({described}): {found.distinct} distinct runs."
-        )
+        name = Path(path).name
+        if found.tried < args.budget:
+            print(
+                f"No failure: {name} has one schedule only (no point where a real runtime could order it"
+                " otherwise: one thread, or coroutines alone, whose ready queue is FIFO), and it did not fail."
+            )
+        else:
+            print(f"No failure in {found.tried} schedules of {name} ({described}): {found.distinct} distinct runs.")
         return EXIT_NONE_FOUND
     out = args.out or f"{Path(path).stem}.schedule.json"
     _save(found.failing, path, options, out)

@@ -95,9 +95,18 @@ def explore(search: Search, progress: Progress | None = None) -> Found:
 
 
 def _results(search: Search, steps: int) -> Iterator[RunResult]:
-    """Each schedule's result, as it ends; none is started past a failure already found."""
+    """Each schedule's result, as it ends; none is started past a failure already found.
+
+    The first runs alone: a run that asked no decision at all (one thread, or
+    coroutines alone, whose ready queue is FIFO) is the program's only one,
+    whatever the policy, and the search ends there.
+    """
+    first = run_schedule(search.path, search.options, policy_for(search, 0, steps), 0)
+    yield first
+    if first.failure is not None or not first.schedule:
+        return
     if search.jobs <= 1:
-        for index in range(search.budget):
+        for index in range(1, search.budget):
             result = run_schedule(search.path, search.options, policy_for(search, index, steps), index)
             yield result
             if result.failure is not None:
@@ -105,7 +114,7 @@ def _results(search: Search, steps: int) -> Iterator[RunResult]:
         return
     with ProcessPoolExecutor(max_workers=search.jobs) as pool:
         pending: set[Future[RunResult]] = set()
-        next_index = 0
+        next_index = 1
         first_failure: int | None = None
         while True:
             while len(pending) < 2 * search.jobs and next_index < search.budget and first_failure is None:
