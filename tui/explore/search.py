@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import tempfile
 import time
@@ -112,7 +113,9 @@ def _results(search: Search, steps: int) -> Iterator[RunResult]:
             if result.failure is not None:
                 return
         return
-    with ProcessPoolExecutor(max_workers=search.jobs) as pool:
+    # Spawned, not forked: this process has run a recording already, and a fork would copy
+    # the locks its threads (the memory guard's) might hold at that instant.
+    with ProcessPoolExecutor(max_workers=search.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
         pending: set[Future[RunResult]] = set()
         next_index = 1
         first_failure: int | None = None
