@@ -73,11 +73,7 @@ def _with_schedule(path: str, options: Settings, schedule_path: str | None) -> S
     known = {field.name for field in fields(Settings)}
     saved = {name: value for name, value in schedule.settings.items() if name in known and name != "policy"}
     saved["program_args"] = tuple(str(arg) for arg in saved.get("program_args", options.program_args))
-    try:
-        replayed = Settings(**{**options.__dict__, **saved})
-    except TypeError as exc:
-        raise UsageError(f"concur-tui: {schedule_path}: unusable settings ({exc})") from None
-    return replace(replayed, policy=f"replay:@{os.path.abspath(schedule_path)}")
+    return replace(options, **saved, policy=f"replay:@{os.path.abspath(schedule_path)}")
 
 
 def build_parser() -> argparse.ArgumentParser:

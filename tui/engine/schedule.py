@@ -38,40 +38,22 @@ switch points for "slice". Replaying it gives the same run.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from typing import Protocol
 
 DECISION_KINDS = ("gil", "core", "same-time")
 
 
+@dataclass(frozen=True, slots=True)
 class Decision:
-    """A point where more than one actor could run next, as a real runtime could order them.
+    """A point where more than one actor could run next, as a real runtime could order them."""
 
-    A plain class, not a dataclass: a dataclass's __init__ is generated code
-    whose file is "<string>", which the CPU counter takes for the program's
-    own, and a decision is made inside the kernel, where the running thread
-    must never be switched out.
-    """
-
-    __slots__ = ("candidates", "kind", "time")
-
-    def __init__(self, kind: str, candidates: tuple[str, ...], time: float) -> None:
-        self.kind = kind
-        """One of DECISION_KINDS."""
-        self.candidates = candidates
-        """Actor ids (threads: "Th2"; processes: "P2"), the default policy's choice first."""
-        self.time = time
-        """The virtual time of the decision."""
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Decision):
-            return NotImplemented
-        return (self.kind, self.candidates, self.time) == (other.kind, other.candidates, other.time)
-
-    def __hash__(self) -> int:
-        return hash((self.kind, self.candidates, self.time))
-
-    def __repr__(self) -> str:
-        return f"Decision(kind={self.kind!r}, candidates={self.candidates!r}, time={self.time!r})"
+    kind: str
+    """One of DECISION_KINDS."""
+    candidates: tuple[str, ...]
+    """Actor ids (threads: "Th2"; processes: "P2"), the default policy's choice first."""
+    time: float
+    """The virtual time of the decision."""
 
 
 class Policy(Protocol):
@@ -102,8 +84,8 @@ FIRST_IN_LINE = FirstInLine()
 class SeededRandom:
     """Picks uniformly at random, from its own seeded generator (the program's `random` never sees it)."""
 
-    def __init__(self, seed: int) -> None:
-        self._random = random.Random(f"schedule:{seed}")
+    def __init__(self, seed: int, stream: str = "schedule") -> None:
+        self._random = random.Random(f"{stream}:{seed}")
 
     def choose(self, decision: Decision) -> int:
         return self._random.randrange(len(decision.candidates))
@@ -130,14 +112,11 @@ def cut_point(draw: random.Random) -> int:
     return max(1, int(2 ** draw.uniform(0, MAX_CUT_BITS)))
 
 
-class RandomWalk:
+class RandomWalk(SeededRandom):
     """Random choices, and slices cut short at random: a schedule an explorer tries (`walk:SEED`)."""
 
     def __init__(self, seed: int) -> None:
-        self._random = random.Random(f"walk:{seed}")
-
-    def choose(self, decision: Decision) -> int:
-        return self._random.randrange(len(decision.candidates))
+        super().__init__(seed, stream="walk")
 
     def cut(self, actor: str, time: float) -> int:
         if self._random.random() >= CUT_CHANCE:

@@ -34,8 +34,11 @@ class RunResult:
 
     @property
     def kind(self) -> str | None:
-        """What failed, for comparing two runs' failures while shrinking: "deadlock", "exception"."""
-        return None if self.failure is None else self.failure.split(":", 1)[0].split(" in ")[0]
+        """What failed, for comparing two runs' failures while shrinking: "deadlock", "exception"
+        (a thread's uncaught exception is one too, in a run whose outcome is "completed")."""
+        if self.failure is None:
+            return None
+        return self.outcome if self.outcome in FAILING_OUTCOMES else "exception"
 
     @property
     def deviations(self) -> int:

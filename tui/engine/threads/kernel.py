@@ -362,16 +362,16 @@ class Kernel:
             return False
         me = self.current
         proc = me.proc
-        switchable = self.preempt_anywhere or self._switch_points.allows(frame)
         cut_here = False
-        if me.cut and switchable:
+        if me.cut and (self.preempt_anywhere or self._switch_points.allows(frame)):
             # A slice the policy cut short counts the points where it could switch (asked at
             # every instruction: see _new_slice), and offers the GIL at the one it was given.
             me.cut -= 1
             cut_here = not me.cut
         full_interval = cut_here or me.slice_cpu >= self.switch_interval - 1e-12
         wants_gil = bool(proc.runnable) and full_interval
-        if wants_gil and switchable:
+        # Where it may switch is asked only when it would (cut_here: just asked, and yes).
+        if wants_gil and (cut_here or self.preempt_anywhere or self._switch_points.allows(frame)):
             me.stop = "preempted"  # another thread of this process wants the GIL
         elif self._core_queue and self.clock.now - proc.core_since >= self.switch_interval - 1e-12:
             me.stop = "descheduled"  # another process waits for a core: the OS time-slices
