@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tui import cli
-from tui.explore.schedule_file import Schedule, source_hash
+from tui.schedule_file import Schedule, source_hash
 
 PROGRAM = "import threading\nprint(threading.active_count())\n"
 

@@ -30,6 +30,7 @@ EXIT_BY_OUTCOME = {
     "thread-limit": EXIT_LIMIT,
     "process-limit": EXIT_LIMIT,
     "memory": EXIT_LIMIT,
+    "decision": EXIT_LIMIT,  # stopped to ask a person (scheduler mode's policies): not the end of the run
     "error": EXIT_USAGE,
     "cut": EXIT_RAISED,
 }
@@ -63,7 +64,7 @@ def _with_schedule(path: str, options: Settings, schedule_path: str | None) -> S
     _refuse_saved_trace(path, "--schedule")
     from dataclasses import fields
 
-    from tui.explore.schedule_file import ScheduleError, check_matches, load
+    from tui.schedule_file import ScheduleError, check_matches, load
 
     try:
         schedule = load(schedule_path)

@@ -200,3 +200,69 @@ def test_asyncio_ready_callbacks_stay_fifo_under_any_policy(tmp_path: Path) -> N
     assert chosen.summary["schedule"] == []
     assert frames_text(chosen) == frames_text(default)
     assert chosen.summary["stdout"] == run_with_python(path).stdout
+
+
+# -- scheduler mode: the ask policies ---------------------------------------------------------------
+
+
+def test_ask_policies_are_named_like_replays_and_nonsense_is_refused() -> None:
+    from tui.engine.schedule import Ask
+
+    asked = parse_policy("ask:1,0")
+    assert isinstance(asked, Ask) and not asked.who_only
+    assert isinstance(parse_policy("ask-who:"), Ask) and parse_policy("ask-who:").who_only  # type: ignore[attr-defined]
+    assert parse_policy("ask-from:12").from_frame == 12  # type: ignore[attr-defined]
+    for bad, words in [("ask:a", "whole numbers"), ("ask:-2", "0 or more"), ("ask-from:-1", "0 or more")]:
+        with pytest.raises(ValueError, match=words):
+            parse_policy(bad)
+
+
+def test_an_ask_policy_replays_its_answers_then_asks_and_skips_slices_when_told() -> None:
+    from tui.engine.schedule import SLICE, Ask
+
+    asked: list[Decision] = []
+    policy = Ask([1, 3])
+    policy.ask = lambda decision: asked.append(decision) or 0
+    two = Decision("gil", ("Th1", "Th2"), 0.0)
+    assert policy.choose(two) == 1 and policy.cut("Th2", 0.0) == 3 and not asked
+    assert policy.cut("Th2", 0.5) == 0
+    assert asked == [Decision(SLICE, ("Th2",), 0.5)]
+    who_only = Ask([], who_only=True)
+    who_only.ask = lambda decision: asked.append(decision) or 1
+    assert who_only.cut("Th2", 1.0) == 0 and who_only.choose(two) == 1
+    assert asked[-1] == two
+
+
+@pytest.mark.slow
+def test_a_run_stops_at_the_decision_it_asks_and_goes_on_frame_for_frame_from_the_answer(tmp_path: Path) -> None:
+    path = tmp_path / "threads.py"
+    path.write_text(FOUR_CPU_THREADS)
+    default = frames_text(record(path))
+    stopped = record(path, policy="ask-who:")
+    summary = stopped.summary
+    assert summary["outcome"] == "decision"
+    decision = summary["decision"]
+    assert decision["kind"] == "gil" and len(decision["candidates"]) >= 2
+    # Answering with the defaults is the default run: what was recorded is its beginning.
+    assert frames_text(stopped) == default[: len(stopped)]
+    # The second candidate: the same frames up to the decision, then that thread runs.
+    answered = record(path, policy="ask-who:" + ",".join(map(str, [*summary["schedule"], 1])))
+    assert frames_text(answered)[: len(stopped)] == frames_text(stopped)
+    assert answered.frame(len(stopped))["a"] == decision["candidates"][1]
+    assert answered.summary["schedule"][: len(summary["schedule"]) + 1] == [*summary["schedule"], 1]
+
+
+@pytest.mark.slow
+def test_ask_from_takes_the_defaults_until_the_frame_and_a_lone_threads_slices_are_never_asked(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "threads.py"
+    path.write_text(FOUR_CPU_THREADS)
+    later = record(path, policy="ask-from:6")
+    assert later.summary["outcome"] == "decision" and len(later) >= 6
+    assert not any(later.summary["schedule"]), "every decision before frame 6 took the default"
+    alone = tmp_path / "alone.py"
+    alone.write_text("import threading\ntotal = 0\nfor i in range(300_000):\n    total += i\nprint(total)\n")
+    trace = record(alone, policy="ask:")
+    assert trace.summary["outcome"] == "completed", "one thread: no slice of it is a choice"
+    assert set(trace.summary["schedule"]) <= {0}

@@ -38,10 +38,13 @@ switch points for "slice". Replaying it gives the same run.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 DECISION_KINDS = ("gil", "core", "same-time")
+SLICE = "slice"
+"""The kind of a slice decision, as a person is asked it (scheduler mode): its one candidate is the thread."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +188,55 @@ class Replay:
         return self._answer()
 
 
-POLICY_FORMS = ("first", "random:SEED", "walk:SEED", "pct:SEED:DEPTH:STEPS", "replay:I,J,...", "replay:@FILE")
+def _take_the_default(decision: Decision) -> int:
+    return 0
+
+
+class Ask(Replay):
+    """Scheduler mode: the given answers, then a person's, at the next decision that is a real choice.
+
+    Asking ends the recording (the session's `ask` writes the decision into the
+    summary and stops, outcome "decision"); the viewer records again with the
+    person's answer appended. The run is deterministic, so the new recording
+    repeats the old one frame for frame up to that decision and goes on from
+    the answer: ending and starting again is the same run, continued.
+
+    With `who_only`, slice decisions take the default without asking (the
+    person skips ahead to the next choice of who runs); with `from_frame`,
+    every decision takes the default until the trace has that many frames
+    (the person takes over the scheduling at the frame they were looking at).
+    """
+
+    def __init__(self, choices: list[int], *, who_only: bool = False, from_frame: int = 0) -> None:
+        super().__init__(choices)
+        self.who_only = who_only
+        self.from_frame = from_frame
+        self.ask: Callable[[Decision], int] = _take_the_default
+        """Set by the recording session: answers a trivial decision itself, or ends the run with it."""
+
+    def _replaying(self) -> bool:
+        return self._next < len(self._choices)
+
+    def choose(self, decision: Decision) -> int:
+        return super().choose(decision) if self._replaying() else self.ask(decision)
+
+    def cut(self, actor: str, time: float) -> int:
+        if self._replaying():
+            return super().cut(actor, time)
+        return 0 if self.who_only else self.ask(Decision(SLICE, (actor,), time))
+
+
+POLICY_FORMS = (
+    "first",
+    "random:SEED",
+    "walk:SEED",
+    "pct:SEED:DEPTH:STEPS",
+    "replay:I,J,...",
+    "replay:@FILE",
+    "ask:I,J,...",
+    "ask-who:I,J,...",
+    "ask-from:FRAME",
+)
 """How the --policy setting names a policy."""
 
 
@@ -198,7 +249,7 @@ def _whole(text: str, form: str) -> int:
 
 
 def schedule_in_file(path: str) -> list[int]:
-    """The answers of a schedule file (tui.explore.schedule_file writes them), checked."""
+    """The answers of a schedule file (tui.schedule_file writes them), checked."""
     import json
 
     try:
@@ -229,11 +280,16 @@ def parse_policy(text: str) -> Policy:
         if depth < 1 or steps < 1:
             raise ValueError("pct:SEED:DEPTH:STEPS needs a depth and a number of steps of 1 or more")
         return PriorityChanges(seed, depth, steps)
-    if name == "replay":
-        if argument.startswith("@"):
-            return Replay(schedule_in_file(argument[1:]))
-        choices = [_whole(part, "replay:I,J,...") for part in argument.split(",")] if argument else []
+    if name == "ask-from":
+        frame = _whole(argument, "ask-from:FRAME")
+        if frame < 0:
+            raise ValueError("ask-from:FRAME needs a frame count: 0 or more")
+        return Ask([], from_frame=frame)
+    if name == "replay" and argument.startswith("@"):
+        return Replay(schedule_in_file(argument[1:]))
+    if name in ("replay", "ask", "ask-who"):
+        choices = [_whole(part, f"{name}:I,J,...") for part in argument.split(",")] if argument else []
         if any(choice < 0 for choice in choices):
-            raise ValueError("replay choices are indexes: 0 or more")
-        return Replay(choices)
+            raise ValueError(f"{name} choices are indexes: 0 or more")
+        return Replay(choices) if name == "replay" else Ask(choices, who_only=name == "ask-who")
     raise ValueError(f"unknown policy {text!r}: use one of {', '.join(POLICY_FORMS)}")

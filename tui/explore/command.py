@@ -11,8 +11,8 @@ from typing import Any
 
 from tui.engine import settings
 from tui.explore.runs import RunResult
-from tui.explore.schedule_file import Schedule, source_hash
 from tui.explore.search import DEFAULT_DEPTH, STRATEGIES, Found, Progress, Search, explore
+from tui.schedule_file import Schedule, source_hash
 
 EXIT_NONE_FOUND = 0
 EXIT_FOUND = 1

@@ -20,6 +20,7 @@ from typing import Any, Protocol, TextIO, cast
 from rich.console import Console
 from rich.text import Text
 
+from tui.render.decision import answers, question
 from tui.render.inert import inert
 from tui.render.styles import pad, shorten
 from tui.trace.check import LineCheck
@@ -39,6 +40,7 @@ OUTCOME_STYLES = {
     "process-limit": "bold yellow",
     "crashed": "bold red",
     "error": "bold red",
+    "decision": "bold cyan",
 }
 
 
@@ -119,7 +121,7 @@ def _print_output(console: Console, frame: Frame) -> None:
         console.print(Text(OUTPUT_GUTTER, style="dim") + Text(printed, style=style))
 
 
-def print_summary(console: Console, summary: Summary) -> None:
+def print_summary(console: Console, summary: Summary, world: World | None = None) -> None:
     outcome = summary.get("outcome", "?")
     head = Text("outcome: ", style="bold") + Text(inert(outcome), style=OUTCOME_STYLES.get(outcome, "bold"))
     head.append(f"   frames: {summary.get('frames', 0)}   virtual time: {summary.get('virtual_time', 0.0):.3f}s")
@@ -139,6 +141,12 @@ def print_summary(console: Console, summary: Summary) -> None:
     elif report.get("text"):
         text = inert(str(report["text"]), multiline=True)
         console.print(Text(text, style="red" if outcome != "frame-limit" else "yellow"))
+    decision = summary.get("decision")
+    if outcome == "decision" and decision is not None:
+        name = (world or World()).name
+        console.print(Text("asks: " + question(decision, name), style="cyan"))
+        for number, answer in enumerate(answers(decision, name), 1):
+            console.print(Text(f"  {number}. {answer.label}"))
 
 
 CATCH_UP = 64
@@ -283,5 +291,5 @@ def print_listing(recording: LineSource, console: Console | None = None, *, stop
         listing.flush()  # an interrupted listing still shows every frame it read
     summary = listing.summary or {"outcome": "crashed"}
     if not (stop_before_error and summary.get("outcome") == "error"):
-        print_summary(console, summary)
+        print_summary(console, summary, listing.world)
     return summary

@@ -66,6 +66,7 @@ OUTCOME_STYLES = {
     "memory": Style(color="yellow", bold=True),
     "thread-limit": Style(color="yellow", bold=True),
     "process-limit": Style(color="yellow", bold=True),
+    "decision": Style(color="cyan", bold=True),
     "crashed": Style(color="red", bold=True),
     "error": Style(color="red", bold=True),
 }

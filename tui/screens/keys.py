@@ -14,7 +14,7 @@ from textual.binding import ActiveBinding, Binding
 
 from tui.screens.panels import PANELS
 
-GROUPS = ("Stepping", "Running", "Finding", "Views", "Programs")
+GROUPS = ("Stepping", "Running", "Finding", "Scheduling", "Views", "Programs")
 """The help's groups, in order."""
 
 
@@ -63,6 +63,9 @@ BINDINGS = [
     key("Finding", "N", "find_again(-1)", "Find prev", "next / previous frame that matches the text"),
     key("Finding", "m", "bookmark", "Bookmark", "bookmark this frame (with a label)"),
     key("Finding", "apostrophe,M", "bookmarks", "Bookmarks", "list the bookmarks (Enter jumps to one)"),
+    key("Scheduling", "S", "scheduler", "Scheduler", "be the scheduler from here: pick who runs at each decision"),
+    key("Scheduling", "u", "undo_choice", "Undo", "undo the last answer (scheduler mode), its frames as they were"),
+    key("Scheduling", "w", "save_schedule", "Save schedule", "save your schedule (concur-tui FILE --schedule S.json)"),
     key("Stepping", "g", "goto_frame", "Go to", "go to a frame number", show=True),
     key("Stepping", "t", "goto_time", "Time", "go to a virtual time (the last frame at or before it)"),
     *(key("Views", str(n), f"panel('{panel.key}')", panel.title, _PANEL_HELP) for n, panel in enumerate(PANELS, 1)),

@@ -30,11 +30,13 @@ from tui.render.inert import inert
 from tui.screens import keys
 from tui.screens.panels import PANELS, Shows, panel_css
 from tui.screens.reload import WATCH_INTERVAL, Reloading
+from tui.screens.scheduler import Scheduling
 from tui.sources import Recording, SavedTrace, Settings
 from tui.trace.breaks import Breakpoints, hit, next_stop
 from tui.trace.live import LiveTrace
 from tui.trace.model import Trace
 from tui.viewmodel import FrameView, build_view
+from tui.widgets.decision import DecisionBar
 from tui.widgets.narration import NarrationView
 from tui.widgets.source import SourceView
 from tui.widgets.status import StatusBar
@@ -61,7 +63,7 @@ def _key_commands() -> type[Provider]:
     return KeyCommands
 
 
-class MainScreen(Reloading, Screen[None]):
+class MainScreen(Reloading, Scheduling, Screen[None]):
     """The stepping screen. Stepping only moves a cursor over the recorded trace."""
 
     BINDINGS: ClassVar[list[BindingType]] = [*keys.BINDINGS]
@@ -145,6 +147,7 @@ class MainScreen(Reloading, Screen[None]):
                         raise TypeError(f"the {panel.key} panel's {panel.widget.__name__} has no show(view)")
                     self._shown[panel.key] = widget
                     yield widget
+        yield DecisionBar(id="decision")
         yield Footer(show_command_palette=False)  # Ctrl+P is in the help: the footer keeps its room for keys
 
     def on_mount(self) -> None:
@@ -198,6 +201,7 @@ class MainScreen(Reloading, Screen[None]):
         """Record another program (o): a fresh trace, streamed in while the user already looks at it."""
         if path is not None and path != self.path:
             self._forget_marks()
+        self.forget_scheduling()
         self.cancel_incoming()
         self._open(path)
         if path is not None:
@@ -264,6 +268,7 @@ class MainScreen(Reloading, Screen[None]):
     def _ingest(self) -> None:
         """UI tick: fold queued lines into the trace, within a time budget, and show what came in."""
         self.fold_incoming()
+        self.fold_following()
         live = self.live
         if not live.pending:
             return

@@ -61,6 +61,7 @@ class Reloading:
         def refresh_views(self) -> None: ...
         def say(self, message: str, *, severity: SeverityLevel = "information") -> None: ...
         def _read_lines(self, recording: Recording | SavedTrace, live: LiveTrace) -> None: ...
+        def forget_scheduling(self) -> None: ...
 
     incoming: Incoming | None = None
     file_watch: FileWatch | None = None
@@ -91,6 +92,7 @@ class Reloading:
         if self.saved:
             self.say("This is a saved trace: there is no program to record again", severity="warning")
             return
+        self.forget_scheduling()  # its answers were for the program as it was
         self.cancel_incoming()
         recording = self._new_recording()
         live = LiveTrace(recording.malformed)

@@ -500,11 +500,19 @@ def _report(value: Any, field: str) -> None:
     _fields(value, field, _REPORT)
 
 
+_DECISION = {"kind": _str, "candidates": _strs, "time": _time, "waiting": _strs}
+
+
+def _decision(value: Any, field: str) -> None:
+    _fields(value, field, _DECISION, ("kind", "candidates", "time"))
+
+
 _SUMMARY = {
     "format": _str, "version": _int, "outcome": _str, "frames": _int, "virtual_time": _time, "result": _opt_str,
     "scenario": _opt_str, "seed": _opt_int, "stdout": _str, "stderr": _str, "stdout_truncated": _int,
     "stderr_truncated": _int, "threads": _int, "exit_code": _opt_int, "error": _opt_str, "line": _opt_int,
     "file": _opt_str, "source": _opt_str, "report": _report, "schedule": _ints,
+    "decision": _decision,
 }  # fmt: skip
 
 

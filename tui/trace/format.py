@@ -75,10 +75,14 @@ Frame fields (absent when empty):
 
 Summary fields: format, version, outcome (completed | exception | deadlock |
 frame-limit | runaway | memory | thread-limit | process-limit | crashed |
-error), frames, virtual_time, result,
+error | decision), frames, virtual_time, result,
 scenario, seed, stdout, stderr, and where relevant exit_code, report, error,
 schedule (under a --policy other than the default: the policy's answer at each
-decision point, in order, a slice's among them; tui.engine.schedule).
+decision point, in order, a slice's among them; tui.engine.schedule), and
+decision (outcome "decision", scheduler mode's `ask` policies only: the run
+stopped to ask a person the next decision, {"kind": "gil" | "core" |
+"same-time" | "slice", "candidates": actor ids, the default first (a slice's:
+its thread), "time", "waiting": the threads waiting for that one's GIL}).
 
 Reading a trace (tui.trace.check). Every line is checked once, as it is read:
 it must be JSON, an object, in order (`i` counts from 0, the header is in frame
@@ -114,6 +118,7 @@ OUTCOMES = (
     "process-limit",
     "crashed",
     "error",
+    "decision",
 )
 
 RESOURCE_STATES = {

@@ -156,6 +156,15 @@ class Report(TypedDict, total=False):
     waits: list[Wait]
 
 
+class AskedDecision(TypedDict, total=False):
+    """The summary's `decision`: what scheduler mode asks a person next (tui.engine.schedule.Ask)."""
+
+    kind: str
+    candidates: list[str]
+    time: float
+    waiting: list[str]
+
+
 class Summary(TypedDict, total=False):
     """The last line's `summary`: how the run ended (tui.trace.format.OUTCOMES) and what it printed."""
 
@@ -179,6 +188,7 @@ class Summary(TypedDict, total=False):
     source: str | None
     report: Report
     schedule: list[int]
+    decision: AskedDecision
 
 
 class SummaryLine(TypedDict):

@@ -29,6 +29,12 @@ def outcome_text(view: FrameView) -> Text:
         text.append("Could not record this program:\n", style="bold red")
         text.append(inert(str(summary.get("error") or report.get("text", "")), multiline=True), style="red")
         text.append("\n\nPress o to open another program, or R to record again after fixing it.")
+    elif outcome == "decision":
+        text.append("You are the scheduler:\n", style="bold cyan")
+        text.append(
+            "the run is paused where a real runtime could go more than one way. Pick an answer in the bar"
+            " below; u takes the last one back; S hands the scheduling back to the default."
+        )
     elif outcome == "completed":
         text.append("Completed", style="bold green")
         text.append(f" at t={summary.get('virtual_time', 0):.3f}s; main returned {inert(str(summary.get('result')))}.")

@@ -25,7 +25,9 @@ def narration_text(view: FrameView) -> Text:
     text.append(f"#{view.index + 1} ", style="bold")
     before = view.trace.state_at(view.index - 1) if view.index > 0 else None
     text.append(inert(narrate(view.frame, view.world, before)))  # it quotes the program's names
-    if view.at_end and view.outcome not in (None, "completed"):
+    if view.at_end and view.outcome == "decision":
+        text.append("  Paused at a decision: you pick what happens next (below).", style="bold cyan")
+    elif view.at_end and view.outcome not in (None, "completed"):
         text.append(f"  Run ended: {view.outcome} (see the Lesson / outcome panel).", style="bold red")
     return text
 

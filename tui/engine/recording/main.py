@@ -36,10 +36,11 @@ from tui.engine.recording.install import install_simulation
 from tui.engine.recording.output import CapturedStream, FrameWriter, MemoryGauge
 from tui.engine.recording.program import has_docstring, uses_threads_or_processes
 from tui.engine.recording.recorder import FORMAT_NAME, FORMAT_VERSION, Recorder, RecordingStopped
-from tui.engine.schedule import FIRST_IN_LINE, parse_policy
+from tui.engine.schedule import FIRST_IN_LINE, SLICE, Ask, Decision, parse_policy
 from tui.engine.settings import Settings
 from tui.engine.sites import Sites
 from tui.engine.threads import vtime
+from tui.engine.threads.actors import DONE
 from tui.engine.threads.kernel import Kernel, real_start_new_thread
 from tui.trace.codec import encode_summary
 
@@ -120,6 +121,32 @@ class Session:
         report = deadlock_report(self.recorder, kernel)
         self.recorder.flush_pending(kernel.current.tid)
         self.finish("deadlock", report=report)
+
+    def on_decision(self, decision: Decision) -> int:
+        """Scheduler mode (schedule.Ask): a decision after the replayed answers. A slice of the one
+        live thread of its process has nothing to choose and takes the default; any other decision
+        ends the run here, asked in the summary, for the person to answer (outcome "decision")."""
+        kernel, rec = self.kernel, self.recorder
+        assert kernel is not None and rec is not None and isinstance(kernel.policy, Ask)
+        if rec.frames < kernel.policy.from_frame:
+            return 0
+        waiting: list[str] = []
+        if decision.kind == SLICE:
+            (thread,) = [t for t in kernel.threads if t.tid == decision.candidates[0]]
+            proc = thread.proc
+            if not any(other is not thread and other.state != DONE for other in proc.threads):
+                return 0
+            waiting = [other.tid for other in proc.runnable]
+        rec.flush_pending(kernel.current.tid)
+        self.finish(
+            "decision",
+            decision={
+                "kind": decision.kind,
+                "candidates": list(decision.candidates),
+                "time": decision.time,
+                "waiting": waiting,
+            },
+        )
 
     def on_exit_call(self, code: int = 0) -> NoReturn:
         """os._exit() in the program: end the recording as the process would end (a child: just that process)."""
@@ -335,6 +362,8 @@ class Session:
         )
         rec.kernel = kernel
         rec.on_stop = self.on_stop
+        if isinstance(kernel.policy, Ask):
+            kernel.policy.ask = self.on_decision
         kernel.leaving = self._check_memory
         kernel.recorder = rec
         rec.thread_created(kernel.main)
