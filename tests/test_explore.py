@@ -226,3 +226,15 @@ def test_bad_usage_exits_2_with_one_line(tmp_path: Path, options: list[str], mes
     done = concur("explore", str(path), *options, cwd=tmp_path)
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1 and message in done.stderr, done.stderr
+
+
+def test_the_bundled_check_then_act_lesson_is_found_within_100_schedules(tmp_path: Path) -> None:
+    from tui.scenarios import bundled_dir
+
+    lesson = bundled_dir() / "23_check_then_act.py"
+    assert run_with_python(lesson, timeout=30).returncode == 0, "python's own schedule does not overdraw"
+    done, out = explore(tmp_path, lesson, "--budget", "100")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "AssertionError: overdrawn" in done.stdout
+    status, frames = replay_json(tmp_path, lesson, out)
+    assert status == 1 and json.loads(frames[-1])["summary"]["report"]["type"] == "AssertionError"

@@ -126,3 +126,27 @@ async def test_leaving_scheduler_mode_records_the_rest_under_the_default_and_w_s
         assert trace.outcome == "completed"
         assert trace.summary["schedule"][: len(answers)] == answers, "the answers are kept, the default after them"
         assert _frames_after_the_header(app) != default_frames, "the answers changed the interleaving"
+
+
+async def test_a_lessons_goal_is_shown_and_reaching_it_is_announced() -> None:
+    from pilot_helpers import notifications
+
+    from tui.scenarios import bundled_dir
+
+    app = ConcurApp(bundled_dir() / "23_check_then_act.py", Settings())
+    async with app.run_test(size=(140, 44)) as pilot:
+        await wait_recorded(pilot, app)
+        assert app.main.trace.outcome == "completed", "the default schedule never overdraws"
+        await pilot.press("S")
+        await wait_until(pilot, lambda: _settled(app), "the first decision")
+        question = str(app.main.query_one("#decision-question").render())
+        assert "Goal: make the assert fail." in question
+        # teller-1 stops at its next switch points until it stands between its check and its act,
+        # then the main thread starts teller-2, who withdraws first.
+        for key in "2112111":
+            assert not any("Goal reached" in note for note in notifications(app))
+            await _answer(pilot, app, key)
+        assert app.main.trace.outcome == "exception"
+        assert app.main.trace.summary["report"]["type"] == "AssertionError"
+        assert any("Goal reached: make the assert fail." in note for note in notifications(app))
+        assert "(reached!)" in str(app.main.query_one("#decision-question").render())

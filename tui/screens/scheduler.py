@@ -20,6 +20,7 @@ from textual import work
 from tui.render.decision import answers, question
 from tui.render.inert import inert
 from tui.sources import Recording, SavedTrace, Settings
+from tui.trace.goal import goal_of
 from tui.trace.live import LiveTrace
 from tui.trace.state import World
 from tui.widgets.decision import DecisionBar
@@ -204,6 +205,13 @@ class Scheduling:
         trace = self.trace
         summary = trace.summary or {}
         decision = summary.get("decision")
+        goal = goal_of(trace)
+        won = goal is not None and goal.reached(trace)
+        if won:
+            assert goal is not None
+            answered = len(path.shown) - 1
+            self.say(f"Goal reached: {inert(goal.words)}! Your schedule did it in {answered} answers (w saves it)")
+        heading = f"Goal: {inert(goal.words)}{' (reached!)' if won else ''}\n" if goal is not None else ""
         if summary.get("outcome") != "decision" or decision is None:
             outcome = summary.get("outcome", "?")
             if len(path.shown) == 1 and not any(summary.get("schedule") or []):
@@ -215,10 +223,11 @@ class Scheduling:
                 )
                 return
             bar.say(
-                f"The run ended: {outcome}. u: undo the last answer · w: save the schedule · S: leave",
-                style="bold green" if outcome == "completed" else "bold red",
+                f"{heading}The run ended: {outcome}. u: undo the last answer · w: save the schedule · S: leave",
+                style="bold green" if won or outcome == "completed" else "bold red",
             )
-            self.say(f"Your schedule ends the run as {outcome}")
+            if not won:
+                self.say(f"Your schedule ends the run as {outcome}")
             return
         name = (trace.state_at(len(trace) - 1) if len(trace) else World()).name
         schedule = list(summary.get("schedule") or [])
@@ -226,9 +235,9 @@ class Scheduling:
             answer.answer: self._came_to(path.recorded.get(_policy(schedule, answer.answer, False)))
             for answer in answers(decision, name)
         }
-        number = len(path.shown)
+        where = f"Decision {len(path.shown)} at t={decision.get('time', 0.0):.6f}s (frame {len(trace)})"
         bar.ask(
-            f"Decision {number} at t={decision.get('time', 0.0):.6f}s (frame {len(trace)}): {question(decision, name)}",
+            f"{heading}{where}: {question(decision, name)}",
             answers(decision, name),
             {answer: came for answer, came in tried.items() if came},
         )
