@@ -148,5 +148,5 @@ async def test_a_lessons_goal_is_shown_and_reaching_it_is_announced() -> None:
             await _answer(pilot, app, key)
         assert app.main.trace.outcome == "exception"
         assert app.main.trace.summary["report"]["type"] == "AssertionError"
-        assert any("Goal reached: make the assert fail." in note for note in notifications(app))
+        assert any("Goal reached: make the assert fail!" in note for note in notifications(app))
         assert "(reached!)" in str(app.main.query_one("#decision-question").render())

@@ -182,8 +182,10 @@ class Scheduling:
         assert path is not None
         before = len(self.trace)
         path.shown.append(branch)
-        # The first frame the answer made (the frames before it are the last branch's, repeated).
-        self._show(branch, min(before, len(branch.live.trace) - 1) if len(path.shown) > 1 else -1)
+        # The first frame the answer made (the frames before it are the last branch's, repeated);
+        # the last frame when the run ended there: its outcome is what the answer came to.
+        ended = (branch.live.trace.summary or {}).get("outcome") != "decision"
+        self._show(branch, before if len(path.shown) > 1 and not ended else -1)
         self._ask()
 
     def _show(self, branch: Branch, index: int) -> None:
@@ -210,7 +212,7 @@ class Scheduling:
         if won:
             assert goal is not None
             answered = len(path.shown) - 1
-            self.say(f"Goal reached: {inert(goal.words)}! Your schedule did it in {answered} answers (w saves it)")
+            self.say(f"Goal reached: {inert(goal.words.rstrip('.'))}! Your schedule did it in {answered} answers (w saves it)")
         heading = f"Goal: {inert(goal.words)}{' (reached!)' if won else ''}\n" if goal is not None else ""
         if summary.get("outcome") != "decision" or decision is None:
             outcome = summary.get("outcome", "?")
