@@ -16,12 +16,14 @@ from pathlib import Path
 import pytest
 from conftest import record
 from rich.console import Console
+from textual.app import App, ComposeResult
 
 from tui.lint_command import frames_shown, warning_line
 from tui.trace.blocking import BLOCKING_SECONDS, BlockingSteps, took_without_awaiting
 from tui.trace.lints import KINDS, LintWarning, lints, summary
 from tui.trace.model import Trace, load_lines
-from tui.widgets.warnings import next_frame, warnings_text
+from tui.viewmodel import build_view
+from tui.widgets.warnings import WarningsView, next_frame, warnings_text
 
 DATA = Path(__file__).parent / "data" / "lint"
 CLI = [sys.executable, "-m", "tui"]
@@ -313,3 +315,28 @@ def test_lint_exits_2_for_bad_usage(tmp_path: Path, args: list[str], said: str) 
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert said in done.stderr and done.stdout == ""
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+async def test_the_panel_picks_a_warning_and_asks_for_its_frame() -> None:
+    err = "/p.py:7: RuntimeWarning: coroutine 'work' was never awaited\n"
+    trace = _trace(_start(), {"a": "T1", "k": "task", "why": ["new", "Th1"], "st": "done", "err": err})
+    asked: list[int] = []
+
+    class Host(App[None]):
+        def compose(self) -> ComposeResult:
+            yield WarningsView(id="warnings")
+
+        def on_mount(self) -> None:
+            self.query_one(WarningsView).show(build_view(trace, 0))
+            self.query_one(WarningsView).focus()
+
+        def on_warnings_view_seek(self, event: WarningsView.Seek) -> None:
+            asked.append(event.index)
+
+    async with Host().run_test(size=(80, 12)) as pilot:
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        view = pilot.app.query_one(WarningsView)
+        assert view.selected == 0
+        assert any("never-awaited" in row for row in view.plain_rows())
+    assert asked == [1]
