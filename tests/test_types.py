@@ -13,7 +13,7 @@ from mypy import api
 
 ROOT = Path(__file__).resolve().parents[1]
 VIEWERS = ["tui.trace", "tui.render", "tui.widgets", "tui.screens", "tui.export", "tui.explore"]
-VIEWER_MODULES = ["tui.viewmodel", "tui.app", "tui.cli", "tui.sources"]
+VIEWER_MODULES = ["tui.viewmodel", "tui.app", "tui.cli", "tui.lint_command", "tui.sources"]
 
 
 def test_the_viewer_packages_have_no_type_errors(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -98,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     from tui.explore import command as explore_command
 
     explore_command.add_parser(commands)
+    from tui import lint_command
+
+    lint_command.add_parser(commands)
     _add_export_parser(commands)
     shots = commands.add_parser("screenshots", help="save SVG screenshots of the main views (for the README)")
     shots.add_argument("directory", nargs="?", default="screenshots", help="where to write them (screenshots/)")
@@ -279,6 +282,18 @@ def run_export(args: argparse.Namespace, program_args: list[str]) -> int:
     return EXIT_OK
 
 
+def run_lint(given: str, options: Settings) -> int:
+    """`concur-tui lint`: the warnings of a run; a file that cannot be recorded or read is bad usage."""
+    from tui import lint_command
+
+    path = _scenario_path(given)
+    _refuse_unreadable_trace(path)
+    status, summary = lint_command.run(_stream(path, options), path)
+    if summary.get("outcome") == "error" and not summary.get("frames"):
+        raise UsageError(f"concur-tui: error: {_one_line_problem(summary)}")
+    return status
+
+
 def _refuse_saved_trace(path: str, command: str) -> None:
     """`explore` and `--schedule` need the program: a saved trace is one run, already made."""
     if is_saved_trace(path):
@@ -330,7 +345,17 @@ def main(argv: list[str] | None = None) -> int:
         split = argv.index("--")
         argv, program_args = argv[:split], argv[split + 1 :]
     try:
-        if argv and argv[0] in ("trace", "list", "export", "screenshots", "explore", "-h", "--help", "--version"):
+        if argv and argv[0] in (
+            "trace",
+            "list",
+            "export",
+            "screenshots",
+            "explore",
+            "lint",
+            "-h",
+            "--help",
+            "--version",
+        ):
             args = build_parser().parse_args(argv)
             if args.command == "list":
                 return run_list()
@@ -348,6 +373,8 @@ def main(argv: list[str] | None = None) -> int:
                 path = _scenario_path(args.file)
                 _refuse_saved_trace(path, "explore")
                 return explore_command.run(args, path, _options(args, program_args))
+            if args.command == "lint":
+                return run_lint(args.file, _options(args, program_args))
             path = _scenario_path(args.file)
             options = _with_schedule(path, _options(args, program_args), args.schedule)
             if args.json:

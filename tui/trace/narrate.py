@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, cast
 
+from tui.trace.blocking import took_without_awaiting
 from tui.trace.resources import (
     BarrierState,
     EventState,
@@ -366,8 +367,8 @@ def narrate(frame: Frame, world: World, before: World | None = None) -> str:
         return _main_thread_frame(frame, world, name, effects)
     why = _thread_why(frame, world, before) if kind == "thread" else _task_why(frame, world)
     sentence = f"{name} {why}, {_joined(effects, _after(frame))}" if effects else f"{name} {why} and {_after(frame)}"
-    blocked = frame.get("d", 0.0)
-    if blocked >= 0.001 and kind == "task" and frame.get("st") != "blocked":
+    blocked = took_without_awaiting(frame)
+    if blocked:
         sentence += (
             f". Its step took {blocked:.3f}s of virtual time without awaiting (CPU work or a blocking call):"
             " no other task could run meanwhile"
