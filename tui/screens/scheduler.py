@@ -212,7 +212,8 @@ class Scheduling:
         if won:
             assert goal is not None
             answered = len(path.shown) - 1
-            self.say(f"Goal reached: {inert(goal.words.rstrip('.'))}! Your schedule did it in {answered} answers (w saves it)")
+            goal_words = inert(goal.words.rstrip("."))
+            self.say(f"Goal reached: {goal_words}! Your schedule did it in {answered} answers (w saves it)")
         heading = f"Goal: {inert(goal.words)}{' (reached!)' if won else ''}\n" if goal is not None else ""
         if summary.get("outcome") != "decision" or decision is None:
             outcome = summary.get("outcome", "?")
