@@ -28,7 +28,7 @@ from textual.widgets import Footer, Tab, Tabs
 
 from tui.render.inert import inert
 from tui.screens import keys
-from tui.screens.panels import PANELS, Shows, panel_css
+from tui.screens.panels import PANELS, Shows, in_grid_order, panel_css
 from tui.screens.reload import WATCH_INTERVAL, Reloading
 from tui.screens.scheduler import Scheduling
 from tui.sources import Recording, SavedTrace, Settings
@@ -43,6 +43,7 @@ from tui.widgets.status import StatusBar
 from tui.widgets.taskorder import TaskArrangement
 from tui.widgets.tasks import TaskTable
 from tui.widgets.timeline import Timeline
+from tui.widgets.warnings import WarningsView, warnings_of
 
 if TYPE_CHECKING:
     from textual.command import Provider
@@ -52,6 +53,9 @@ COMPACT_WIDTH = 120
 COMPACT_HEIGHT = 32
 INGEST_BUDGET = 0.03
 """Seconds of each UI tick spent folding newly recorded frames."""
+WARNINGS_TITLE_LIMIT = 200_000
+"""Frames up to which the Lesson box counts the run's warnings as it completes (a pass over the trace;
+a longer run's are counted when the warnings panel is shown)."""
 SEARCH_NOTICE = 0.3
 """Seconds a search (/) runs before it says it is still looking."""
 
@@ -115,6 +119,8 @@ class MainScreen(Reloading, Scheduling, Screen[None]):
         """Frame index -> the label the user gave it (m)."""
         self.find_text: str | None = None
         """The text `/` last looked for (n and N look for it again)."""
+        self._titled: Trace | None = None
+        """The trace whose warnings the Lesson box's title counts."""
         self.start_watching(watch)
 
     @property
@@ -140,7 +146,7 @@ class MainScreen(Reloading, Scheduling, Screen[None]):
         tabs.can_focus = False  # number keys and clicks pick a tab; the focus stays in a panel, where Up/Down act
         yield tabs
         with Container(id="panels"):
-            for panel in PANELS:
+            for panel in in_grid_order(PANELS):
                 with Vertical(id=panel.box_id, classes="panel -active" if panel.key == self.active_panel else "panel"):
                     widget = panel.widget(id=panel.key)
                     if not isinstance(widget, Shows):
@@ -170,6 +176,8 @@ class MainScreen(Reloading, Scheduling, Screen[None]):
 
     def _apply_layout(self) -> None:
         self.set_class(self.compact, "-compact")
+        if self.compact:
+            self.set_class(False, "-sharing")  # the compact layout shows one panel at a time anyway
         self.refresh_views()
         focused = self.focused
         if self.compact and focused is not None and not self._in_panel(focused, self.active_panel):
@@ -187,7 +195,10 @@ class MainScreen(Reloading, Scheduling, Screen[None]):
             self.call_after_refresh(target.focus)
 
     def _panel_visible(self, key: str) -> bool:
-        return not self.compact or key == self.active_panel
+        if self.compact:
+            return key == self.active_panel
+        sharing = self.has_class("-sharing")
+        return all(key != (panel.key if not sharing else panel.shares) for panel in PANELS if panel.shares)
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
@@ -292,6 +303,8 @@ class MainScreen(Reloading, Scheduling, Screen[None]):
                     self._shown[panel.key].show(view)
             if trace.complete and self.cursor == len(trace) - 1:
                 self.refresh_views()
+            elif live.finished:
+                self._title_the_warnings()
         if trace.complete and len(trace) == 0:
             self.refresh_views()
 
@@ -307,12 +320,26 @@ class MainScreen(Reloading, Scheduling, Screen[None]):
     def refresh_views(self) -> None:
         if not self.is_mounted:
             return
+        self._title_the_warnings()
         view = self.view()
         self._refresh_status(view)
         self.query_one(NarrationView).show(view)
         for panel in PANELS:
             if self._panel_visible(panel.key):
                 self._shown[panel.key].show(view)
+
+    def _title_the_warnings(self) -> None:
+        """The Lesson box says how many warnings the run has, and the key that shows them (8)."""
+        trace = self.trace
+        if self._titled is trace or not trace.complete:
+            return
+        self._titled = trace
+        found = warnings_of(trace) if len(trace) <= WARNINGS_TITLE_LIMIT else None
+        number = next(n for n, panel in enumerate(PANELS, 1) if panel.key == "warnings")
+        title = "Lesson"
+        if found:
+            title += f" · {len(found)} warning{'s' if len(found) != 1 else ''}: {number}"
+        self.query_one("#lesson-panel").border_title = title
 
     def watch_cursor(self) -> None:
         self.refresh_views()
@@ -492,6 +519,14 @@ class MainScreen(Reloading, Scheduling, Screen[None]):
         timeline.by_time = not timeline.by_time
 
     def action_panel(self, key: str) -> None:
+        if not self.compact:
+            # The wide layout shows every panel but one that borrows a cell: its key lends the cell
+            # to it or gives it back; the key of the panel it borrowed from gives it back too.
+            lender = next((panel for panel in PANELS if panel.shares and key in (panel.key, panel.shares)), None)
+            if lender is not None and lender.shares is not None:
+                lend = key == lender.key and not self.has_class("-sharing")
+                self.set_class(lend, "-sharing")
+                key = lender.key if lend else lender.shares
         self.active_panel = key
         for panel in PANELS:
             self.query_one(f"#{panel.box_id}").set_class(panel.key == key, "-active")
@@ -666,6 +701,10 @@ class MainScreen(Reloading, Scheduling, Screen[None]):
 
     @on(Timeline.Seek)
     def _timeline_seek(self, event: Timeline.Seek) -> None:
+        self.seek(event.index)
+
+    def on_warnings_view_seek(self, event: WarningsView.Seek) -> None:
+        event.stop()
         self.seek(event.index)
 
     @on(TaskTable.Selected)

@@ -22,6 +22,7 @@ from tui.widgets.resources import ResourceView
 from tui.widgets.source import SourceView
 from tui.widgets.tasks import TaskPanel
 from tui.widgets.timeline import Timeline
+from tui.widgets.warnings import WarningsView
 
 
 @runtime_checkable
@@ -46,6 +47,9 @@ class Panel:
     """The cells of the wide layout's grid (3 by 3, filled in the order of PANELS) the box spans."""
     grows: bool = False
     """Shown again as the recording streams in, even while the cursor stays put (its columns span the trace)."""
+    shares: str | None = None
+    """In the wide layout, the panel whose cell this one takes while shown (its key toggles it): the
+    grid has nine cells and every one is in use, so an occasional panel borrows one."""
 
     @property
     def box_id(self) -> str:
@@ -64,7 +68,18 @@ PANELS = (
     Panel("lesson", "Lesson", "Lesson", LessonView),
     Panel("resources", "Resources", "Resources", ResourceView),
     Panel("output", "Output", "Output", OutputView),
+    Panel("warnings", "Warnings", "Lints", WarningsView, grows=True, shares="lesson"),
 )
+
+
+def in_grid_order(panels: tuple[Panel, ...]) -> list[Panel]:
+    """The boxes in the order the grid fills its cells: a panel that borrows a cell comes right
+    after the one it borrows from (hidden boxes take no cell), wherever its entry (and key) is."""
+    ordered = [panel for panel in panels if panel.shares is None]
+    for panel in panels:
+        if panel.shares is not None:
+            ordered.insert(next(i for i, other in enumerate(ordered) if other.key == panel.shares) + 1, panel)
+    return ordered
 
 
 def panel_css(panels: tuple[Panel, ...] = PANELS) -> str:
