@@ -13,6 +13,7 @@ import pytest
 
 from tui import cli
 from tui.schedule_file import Schedule, source_hash
+from tui.screens.main import AT_THE_END
 
 PROGRAM = "import threading\nprint(threading.active_count())\n"
 
@@ -48,7 +49,7 @@ def test_the_app_opens_at_the_failing_frame_with_the_schedules_settings(
     options = call["options"]
     assert options.policy == f"replay:@{schedule}"
     assert (options.preempt, options.cores, options.seed, options.program_args) == ("any", 2, 5, ("x",))
-    assert call["start_at"] == options.max_frames  # the last frame: where the run fails
+    assert call["start_at"] == AT_THE_END  # the last frame: where the run fails
     assert call["watch"] is False  # an edit would make the schedule another program's
 
 

@@ -388,7 +388,9 @@ def main(argv: list[str] | None = None) -> int:
         options = _with_schedule(path, _options(args, program_args), args.schedule)
         start_at = args.start_at
         if args.schedule is not None and start_at is None:
-            start_at = options.max_frames  # a found schedule opens where it fails: its last frame
+            from tui.screens.main import AT_THE_END
+
+            start_at = AT_THE_END  # a found schedule opens where it fails: its last frame
         return run_app(path, options, watch=watch and args.schedule is None, start_at=start_at)
     except UsageError as exc:
         print(str(exc), file=sys.stderr)

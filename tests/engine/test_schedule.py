@@ -266,3 +266,11 @@ def test_ask_from_takes_the_defaults_until_the_frame_and_a_lone_threads_slices_a
     trace = record(alone, policy="ask:")
     assert trace.summary["outcome"] == "completed", "one thread: no slice of it is a choice"
     assert set(trace.summary["schedule"]) <= {0}
+
+
+def test_a_summarys_deviations_are_frame_kind_answer_triples() -> None:
+    base = {"format": "concur-tui-trace", "version": 1, "outcome": "completed", "schedule": [1, 0]}
+    check_summary({**base, "deviations": [[3, "slice", 1]]})
+    for bad in ([[3, "slice"]], [["3", "gil", 1]], [[-1, "gil", 1]], "no"):
+        with pytest.raises(BadField, match=r"summary\.deviations"):
+            check_summary({**base, "deviations": bad})

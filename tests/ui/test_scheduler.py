@@ -150,3 +150,27 @@ async def test_a_lessons_goal_is_shown_and_reaching_it_is_announced() -> None:
         assert app.main.trace.summary["report"]["type"] == "AssertionError"
         assert any("Goal reached: make the assert fail!" in note for note in notifications(app))
         assert "(reached!)" in str(app.main.query_one("#decision-question").render())
+
+
+async def test_a_schedule_opens_at_its_last_frame_with_its_deviations_marked_on_the_timeline(tmp_path: Path) -> None:
+    from pilot_helpers import notifications
+
+    from tui.scenarios import bundled_dir
+    from tui.screens.main import AT_THE_END
+    from tui.widgets.timeline import DEVIATION_MARK, LABEL_WIDTH, Timeline
+
+    lesson = bundled_dir() / "23_check_then_act.py"
+    # teller-1 cut at its first switch point, then the main thread (not teller-1) takes the GIL.
+    app = ConcurApp(lesson, Settings(policy="replay:1,0,0,1"), start_at=AT_THE_END)
+    async with app.run_test(size=(140, 44)) as pilot:
+        await wait_recorded(pilot, app)
+        main = app.main
+        assert main.cursor == len(main.trace) - 1
+        assert main.trace.outcome == "exception"
+        deviations = main.trace.summary["deviations"]
+        assert [kind for _frame, kind, _answer in deviations] == ["slice", "gil"]
+        timeline = main.query_one(Timeline)
+        axis = "".join(segment.text for segment in timeline.render_line(0))
+        marked = [timeline.columns[column - LABEL_WIDTH] for column, char in enumerate(axis) if char == DEVIATION_MARK]
+        assert marked == [frame for frame, _kind, _answer in deviations if frame != main.cursor]
+        assert not any("not" in note and "frames" in note for note in notifications(app))

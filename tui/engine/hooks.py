@@ -38,6 +38,10 @@ class Hooks(Protocol):
         """The actor running now, as frames name it ("T3", "cb", "Th2")."""
 
     @property
+    def frames(self) -> int:
+        """Frames written so far: the index of the next one."""
+
+    @property
     def sites(self) -> Sites:
         """Which code is the user's, and the site ids of lines."""
 

@@ -56,6 +56,8 @@ INGEST_BUDGET = 0.03
 WARNINGS_TITLE_LIMIT = 200_000
 """Frames up to which the Lesson box counts the run's warnings as it completes (a pass over the trace;
 a longer run's are counted when the warnings panel is shown)."""
+AT_THE_END = -1
+"""A start_at that opens the app at the run's last frame once it is in (a schedule's failure is there)."""
 SEARCH_NOTICE = 0.3
 """Seconds a search (/) runs before it says it is still looking."""
 
@@ -551,6 +553,11 @@ class MainScreen(Reloading, Scheduling, Screen[None]):
     def _reach_start(self) -> None:
         """--start-at N: go to frame N once it has arrived, or to the last frame if the run ends sooner."""
         wanted, trace = self.start_at or 1, self.trace
+        if wanted == AT_THE_END:
+            if trace.complete:
+                self.start_at = None
+                self.seek(len(trace) - 1)
+            return
         if len(trace) >= wanted:
             self.start_at = None
             self.seek(wanted - 1)

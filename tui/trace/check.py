@@ -507,12 +507,26 @@ def _decision(value: Any, field: str) -> None:
     _fields(value, field, _DECISION, ("kind", "candidates", "time"))
 
 
+def _deviations(value: Any, field: str) -> None:
+    for position, deviation in enumerate(_list(value, field)):
+        where = f"{field}[{position}]"
+        if (
+            type(deviation) is not list
+            or len(deviation) != 3
+            or type(deviation[0]) is not int
+            or deviation[0] < 0
+            or type(deviation[1]) is not str
+            or type(deviation[2]) is not int
+        ):
+            raise BadField(where, "[frame, kind, answer] (a frame index, a decision kind, a whole number)", deviation)
+
+
 _SUMMARY = {
     "format": _str, "version": _int, "outcome": _str, "frames": _int, "virtual_time": _time, "result": _opt_str,
     "scenario": _opt_str, "seed": _opt_int, "stdout": _str, "stderr": _str, "stdout_truncated": _int,
     "stderr_truncated": _int, "threads": _int, "exit_code": _opt_int, "error": _opt_str, "line": _opt_int,
     "file": _opt_str, "source": _opt_str, "report": _report, "schedule": _ints,
-    "decision": _decision,
+    "decision": _decision, "deviations": _deviations,
 }  # fmt: skip
 
 

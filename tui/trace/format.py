@@ -78,7 +78,10 @@ frame-limit | runaway | memory | thread-limit | process-limit | crashed |
 error | decision), frames, virtual_time, result,
 scenario, seed, stdout, stderr, and where relevant exit_code, report, error,
 schedule (under a --policy other than the default: the policy's answer at each
-decision point, in order, a slice's among them; tui.engine.schedule), and
+decision point, in order, a slice's among them; tui.engine.schedule),
+deviations (with schedule: each answer that was not the default's, as
+[frame, kind, answer], the frame being the first written after the decision:
+the slice it cut short or the thread it chose), and
 decision (outcome "decision", scheduler mode's `ask` policies only: the run
 stopped to ask a person the next decision, {"kind": "gil" | "core" |
 "same-time" | "slice", "candidates": actor ids, the default first (a slice's:

@@ -188,6 +188,7 @@ class Summary(TypedDict, total=False):
     source: str | None
     report: Report
     schedule: list[int]
+    deviations: list[list[Any]]
     decision: AskedDecision
 
 

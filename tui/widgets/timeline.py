@@ -28,6 +28,9 @@ RUNNING = STATE_CODES["running"]
 CURSOR = Style(underline=True, bold=True)
 DIM = Style(dim=True)
 BOLD = Style(bold=True)
+DEVIATION = Style(color="magenta", bold=True)
+DEVIATION_MARK = "*"
+"""On the axis, above a frame a non-default answer of the run's schedule made (summary's `deviations`)."""
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
@@ -74,10 +77,13 @@ class Timeline(ScrollView, can_focus=True, inherit_bindings=False):
         """The frame index each column shows (the last frame of its time slice)."""
         self._time_span = 0.0
         self._core_rows = 0
+        self._deviations: list[int] = []
+        """The frames the schedule's deviations show in, sorted."""
 
     def show(self, view: FrameView) -> None:
         self._view = view
         self._actors = view.actors()
+        self._deviations = sorted({deviation[0] for deviation in (view.trace.summary or {}).get("deviations", [])})
         # With several processes, one row per core shows which process it runs.
         self._core_rows = view.trace.core_count if len(view.world.processes) > 1 else 0
         size = Size(self.scrollable_content_region.width, len(self._actors) + self._core_rows + 2)
@@ -216,13 +222,36 @@ class Timeline(ScrollView, can_focus=True, inherit_bindings=False):
         ticks = time_ticks(self._time_span, columns) if self.by_time else frame_ticks(self.columns)
         cells = axis_cells(ticks, columns, cursor)
         segments = [Segment(f"{label:<{LABEL_WIDTH}}", Style(dim=True))]
+        deviated = self._deviated_columns()
         for column, cell in enumerate(cells):
-            segments.append(Segment("v" if column == cursor else cell, BOLD if column == cursor else DIM))
+            if column == cursor:
+                segments.append(Segment("v", BOLD))
+            elif column in deviated:
+                segments.append(Segment(DEVIATION_MARK, DEVIATION))
+            else:
+                segments.append(Segment(cell, DIM))
         return Strip(segments).crop_extend(0, width, self.rich_style)
+
+    def _deviated_columns(self) -> set[int]:
+        """The columns showing a frame a deviation made (by time: any frame of the column's slice)."""
+        marks = self._deviations
+        if not marks:
+            return set()
+        found = set()
+        previous = -1
+        for column, index in enumerate(self.columns):
+            first = index if not self.by_time else previous + 1
+            if bisect_right(marks, index) > bisect_left(marks, first):
+                found.add(column)
+            previous = index
+        return found
 
     def _legend(self, width: int) -> Strip:
         segments = [Segment(" " * LABEL_WIDTH, DIM)]
         names = {"waiting": "wait", "sleeping": "sleep", "in a loop": "loop"}
+        if self._deviations:  # first: the legend is cut at the panel's edge
+            segments.append(Segment(DEVIATION_MARK, DEVIATION))
+            segments.append(Segment(" not the default schedule  ", Style(dim=True)))
         for glyph, state in legend():
             style = STATE_STYLES.get(names.get(state, state), Style())
             segments.append(Segment(glyph, style))

@@ -106,6 +106,7 @@ class Session:
                 summary["threads"] = len(self.kernel.threads)
                 if self.kernel.policy is not FIRST_IN_LINE:
                     summary["schedule"] = list(self.kernel.choices)  # replayable: --policy replay:...
+                    summary["deviations"] = [list(deviation) for deviation in self.kernel.deviations]
         else:
             summary.update(stdout="", stderr="")
         summary.update(fields)

@@ -181,6 +181,9 @@ class Kernel:
         """Who picks at the decision point (_choose); FIRST_IN_LINE is the default."""
         self.choices: list[int] = []
         """The policy's choice at each decision it was asked (none under the default): the run's schedule."""
+        self.deviations: list[tuple[int, str, int]] = []
+        """Each answer that was not the default's: (the frame it shows in, the decision's kind, the answer).
+        The frame is the next one written after the decision: the slice it cut, or the thread it chose."""
         self.released_sentinels: set[Any] = set()
         """Thread sentinels released since threading last pruned `_shutdown_locks` (3.11, 3.12): the
         only locks of that set that can be unlocked (each is locked when threading adds it)."""
@@ -553,7 +556,12 @@ class Kernel:
         if not 0 <= index < len(candidates):
             raise ValueError(f"the scheduling policy chose {index} of {len(candidates)} candidates")
         self.choices.append(index)
+        if index:
+            self._deviated(kind, index)
         return index
+
+    def _deviated(self, kind: str, answer: int) -> None:
+        self.deviations.append((self.recorder.frames if self.recorder is not None else 0, kind, answer))
 
     def _cut(self, thread: SimThread) -> int:
         """The slice decision (see tui.engine.schedule): at which of its switch points `thread` offers the GIL."""
@@ -561,6 +569,8 @@ class Kernel:
         if type(cut) is not int or cut < 0:
             raise ValueError(f"the scheduling policy cut a slice at {cut!r} instructions")
         self.choices.append(cut)
+        if cut:
+            self._deviated("slice", cut)
         return cut
 
     def _hand_on(self, me: SimThread, next_why: list[Any] | None = None) -> None:
