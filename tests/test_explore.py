@@ -238,3 +238,92 @@ def test_the_bundled_check_then_act_lesson_is_found_within_100_schedules(tmp_pat
     assert "AssertionError: overdrawn" in done.stdout
     status, frames = replay_json(tmp_path, lesson, out)
     assert status == 1 and json.loads(frames[-1])["summary"]["report"]["type"] == "AssertionError"
+
+
+NETWORK_ORDER = """\
+import asyncio
+
+arrived = []
+
+
+async def handle(reader, writer):
+    arrived.append((await reader.readline()).decode().strip())
+    writer.close()
+
+
+async def client(name, delay):
+    await asyncio.sleep(delay)
+    reader, writer = await asyncio.open_connection("localhost", 8888)
+    writer.write(f"{name}\\n".encode())
+    await writer.drain()
+    writer.close()
+
+
+async def main():
+    server = await asyncio.start_server(handle, "localhost", 8888)
+    async with server:
+        await asyncio.gather(client("first", 0.0), client("second", 0.01))
+        await asyncio.sleep(0.5)
+    assert arrived == ["first", "second"], f"the second client's line came first: {arrived}"
+    print(arrived)
+
+
+asyncio.run(main())
+"""
+
+PROCESS_ORDER = """\
+import multiprocessing
+
+
+def work(name, results):
+    total = 0
+    for i in range(20_000):
+        total += i
+    results.put(name)
+
+
+if __name__ == "__main__":
+    results = multiprocessing.Queue()
+    workers = [multiprocessing.Process(target=work, args=(name, results)) for name in "ab"]
+    for worker in workers:
+        worker.start()
+    order = [results.get() for _ in workers]
+    for worker in workers:
+        worker.join()
+    assert order == ["a", "b"], f"b finished first: {order}"
+    print(order)
+"""
+
+
+def _fixed(program: str, name: str) -> str:
+    """The same program, sorting what arrived before it checks it: no order is wrong any more."""
+    return program.replace(f"    assert {name} ==", f"    {name}.sort()\n    assert {name} ==")
+
+
+@pytest.mark.parametrize("strategy", ["random", "pct"])
+def test_delivery_times_a_real_network_could_take_are_explored_for_asyncio_streams(
+    tmp_path: Path, strategy: str
+) -> None:
+    buggy = write(tmp_path, "net_order.py", NETWORK_ORDER)
+    assert run_with_python(buggy, timeout=30).returncode == 0, "on loopback the first client's line comes first"
+    done, out = explore(tmp_path, buggy, "--strategy", strategy, "--budget", "100")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "AssertionError: the second client's line came first" in done.stdout
+    saved = json.loads(out.read_text())
+    status, frames = replay_json(tmp_path, buggy, out)
+    summary = json.loads(frames[-1])["summary"]
+    assert status == 1 and summary["outcome"] == "exception"
+    assert any(kind == "net" for _frame, kind, _answer in summary["deviations"]), saved["schedule"]
+    fixed = write(tmp_path, "net_order_fixed.py", _fixed(NETWORK_ORDER, "arrived"))
+    done, _ = explore(tmp_path, fixed, "--strategy", strategy, "--budget", "30")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_processes_sharing_one_core_are_explored_and_a_fixed_order_check_passes(tmp_path: Path) -> None:
+    buggy = write(tmp_path, "proc_order.py", PROCESS_ORDER)
+    done, _ = explore(tmp_path, buggy, "--cores", "1", "--budget", "100")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "AssertionError: b finished first" in done.stdout
+    fixed = write(tmp_path, "proc_order_fixed.py", _fixed(PROCESS_ORDER, "order"))
+    done, _ = explore(tmp_path, fixed, "--cores", "1", "--budget", "20")
+    assert done.returncode == 0, done.stdout + done.stderr

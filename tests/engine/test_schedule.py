@@ -274,3 +274,48 @@ def test_a_summarys_deviations_are_frame_kind_answer_triples() -> None:
     for bad in ([[3, "slice"]], [["3", "gil", 1]], [[-1, "gil", 1]], "no"):
         with pytest.raises(BadField, match=r"summary\.deviations"):
             check_summary({**base, "deviations": bad})
+
+
+NETWORK_CLIENT = """\
+import asyncio
+
+async def handle(reader, writer):
+    line = (await reader.readline()).decode().strip()
+    print("server got", line, "at", round(asyncio.get_running_loop().time(), 6))
+    writer.close()
+
+async def main():
+    server = await asyncio.start_server(handle, "localhost", 8888)
+    async with server:
+        reader, writer = await asyncio.open_connection("localhost", 8888)
+        writer.write(b"hello\\n")
+        await writer.drain()
+        writer.close()
+        await asyncio.sleep(0.5)
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.slow
+def test_a_delivery_may_come_up_to_a_latency_late_under_any_policy_but_never_under_the_default(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "client.py"
+    path.write_text(NETWORK_CLIENT)
+    default = record(path)
+    assert "schedule" not in default.summary  # the default keeps the network exact
+    asked = record(path, policy="ask:")
+    decision = asked.summary["decision"]
+    assert decision["kind"] == "net" and decision["candidates"] == ["after 25 ms", "after 37.5 ms", "after 50 ms"]
+    exact = record(path, policy="replay:0,0")
+    late = record(path, policy="replay:2,2")
+    assert frames_text(exact)[1:] == frames_text(default)[1:], "answering 0 is the default's exact network"
+
+    def arrived(trace: Trace) -> float:
+        words = trace.summary["stdout"].split()
+        assert words[:3] == ["server", "got", "hello"]
+        return float(words[-1])
+
+    # One latency more for the handshake, one more for the line: 50 ms later in all.
+    assert arrived(late) == pytest.approx(arrived(exact) + 0.050)

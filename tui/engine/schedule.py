@@ -11,6 +11,11 @@ offered:
   processes than cores). The operating system's scheduler picks one.
 - "same-time": processes on their cores whose next events fall at the same
   virtual time. Real cores run them in parallel, so either may go first.
+- "net": how long a packet (or a connection's handshake) takes on the
+  simulated network. The model's latency is exact; a real network's is not,
+  so a delivery may come up to one latency later (tui.engine.network.net),
+  never before what was sent ahead of it on the same connection. Its
+  candidates are the delays, the exact one first.
 
 asyncio's ready queue is not a decision point: CPython runs ready callbacks in
 FIFO order, always, and so does the simulation. Timers due at once run in the
@@ -42,7 +47,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-DECISION_KINDS = ("gil", "core", "same-time")
+DECISION_KINDS = ("gil", "core", "same-time", "net")
+ACTOR_KINDS = ("gil", "core", "same-time")
+"""Decisions whose candidates are actors (a "net" decision's are delays)."""
 SLICE = "slice"
 """The kind of a slice decision, as a person is asked it (scheduler mode): its one candidate is the thread."""
 
@@ -151,6 +158,8 @@ class PriorityChanges:
         return priority
 
     def choose(self, decision: Decision) -> int:
+        if decision.kind not in ACTOR_KINDS:
+            return self._random.randrange(len(decision.candidates))  # a delay: no actor's priority
         priorities = [self._priority_of(actor) for actor in decision.candidates]
         return priorities.index(max(priorities))
 

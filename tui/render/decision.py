@@ -32,6 +32,10 @@ _QUESTIONS = {
     "gil": "The GIL is free. Which of these threads takes it next? (the OS picks on CPython)",
     "core": "A core fell free. Which of these processes runs on it? (the OS scheduler picks on CPython)",
     "same-time": "These processes act at the same instant on different cores. Whose step comes first?",
+    "net": (
+        "The step being run sends on the network (or connects). The model's latency is exact; a real"
+        " network's is not. When does this delivery arrive? (never before what went ahead of it)"
+    ),
 }
 
 
@@ -61,6 +65,11 @@ def answers(decision: AskedDecision, name: Names) -> list[Answer]:
         return [
             Answer(0, "after its switch interval of CPU work, as CPython most often does (the default)"),
             Answer(1, "at its next switch point (a call, a loop's next turn, a function's start)"),
+        ]
+    if decision.get("kind") == "net":
+        return [
+            Answer(index, delay + ("" if index else " (the model's latency: the default)"))
+            for index, delay in enumerate(decision.get("candidates", []))
         ]
     return [
         Answer(index, _who(actor, name) + ("" if index else " (first in line: the default)"))

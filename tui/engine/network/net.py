@@ -31,6 +31,15 @@ gets the next free "ephemeral" port from a counter (from 50000), so the same
 program always gets the same ports, and a second bind of a port in use fails
 with `OSError(98, 'Address already in use')`.
 
+Under any scheduling policy but the default, the network is not exact: each
+data or end-of-file packet, and each connection's handshake, is a decision
+("net", tui.engine.schedule) of how much later than the model says it
+arrives, from 0 to one latency more (DELIVERY_STEPS answers), as a real
+network's queues and retransmits vary its delay. Packets of one direction of
+one connection still arrive in the order sent (TCP); across connections and
+directions they may overtake each other. A local pair (socketpair()) has no
+latency and so no such decision.
+
 How deliveries reach the program: a connection end owned by an asyncio event
 loop gets each arrival as a loop timer (`Socket.data_arrives()` in the
 timers panel, due at the arrival time), so an idle loop simply sleeps until
@@ -188,7 +197,9 @@ class Socket:
             while peer.inbound and peer.inbound[-1].arrival > arrival:
                 peer.inbound.pop()
         else:
-            arrival = done + self.latency
+            arrival = done + self.latency + net.kernel.delivery_delay(self.latency)
+            if peer.inbound:
+                arrival = max(arrival, peer.inbound[-1].arrival)  # TCP: never before what was sent first
         self.wire_free_at = done
         peer.inbound.append(Packet(arrival, kind, bytes(data), net.actor()))
         peer.arm()
@@ -459,6 +470,8 @@ class Network:
         handshake = client.handshake = Handshake(client, listener)
         client.on_handshake = on_handshake
         now = self.now()
+        # A real network's round trip varies (a decision under any policy but the default).
+        now += self.kernel.delivery_delay(self.latency)
         if listener is not None:
             listener.owner.schedule(now + self.latency, listener.connection_arrives, handshake)
         owner.schedule(now + 2 * self.latency, client.handshake_done)

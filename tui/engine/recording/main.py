@@ -138,7 +138,8 @@ class Session:
             if not any(other is not thread and other.state != DONE for other in proc.threads):
                 return 0
             waiting = [other.tid for other in proc.runnable]
-        rec.flush_pending(kernel.current.tid)
+        if decision.kind != "net":  # a delivery is decided inside a step: its frame is not written yet
+            rec.flush_pending(kernel.current.tid)
         self.finish(
             "decision",
             decision={

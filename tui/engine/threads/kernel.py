@@ -102,6 +102,10 @@ LOCK_OP_COST = 1e-7
 """Virtual CPU seconds of one acquire or release of a simulated lock, which is C code in
 CPython (an acquire/release pair in a loop took 250-320 ns there, the loop included)."""
 
+DELIVERY_STEPS = 3
+"""Answers of a network decision: a delivery arrives after its latency, or up to one latency more,
+in this many even steps (the default's answer, 0, is the exact model)."""
+
 MAIN_PID = 4100
 """The pid the recorded program's main process sees (fixed, so traces never differ)."""
 
@@ -562,6 +566,15 @@ class Kernel:
 
     def _deviated(self, kind: str, answer: int) -> None:
         self.deviations.append((self.recorder.frames if self.recorder is not None else 0, kind, answer))
+
+    def delivery_delay(self, latency: float) -> float:
+        """The network decision (kind "net"): how much later than `latency` a packet or a handshake
+        arrives, under any policy but the default (which keeps the network exact, as before)."""
+        if self.policy is FIRST_IN_LINE or latency <= 0:
+            return 0.0
+        steps = [latency * step / (DELIVERY_STEPS - 1) for step in range(DELIVERY_STEPS)]
+        labels = [f"after {(latency + extra) * 1000:g} ms" for extra in steps]
+        return steps[self._choose("net", labels, self.clock.now)]
 
     def _cut(self, thread: SimThread) -> int:
         """The slice decision (see tui.engine.schedule): at which of its switch points `thread` offers the GIL."""
