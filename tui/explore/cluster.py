@@ -235,6 +235,23 @@ def connect(address: str, path: str) -> Cluster:
     return Cluster(client, address, threads, program)
 
 
+def failures() -> tuple[type[BaseException], ...]:
+    """What a search on the cluster may end with besides its result: a refusal, a worker that died
+    on every try (Dask's KilledWorker), a lost scheduler (a closed connection, a cancelled task)."""
+    from concurrent.futures import CancelledError
+
+    from distributed import KilledWorker
+
+    return ClusterError, KilledWorker, CancelledError, OSError
+
+
+def describe(exc: BaseException, address: str) -> str:
+    """A failure of `failures()` in one line."""
+    if isinstance(exc, ClusterError):
+        return str(exc)
+    return f"the search on the cluster at {address} failed: {_one_line(exc)}"
+
+
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -104,8 +104,8 @@ def run(args: argparse.Namespace, path: str, options: settings.Settings) -> int:
                 path, options, args.budget, args.strategy, options.seed, jobs, args.depth, pool=connected.executor
             )
             found = _explore(search, args.budget)
-        except cluster.WorkerMismatch as exc:  # a worker that joined after the check at connect
-            print(f"concur-tui explore: {exc}", file=sys.stderr)
+        except cluster.failures() as exc:  # e.g. a worker of another version that joined after connect
+            print(f"concur-tui explore: {cluster.describe(exc, args.cluster)}", file=sys.stderr)
             return EXIT_USAGE
         finally:
             connected.close()
