@@ -16,6 +16,7 @@ from tui.schedule_file import Schedule, source_hash
 
 EXIT_NONE_FOUND = 0
 EXIT_FOUND = 1
+EXIT_USAGE = 2
 MAX_BUDGET = 1_000_000
 BAR_WIDTH = 24
 
@@ -37,7 +38,18 @@ def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
         help="pct (probabilistic concurrency testing, the default) or random (a random walk)",
     )
     parser.add_argument("--depth", type=_count("--depth"), default=DEFAULT_DEPTH, help="PCT's depth (default 3)")
-    parser.add_argument("--jobs", "-j", type=_count("--jobs"), default=1, help="recordings at once (default 1)")
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=_count("--jobs"),
+        default=None,
+        help="recordings at once (default 1; with --cluster, the cluster's worker threads)",
+    )
+    parser.add_argument(
+        "--cluster",
+        metavar="tcp://HOST:PORT",
+        help="record the schedules on the workers of the Dask scheduler there (pip install concur-tui[cluster])",
+    )
     parser.add_argument(
         "--out", metavar="S.json", help="where to save a failing schedule (default: FILE's name.schedule.json)"
     )
@@ -73,11 +85,30 @@ def _progress_bar(budget: int) -> Progress | None:
 
 
 def run(args: argparse.Namespace, path: str, options: settings.Settings) -> int:
-    search = Search(path, options, args.budget, args.strategy, options.seed, args.jobs, args.depth)
-    progress = _progress_bar(args.budget)
-    found = explore(search, progress)
-    if progress is not None:
-        sys.stderr.write("\n")
+    if args.cluster is None:
+        search = Search(path, options, args.budget, args.strategy, options.seed, args.jobs or 1, args.depth)
+        found = _explore(search, args.budget)
+    else:
+        from tui.explore import cluster
+
+        try:
+            if args.strategy not in cluster.STRATEGIES:
+                raise cluster.ClusterError(f"--cluster runs {' and '.join(cluster.STRATEGIES)} only")
+            connected = cluster.connect(args.cluster, path)
+        except cluster.ClusterError as exc:
+            print(f"concur-tui explore: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        try:
+            jobs = args.jobs or connected.threads
+            search = Search(
+                path, options, args.budget, args.strategy, options.seed, jobs, args.depth, pool=connected.executor
+            )
+            found = _explore(search, args.budget)
+        except cluster.failures() as exc:  # e.g. a worker of another version that joined after connect
+            print(f"concur-tui explore: {cluster.describe(exc, args.cluster)}", file=sys.stderr)
+            return EXIT_USAGE
+        finally:
+            connected.close()
     described = (
         f"{args.strategy}" + (f", depth {args.depth}" if args.strategy == "pct" else "") + f", seed {options.seed}"
     )
@@ -95,6 +126,14 @@ def run(args: argparse.Namespace, path: str, options: settings.Settings) -> int:
     _save(found.failing, path, options, out)
     print(_paragraph(found, path, described, out))
     return EXIT_FOUND
+
+
+def _explore(search: Search, budget: int) -> Found:
+    progress = _progress_bar(budget)
+    found = explore(search, progress)
+    if progress is not None:
+        sys.stderr.write("\n")
+    return found
 
 
 def _save(failing: RunResult, path: str, options: settings.Settings, out: str) -> None:

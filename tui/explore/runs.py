@@ -8,6 +8,7 @@ frames (two runs with one digest interleaved alike), and its failure.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -73,10 +74,13 @@ def run_schedule(path: str, options: Settings, policy: str, index: int = 0) -> R
         if first:
             first = False  # the header names the policy: left out, so equal runs digest alike
             continue
+        if line.startswith('{"summary":'):
+            continue  # digested below, but for where the file was (a cluster's worker may record a copy)
         digest.update(line.encode("utf-8", "backslashreplace"))
         if record is not None and record.get("k") == "thread" and record.get("st") == "failed":
             thread_errors.append((str(record.get("a")), str(record.get("error", ""))))
     summary: dict[str, Any] = dict(recording.summary or {})
+    digest.update(json.dumps({**summary, "scenario": None}, sort_keys=True).encode("utf-8", "backslashreplace"))
     schedule = summary.get("schedule") or []
     failure = _failure(summary, thread_errors)
     return RunResult(index, policy, str(summary.get("outcome", "crashed")), list(schedule), digest.hexdigest(), failure)

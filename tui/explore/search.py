@@ -15,9 +15,9 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tui.engine.settings import Settings
 from tui.explore.runs import RunResult, run_schedule
@@ -27,6 +27,10 @@ DEFAULT_DEPTH = 3
 """PCT's depth: most concurrency bugs need one to three orderings forced (two priority changes)."""
 MAX_SHRINK_RUNS = 200
 """A shrink tries one deviation at a time; it stops here, keeping what it has."""
+
+
+Pool = Callable[[int], Executor]
+"""Starts an executor for a search's schedules, given how many run at once (--jobs)."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,16 @@ class Search:
     seed: int = 0
     jobs: int = 1
     depth: int = DEFAULT_DEPTH
+    pool: Pool | None = field(default=None, compare=False, repr=False)
+    """What runs schedules side by side, given --jobs (explore --cluster's: a Dask cluster's); None: this
+    machine (one job in this process, more in a ProcessPoolExecutor). It is given
+    `submit(run_schedule, path, options, policy, index)` and nothing else."""
+
+
+def process_pool(jobs: int) -> Executor:
+    # Spawned, not forked: this process has run a recording already, and a fork would copy
+    # the locks its threads (the memory guard's) might hold at that instant.
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
 
 
 @dataclass(frozen=True)
@@ -106,37 +120,38 @@ def _results(search: Search, steps: int) -> Iterator[RunResult]:
     yield first
     if first.failure is not None or not first.schedule:
         return
-    if search.jobs <= 1:
+    if search.jobs <= 1 and search.pool is None:
         for index in range(1, search.budget):
             result = run_schedule(search.path, search.options, policy_for(search, index, steps), index)
             yield result
             if result.failure is not None:
                 return
         return
-    # Spawned, not forked: this process has run a recording already, and a fork would copy
-    # the locks its threads (the memory guard's) might hold at that instant.
-    with ProcessPoolExecutor(max_workers=search.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        pending: set[Future[RunResult]] = set()
+    with (search.pool or process_pool)(search.jobs) as pool:
+        pending: dict[Future[RunResult], int] = {}
+        """Each schedule submitted and not yet seen, with its index."""
         next_index = 1
         first_failure: int | None = None
         while True:
             while len(pending) < 2 * search.jobs and next_index < search.budget and first_failure is None:
                 policy = policy_for(search, next_index, steps)
-                pending.add(pool.submit(run_schedule, search.path, search.options, policy, next_index))
+                pending[pool.submit(run_schedule, search.path, search.options, policy, next_index)] = next_index
                 next_index += 1
             if not pending:
                 return
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
+                del pending[future]
                 result = future.result()
                 if result.failure is not None and (first_failure is None or result.index < first_failure):
                     first_failure = result.index
                 yield result
             if first_failure is not None:
-                # Runs of a lower index may still fail first: they finish; the others go.
-                for future in list(pending):
-                    if future.cancel():
-                        pending.discard(future)
+                # Runs of a lower index may still fail first: they finish; the others go. By index, not
+                # by state: Dask's executor cancels a running task too, and promises no order of running.
+                for future, index in list(pending.items()):
+                    if index > first_failure and future.cancel():
+                        del pending[future]
 
 
 @contextmanager
