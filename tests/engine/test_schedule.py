@@ -319,3 +319,15 @@ def test_a_delivery_may_come_up_to_a_latency_late_under_any_policy_but_never_und
 
     # One latency more for the handshake, one more for the line: 50 ms later in all.
     assert arrived(late) == pytest.approx(arrived(exact) + 0.050)
+
+
+def test_a_long_list_of_answers_can_come_from_a_file(tmp_path: Path) -> None:
+    from tui.engine.schedule import Ask
+
+    saved = tmp_path / "answers.json"
+    saved.write_text(json.dumps({"schedule": [0] * 70_000 + [1]}))
+    for name in ("replay", "ask", "ask-who"):
+        policy = parse_policy(f"{name}:@{saved}")
+        assert isinstance(policy, Ask) == (name != "replay")
+        two = Decision("gil", ("Th1", "Th2"), 0.0)
+        assert [policy.choose(two) for _ in range(70_001)][-2:] == [0, 1]

@@ -174,3 +174,16 @@ async def test_a_schedule_opens_at_its_last_frame_with_its_deviations_marked_on_
         marked = [timeline.columns[column - LABEL_WIDTH] for column, char in enumerate(axis) if char == DEVIATION_MARK]
         assert marked == [frame for frame, _kind, _answer in deviations if frame != main.cursor]
         assert not any("not" in note and "frames" in note for note in notifications(app))
+
+
+def test_a_long_list_of_answers_reaches_the_recording_through_a_file() -> None:
+    from tui.engine.schedule import parse_policy
+    from tui.screens.scheduler import ANSWER_FILES, LONGEST_POLICY, _policy
+
+    short = _policy([0, 1], 0, False)
+    assert ANSWER_FILES.argument(short) == short == "ask:0,1,0"
+    long = _policy([0] * LONGEST_POLICY, 1, True)
+    argument = ANSWER_FILES.argument(long)
+    assert argument.startswith("ask-who:@") and len(argument) < 200
+    policy = parse_policy(argument)
+    assert policy._choices == [0] * LONGEST_POLICY + [1] and policy.who_only  # type: ignore[attr-defined]

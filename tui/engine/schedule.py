@@ -243,6 +243,7 @@ POLICY_FORMS = (
     "replay:I,J,...",
     "replay:@FILE",
     "ask:I,J,...",
+    "ask:@FILE",
     "ask-who:I,J,...",
     "ask-from:FRAME",
 )
@@ -265,10 +266,10 @@ def schedule_in_file(path: str) -> list[int]:
         with open(path, encoding="utf-8") as file:
             data = json.load(file)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ValueError(f"replay:@FILE cannot read {path}: {exc}") from None
+        raise ValueError(f"@FILE cannot read {path}: {exc}") from None
     choices = data.get("schedule") if isinstance(data, dict) else None
     if not isinstance(choices, list) or not all(type(c) is int and c >= 0 for c in choices):
-        raise ValueError(f"replay:@FILE: {path} has no schedule (a list of whole numbers from 0)")
+        raise ValueError(f"@FILE: {path} has no schedule (a list of whole numbers from 0)")
     return choices
 
 
@@ -294,11 +295,12 @@ def parse_policy(text: str) -> Policy:
         if frame < 0:
             raise ValueError("ask-from:FRAME needs a frame count: 0 or more")
         return Ask([], from_frame=frame)
-    if name == "replay" and argument.startswith("@"):
-        return Replay(schedule_in_file(argument[1:]))
     if name in ("replay", "ask", "ask-who"):
-        choices = [_whole(part, f"{name}:I,J,...") for part in argument.split(",")] if argument else []
-        if any(choice < 0 for choice in choices):
-            raise ValueError(f"{name} choices are indexes: 0 or more")
+        if argument.startswith("@"):  # a long list would not fit in a command line
+            choices = schedule_in_file(argument[1:])
+        else:
+            choices = [_whole(part, f"{name}:I,J,...") for part in argument.split(",")] if argument else []
+            if any(choice < 0 for choice in choices):
+                raise ValueError(f"{name} choices are indexes: 0 or more")
         return Replay(choices) if name == "replay" else Ask(choices, who_only=name == "ask-who")
     raise ValueError(f"unknown policy {text!r}: use one of {', '.join(POLICY_FORMS)}")

@@ -11,6 +11,8 @@ a branch tried before come back at once, frame for frame as they were.
 
 from __future__ import annotations
 
+import json
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,8 +55,35 @@ class Walk:
     """Every branch by its policy, so a branch tried before is not recorded again."""
 
 
+LONGEST_POLICY = 4000
+"""Characters of a policy passed on the recording's command line; a longer list of answers goes in a file."""
+
+
 def _policy(schedule: list[int], answer: int, who_only: bool) -> str:
     return f"{'ask-who' if who_only else 'ask'}:{','.join(map(str, [*schedule, answer]))}"
+
+
+class _AnswerFiles:
+    """Long lists of answers, written where a recording reads them (`ask:@FILE`): a command line holds
+    128 KiB at most, and a run that took the default at every decision up to a late frame has many."""
+
+    def __init__(self) -> None:
+        self._folder: tempfile.TemporaryDirectory[str] | None = None
+        self._count = 0
+
+    def argument(self, policy: str) -> str:
+        if len(policy) <= LONGEST_POLICY:
+            return policy
+        if self._folder is None:
+            self._folder = tempfile.TemporaryDirectory(prefix="concur-tui-schedule-")
+        name, _, answers = policy.partition(":")
+        self._count += 1
+        path = Path(self._folder.name) / f"{self._count}.json"
+        path.write_text(json.dumps({"schedule": [int(answer) for answer in answers.split(",")]}), encoding="utf-8")
+        return f"{name}:@{path}"
+
+
+ANSWER_FILES = _AnswerFiles()
 
 
 class Scheduling:
@@ -156,7 +185,8 @@ class Scheduling:
         self._bar().say("Recording from your answer...", style="yellow")
 
     def _start(self, policy: str) -> Branch:
-        recording = self._new_recording(Recording(str(self.path), replace(self.options, policy=policy)))
+        argument = ANSWER_FILES.argument(policy)
+        recording = self._new_recording(Recording(str(self.path), replace(self.options, policy=argument)))
         branch = Branch(policy, recording, LiveTrace(recording.malformed))
         self._read_branch(branch)
         return branch
