@@ -313,7 +313,7 @@ def test_delivery_times_a_real_network_could_take_are_explored_for_asyncio_strea
     status, frames = replay_json(tmp_path, buggy, out)
     summary = json.loads(frames[-1])["summary"]
     assert status == 1 and summary["outcome"] == "exception"
-    assert any(kind == "net" for _frame, kind, _answer in summary["deviations"]), saved["schedule"]
+    assert any(kind == "net" for _frame, kind, _answer, _actor in summary["deviations"]), saved["schedule"]
     fixed = write(tmp_path, "net_order_fixed.py", _fixed(NETWORK_ORDER, "arrived"))
     done, _ = explore(tmp_path, fixed, "--strategy", strategy, "--budget", "30")
     assert done.returncode == 0, done.stdout + done.stderr

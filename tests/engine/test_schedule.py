@@ -268,10 +268,10 @@ def test_ask_from_takes_the_defaults_until_the_frame_and_a_lone_threads_slices_a
     assert set(trace.summary["schedule"]) <= {0}
 
 
-def test_a_summarys_deviations_are_frame_kind_answer_triples() -> None:
+def test_a_summarys_deviations_are_frame_kind_answer_actor_lists() -> None:
     base = {"format": "concur-tui-trace", "version": 1, "outcome": "completed", "schedule": [1, 0]}
-    check_summary({**base, "deviations": [[3, "slice", 1]]})
-    for bad in ([[3, "slice"]], [["3", "gil", 1]], [[-1, "gil", 1]], "no"):
+    check_summary({**base, "deviations": [[3, "slice", 1, "Th2"]]})
+    for bad in ([[3, "slice", 1]], [["3", "gil", 1, "Th2"]], [[-1, "gil", 1, "Th2"]], [[3, "gil", 1, 2]], "no"):
         with pytest.raises(BadField, match=r"summary\.deviations"):
             check_summary({**base, "deviations": bad})
 

@@ -157,22 +157,27 @@ async def test_a_schedule_opens_at_its_last_frame_with_its_deviations_marked_on_
 
     from tui.scenarios import bundled_dir
     from tui.screens.main import AT_THE_END
+    from tui.trace.deviations import placed
+    from tui.widgets.lesson import deviations_text
     from tui.widgets.timeline import DEVIATION_MARK, LABEL_WIDTH, Timeline
 
     lesson = bundled_dir() / "23_check_then_act.py"
-    # teller-1 cut at its first switch point, then the main thread (not teller-1) takes the GIL.
+    # teller-1 cut at its first switch point, then teller-2 takes the GIL before teller-1 gets it back.
     app = ConcurApp(lesson, Settings(policy="replay:1,0,0,1"), start_at=AT_THE_END)
     async with app.run_test(size=(140, 44)) as pilot:
         await wait_recorded(pilot, app)
         main = app.main
         assert main.cursor == len(main.trace) - 1
         assert main.trace.outcome == "exception"
-        deviations = main.trace.summary["deviations"]
-        assert [kind for _frame, kind, _answer in deviations] == ["slice", "gil"]
+        deviations = placed(main.trace)
+        assert [(d.kind, main.trace.frame(d.frame)["a"]) for d in deviations] == [("slice", "Th2"), ("gil", "Th3")]
         timeline = main.query_one(Timeline)
         axis = "".join(segment.text for segment in timeline.render_line(0))
         marked = [timeline.columns[column - LABEL_WIDTH] for column, char in enumerate(axis) if char == DEVIATION_MARK]
-        assert marked == [frame for frame, _kind, _answer in deviations if frame != main.cursor]
+        assert marked == [d.frame for d in deviations if d.frame != main.cursor]
+        explained = deviations_text(main.view()).plain
+        assert "teller-1: its slice was cut short at switch point 1" in explained
+        assert "teller-2: it took the GIL out of turn" in explained
         assert not any("not" in note and "frames" in note for note in notifications(app))
 
 

@@ -512,13 +512,14 @@ def _deviations(value: Any, field: str) -> None:
         where = f"{field}[{position}]"
         if (
             type(deviation) is not list
-            or len(deviation) != 3
+            or len(deviation) != 4
             or type(deviation[0]) is not int
             or deviation[0] < 0
             or type(deviation[1]) is not str
             or type(deviation[2]) is not int
+            or type(deviation[3]) is not str
         ):
-            raise BadField(where, "[frame, kind, answer] (a frame index, a decision kind, a whole number)", deviation)
+            raise BadField(where, "[frame, kind, answer, actor] (an index, a kind, a number, an id)", deviation)
 
 
 _SUMMARY = {

@@ -80,8 +80,9 @@ scenario, seed, stdout, stderr, and where relevant exit_code, report, error,
 schedule (under a --policy other than the default: the policy's answer at each
 decision point, in order, a slice's among them; tui.engine.schedule),
 deviations (with schedule: each answer that was not the default's, as
-[frame, kind, answer], the frame being the first written after the decision:
-the slice it cut short or the thread it chose), and
+[frame, kind, answer, actor]: the first frame written after the decision,
+and the actor the answer is about, the thread cut short, the thread or
+process chosen, or the sender of a delayed delivery), and
 decision (outcome "decision", scheduler mode's `ask` policies only: the run
 stopped to ask a person the next decision, {"kind": "gil" | "core" |
 "same-time" | "slice", "candidates": actor ids, the default first (a slice's:

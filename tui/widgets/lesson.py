@@ -6,6 +6,7 @@ from rich.text import Text
 
 from tui.render.inert import inert
 from tui.render.waitgraph import wait_for_graph
+from tui.trace.deviations import placed
 from tui.viewmodel import FrameView
 from tui.widgets.lineview import LineView
 
@@ -41,6 +42,35 @@ def outcome_text(view: FrameView) -> Text:
     return text
 
 
+_DEVIATION_WORDS = {
+    "slice": "its slice was cut short at switch point {answer} (the default runs the whole interval)",
+    "gil": "it took the GIL out of turn (candidate {number} of those waiting, not the first)",
+    "core": "it got the free core out of turn (candidate {number}, not the first)",
+    "same-time": "its step came first among processes acting at the same instant (candidate {number})",
+    "net": "a delivery it is part of came {answer} step(s) of half a latency later than the model",
+}
+
+
+def deviations_text(view: FrameView) -> Text:
+    """How the run's schedule differs from the default (summary's `deviations`), a line each, with frames."""
+    deviations = placed(view.trace)
+    text = Text()
+    if not deviations:
+        return text
+    text.append(f"How this schedule differs from the default ({len(deviations)}, * on the timeline):\n", style="bold")
+    for deviation in deviations[:20]:
+        other = "the answer {answer} to a decision of kind " + inert(deviation.kind)
+        words = _DEVIATION_WORDS.get(deviation.kind, other)
+        text.append(f"  frame {deviation.frame + 1}: ", style="magenta")
+        text.append(f"{inert(view.world.name(deviation.actor))}: ")
+        # Not str.format: a saved trace's kind is anybody's text, braces and all.
+        words = words.replace("{answer}", str(deviation.answer)).replace("{number}", str(deviation.answer + 1))
+        text.append(words + "\n")
+    if len(deviations) > 20:
+        text.append(f"  and {len(deviations) - 20} more\n", style="dim")
+    return text
+
+
 class LessonView(LineView):
     """What the lesson is about; replaced by the outcome at the end of a run that did not complete."""
 
@@ -58,6 +88,10 @@ class LessonView(LineView):
         if (view.at_end or view.count == 0) and summary.get("outcome"):
             text.append_text(outcome_text(view))
             text.append("\n\n")
+            deviations = deviations_text(view)
+            if deviations.plain:
+                text.append_text(deviations)
+                text.append("\n\n")
         lesson = inert(view.trace.header.get("lesson") or "", multiline=True)
         if lesson:
             title, _, body = lesson.strip().partition("\n")

@@ -19,6 +19,7 @@ from textual.strip import Strip
 from tui.render.inert import inert
 from tui.render.styles import ACTOR_COLORS, CODE_GLYPHS, CODE_STYLES, STATE_STYLES, actor_color, legend, pad, shorten
 from tui.render.ticks import axis_cells, frame_ticks, time_ticks
+from tui.trace.deviations import placed
 from tui.trace.model import STATE_CODES, Trace
 from tui.trace.state import Actor
 from tui.viewmodel import FrameView
@@ -83,7 +84,7 @@ class Timeline(ScrollView, can_focus=True, inherit_bindings=False):
     def show(self, view: FrameView) -> None:
         self._view = view
         self._actors = view.actors()
-        self._deviations = sorted({deviation[0] for deviation in (view.trace.summary or {}).get("deviations", [])})
+        self._deviations = sorted({deviation.frame for deviation in placed(view.trace)})
         # With several processes, one row per core shows which process it runs.
         self._core_rows = view.trace.core_count if len(view.world.processes) > 1 else 0
         size = Size(self.scrollable_content_region.width, len(self._actors) + self._core_rows + 2)

@@ -185,9 +185,9 @@ class Kernel:
         """Who picks at the decision point (_choose); FIRST_IN_LINE is the default."""
         self.choices: list[int] = []
         """The policy's choice at each decision it was asked (none under the default): the run's schedule."""
-        self.deviations: list[tuple[int, str, int]] = []
-        """Each answer that was not the default's: (the frame it shows in, the decision's kind, the answer).
-        The frame is the next one written after the decision: the slice it cut, or the thread it chose."""
+        self.deviations: list[tuple[int, str, int, str]] = []
+        """Each answer that was not the default's: (the next frame written after the decision, the decision's
+        kind, the answer, the actor it is about: the thread or process chosen, the one cut, the sender)."""
         self.released_sentinels: set[Any] = set()
         """Thread sentinels released since threading last pruned `_shutdown_locks` (3.11, 3.12): the
         only locks of that set that can be unlocked (each is locked when threading adds it)."""
@@ -561,11 +561,14 @@ class Kernel:
             raise ValueError(f"the scheduling policy chose {index} of {len(candidates)} candidates")
         self.choices.append(index)
         if index:
-            self._deviated(kind, index)
+            rec = self.recorder
+            # Who the answer is about: the actor chosen, or for a delivery the one sending it.
+            actor = candidates[index] if kind != "net" else rec.current if rec is not None else self.current.tid
+            self._deviated(kind, index, actor)
         return index
 
-    def _deviated(self, kind: str, answer: int) -> None:
-        self.deviations.append((self.recorder.frames if self.recorder is not None else 0, kind, answer))
+    def _deviated(self, kind: str, answer: int, actor: str) -> None:
+        self.deviations.append((self.recorder.frames if self.recorder is not None else 0, kind, answer, actor))
 
     def delivery_delay(self, latency: float) -> float:
         """The network decision (kind "net"): how much later than `latency` a packet or a handshake
@@ -583,7 +586,7 @@ class Kernel:
             raise ValueError(f"the scheduling policy cut a slice at {cut!r} instructions")
         self.choices.append(cut)
         if cut:
-            self._deviated("slice", cut)
+            self._deviated("slice", cut, thread.tid)
         return cut
 
     def _hand_on(self, me: SimThread, next_why: list[Any] | None = None) -> None:
