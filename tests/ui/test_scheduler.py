@@ -192,3 +192,16 @@ def test_a_long_list_of_answers_reaches_the_recording_through_a_file() -> None:
     assert argument.startswith("ask-who:@") and len(argument) < 200
     policy = parse_policy(argument)
     assert policy._choices == [0] * LONGEST_POLICY + [1] and policy.who_only  # type: ignore[attr-defined]
+
+
+def test_the_oldest_branches_off_the_path_are_forgotten_past_the_cap() -> None:
+    from tui.screens.scheduler import Branch, Walk
+    from tui.trace.live import LiveTrace
+
+    walk = Walk()
+    branches = [Branch(f"ask:{n}", None, LiveTrace()) for n in range(6)]  # type: ignore[arg-type]
+    walk.shown = [branches[0], branches[3]]
+    walk.recorded = {branch.policy: branch for branch in branches}
+    walk.keep_within(3)
+    assert list(walk.recorded) == ["ask:0", "ask:3", "ask:5"], "the path stays; the oldest others go first"
+    assert branches[1].live.closed and not branches[5].live.closed

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
     from tui.trace.model import Trace
 
+KEPT_BRANCHES = 64
+"""Branches kept besides the path shown: trying one of them again is instant, an older one is recorded again."""
 FOLD_BUDGET = 0.02
 """Seconds of each UI tick spent folding the recording that follows an answer."""
 
@@ -52,7 +54,18 @@ class Walk:
     shown: list[Branch] = field(default_factory=list)
     """Undo (u) steps back along these."""
     recorded: dict[str, Branch] = field(default_factory=dict)
-    """Every branch by its policy, so a branch tried before is not recorded again."""
+    """Every branch by its policy, so a branch tried before is not recorded again (oldest first)."""
+
+    def keep_within(self, most: int) -> None:
+        """Forget the oldest branches off the path shown once more than `most` are kept (each holds a trace)."""
+        on_path = {id(branch) for branch in self.shown}
+        for policy in list(self.recorded):
+            if len(self.recorded) <= most:
+                return
+            branch = self.recorded[policy]
+            if id(branch) not in on_path:
+                del self.recorded[policy]
+                branch.live.close()
 
 
 LONGEST_POLICY = 4000
@@ -181,6 +194,7 @@ class Scheduling:
             return
         branch = self._start(policy)
         path.recorded[policy] = branch
+        path.keep_within(KEPT_BRANCHES)
         self.following = branch
         self._bar().say("Recording from your answer...", style="yellow")
 
