@@ -512,6 +512,7 @@ _SUMMARY = {
     "scenario": _opt_str, "seed": _opt_int, "stdout": _str, "stderr": _str, "stdout_truncated": _int,
     "stderr_truncated": _int, "threads": _int, "exit_code": _opt_int, "error": _opt_str, "line": _opt_int,
     "file": _opt_str, "source": _opt_str, "report": _report, "schedule": _ints,
+    "candidate_counts": _ints, "cuts_unreached": _ints,
     "decision": _decision,
 }  # fmt: skip
 

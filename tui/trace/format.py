@@ -78,7 +78,11 @@ frame-limit | runaway | memory | thread-limit | process-limit | crashed |
 error | decision), frames, virtual_time, result,
 scenario, seed, stdout, stderr, and where relevant exit_code, report, error,
 schedule (under a --policy other than the default: the policy's answer at each
-decision point, in order, a slice's among them; tui.engine.schedule), and
+decision point, in order, a slice's among them; tui.engine.schedule),
+candidate_counts (with schedule: how many candidates each of its decisions
+had, 0 for a slice decision, whose answer is a count of switch points),
+cuts_unreached (with schedule: the indexes of its slice decisions whose slice
+ended before the switch point it was cut at), and
 decision (outcome "decision", scheduler mode's `ask` policies only: the run
 stopped to ask a person the next decision, {"kind": "gil" | "core" |
 "same-time" | "slice", "candidates": actor ids, the default first (a slice's:

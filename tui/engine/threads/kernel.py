@@ -181,6 +181,12 @@ class Kernel:
         """Who picks at the decision point (_choose); FIRST_IN_LINE is the default."""
         self.choices: list[int] = []
         """The policy's choice at each decision it was asked (none under the default): the run's schedule."""
+        self.candidate_counts: list[int] = []
+        """How many candidates each decision of `choices` had; 0 for a slice decision (its answer counts
+        switch points, with no upper end). An explorer reads the other answers a decision could have had."""
+        self.cuts_unreached: list[int] = []
+        """The slice decisions (indexes into `choices`) whose slice ended before the switch point it was
+        cut at: any later point would have made the same run, bit for bit, which an explorer need not try."""
         self.released_sentinels: set[Any] = set()
         """Thread sentinels released since threading last pruned `_shutdown_locks` (3.11, 3.12): the
         only locks of that set that can be unlocked (each is locked when threading adds it)."""
@@ -553,6 +559,7 @@ class Kernel:
         if not 0 <= index < len(candidates):
             raise ValueError(f"the scheduling policy chose {index} of {len(candidates)} candidates")
         self.choices.append(index)
+        self.candidate_counts.append(len(candidates))
         return index
 
     def _cut(self, thread: SimThread) -> int:
@@ -561,6 +568,7 @@ class Kernel:
         if type(cut) is not int or cut < 0:
             raise ValueError(f"the scheduling policy cut a slice at {cut!r} instructions")
         self.choices.append(cut)
+        self.candidate_counts.append(0)
         return cut
 
     def _hand_on(self, me: SimThread, next_why: list[Any] | None = None) -> None:
@@ -570,6 +578,8 @@ class Kernel:
         runnable (preempted, yielding); it is set only once this slice's frame
         has been written, which happens at the switch.
         """
+        if me.cut:
+            self.cuts_unreached.append(me.cut_decision)  # the slice ends with its cut still counting down
         proc = me.proc
         proc.time = self.clock.now
         if me.state in (BLOCKED, DONE) and not proc.runnable:
@@ -643,6 +653,7 @@ class Kernel:
             skew = self._skew()  # drawn under every policy: the skews stay the same sequence
             if self.policy is not FIRST_IN_LINE:
                 thread.cut = self._cut(thread)
+                thread.cut_decision = len(self.choices) - 1
                 if thread.cut:
                     skew = 1 - self._quantum  # a quantum of one: _interval_elapsed counts the switch points
             self.counter.new_slice(skew)
