@@ -70,8 +70,8 @@ class Trial:
     """The decision of its last deviation (-1: the root)."""
 
     @property
-    def cut(self) -> int:
-        """The switch point its last deviation cuts a slice at (0: it picks who runs, or is the root)."""
+    def last_answer(self) -> int:
+        """Its last deviation: a switch point for a slice, a candidate's index for who runs (0: the root)."""
         return self.answers[-1] if self.answers else 0
 
 
@@ -100,21 +100,18 @@ def round_one(parent: Tried) -> Iterator[Trial]:
 def _cut_further(tried: Tried, reduction: bool) -> Trial | None:
     """The same slice cut one switch point later, unless the slice ended before this cut (the
     next would make this very run again) or MAX_CUT is reached; None for a choice of who runs."""
-    trial = tried.trial
-    if trial.position < 0 or not trial.cut or trial.cut >= MAX_CUT:
+    trial, counts = tried.trial, tried.result.candidate_counts
+    if not 0 <= trial.position < len(counts) or counts[trial.position] != 0:
+        return None  # the root, or a choice of who runs
+    if trial.last_answer >= MAX_CUT or (reduction and trial.position in tried.result.cuts_unreached):
         return None
-    counts = tried.result.candidate_counts
-    if trial.position >= len(counts) or counts[trial.position] != 0:
-        return None  # the last deviation picked who runs
-    if reduction and trial.position in tried.result.cuts_unreached:
-        return None
-    return Trial((*trial.answers[:-1], trial.cut + 1), trial.position)
+    return Trial((*trial.answers[:-1], trial.last_answer + 1), trial.position)
 
 
 def run_trial(path: str, options: Settings, answers: tuple[int, ...], index: int) -> RunResult:
     """Record `path` replaying `answers` (then the defaults); in a worker process of the search.
 
-    The answers go through a file of their own, as a long list would not fit in argv."""
+    A long list of answers goes through a file of its own: it would not fit in argv."""
     inline = "replay:" + ",".join(map(str, answers))
     if len(inline) < 200:
         return run_schedule(path, options, inline, index)
@@ -131,7 +128,7 @@ def run_trial(path: str, options: Settings, answers: tuple[int, ...], index: int
 class _Rounds:
     """Runs rounds of trials in order, on one core or a pool, numbering them as a one-job search would."""
 
-    def __init__(self, search: Search, pool: Callable[[], AbstractContextManager[Executor]], stack: ExitStack):
+    def __init__(self, search: Search, pool: Callable[[], AbstractContextManager[Executor]], stack: ExitStack) -> None:
         self.search = search
         self._pool = pool
         self._stack = stack
