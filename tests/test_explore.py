@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,19 @@ assert counter == 150, counter
 """
 """`counter += 1` has no switch point inside on CPython 3.11-3.13: no schedule loses an update."""
 
+APART = """\
+import threading
+
+boxes = [[], []]
+threads = [threading.Thread(target=box.append, args=(1,)) for box in boxes]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+assert boxes == [[1], [1]], boxes
+"""
+"""Threads that share nothing and run no Python code of their own: a cut of their slices is never reached."""
+
 ASYNCIO_ONLY = """\
 import asyncio
 
@@ -131,7 +145,7 @@ def replay_json(tmp_path: Path, path: Path, schedule: Path) -> tuple[int, list[s
     return done.returncode, done.stdout.splitlines()
 
 
-@pytest.mark.parametrize("strategy", ["random", "pct"])
+@pytest.mark.parametrize("strategy", ["random", "pct", "dfs"])
 def test_each_strategy_finds_the_lock_order_deadlock_and_nothing_once_the_order_is_one(
     tmp_path: Path, strategy: str
 ) -> None:
@@ -327,3 +341,60 @@ def test_processes_sharing_one_core_are_explored_and_a_fixed_order_check_passes(
     fixed = write(tmp_path, "proc_order_fixed.py", _fixed(PROCESS_ORDER, "order"))
     done, _ = explore(tmp_path, fixed, "--cores", "1", "--budget", "20")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_dfs_finds_the_lost_update_with_the_fewest_deviations_and_nothing_once_it_is_locked(tmp_path: Path) -> None:
+    buggy = write(tmp_path, "counter.py", LOSES_UPDATES)
+    done, out = explore(tmp_path, buggy, "--strategy", "dfs", "--budget", "100")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "exception: AssertionError: lost" in done.stdout
+    # Every schedule with one deviation was tried first, and none lost an update: it took two.
+    assert sum(1 for answer in json.loads(out.read_text())["schedule"] if answer) == 2
+    status, frames = replay_json(tmp_path, buggy, out)
+    assert status == 1 and "lost" in json.loads(frames[-1])["summary"]["report"]["message"]
+
+    locked = write(tmp_path, "counter_locked.py", LOCKED_UPDATES)
+    done, out = explore(tmp_path, locked, "--strategy", "dfs", "--budget", "30")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("No failure in 30 schedules of counter_locked.py (dfs, up to 3 deviations")
+    assert not out.exists()
+
+
+def test_dfs_gives_the_same_result_on_one_job_and_on_two(tmp_path: Path) -> None:
+    buggy = write(tmp_path, "transfer.py", DEADLOCKS)
+    one, out_one = explore(tmp_path, buggy, "--strategy", "dfs", "--budget", "100")
+    two, out_two = explore(tmp_path, buggy, "--strategy", "dfs", "--budget", "100", "--jobs", "2")
+    assert one.returncode == two.returncode == 1
+    assert out_one.read_bytes() == out_two.read_bytes()
+    assert one.stdout.replace(str(out_one), "OUT") == two.stdout.replace(str(out_two), "OUT")
+
+
+def test_dfs_tries_every_schedule_within_its_bound_and_says_so(tmp_path: Path) -> None:
+    path = write(tmp_path, "apart.py", APART)
+    done, _ = explore(tmp_path, path, "--strategy", "dfs", "--depth", "1", "--budget", "500", "--jobs", "2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("No failure in any of the ")
+    assert "schedules of apart.py within 1 deviation from the default (dfs, up to 1 deviation, seed 0)" in done.stdout
+
+
+def test_the_dfs_reduction_skips_cuts_past_a_slice_end_and_still_finds_the_bug(tmp_path: Path) -> None:
+    from tui.engine.settings import Settings
+    from tui.explore.search import Search, explore
+
+    def search(path: Path, budget: int, *, reduction: bool) -> Search:
+        return Search(str(path), Settings(), budget, "dfs", jobs=2, depth=1, reduction=reduction)
+
+    apart = write(tmp_path, "apart.py", APART)
+    reduced = explore(search(apart, 500, reduction=True))
+    every = explore(search(apart, 500, reduction=False))
+    assert reduced.failing is None and every.failing is None
+    # The same tree either way; unreduced, each slice is cut at every point up to MAX_CUT.
+    assert every.tried > 2 * reduced.tried, (reduced.tried, every.tried)
+    assert reduced.distinct == every.distinct  # what was skipped repeated a run, bit for bit
+
+    buggy = write(tmp_path, "transfer.py", DEADLOCKS)
+    reduced = explore(replace(search(buggy, 200, reduction=True), depth=3))
+    every = explore(replace(search(buggy, 200, reduction=False), depth=3))
+    assert reduced.failing is not None and every.failing is not None
+    assert reduced.failing.kind == every.failing.kind == "deadlock"
+    assert reduced.tried < every.tried, (reduced.tried, every.tried)

@@ -35,9 +35,15 @@ def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
         "--strategy",
         choices=STRATEGIES,
         default="pct",
-        help="pct (probabilistic concurrency testing, the default) or random (a random walk)",
+        help="pct (probabilistic concurrency testing, the default), random (a random walk) or dfs (every"
+        " schedule with 0 deviations from the default, then 1, 2, ... up to --depth)",
     )
-    parser.add_argument("--depth", type=_count("--depth"), default=DEFAULT_DEPTH, help="PCT's depth (default 3)")
+    parser.add_argument(
+        "--depth",
+        type=_count("--depth"),
+        default=DEFAULT_DEPTH,
+        help="PCT's depth; for dfs, the most deviations from the default schedule (default 3)",
+    )
     parser.add_argument(
         "--jobs",
         "-j",
@@ -109,12 +115,15 @@ def run(args: argparse.Namespace, path: str, options: settings.Settings) -> int:
             return EXIT_USAGE
         finally:
             connected.close()
-    described = (
-        f"{args.strategy}" + (f", depth {args.depth}" if args.strategy == "pct" else "") + f", seed {options.seed}"
-    )
+    described = f"{args.strategy}{_bound(args.strategy, args.depth)}, seed {options.seed}"
     if found.failing is None:
         name = Path(path).name
-        if found.tried < args.budget:
+        if 1 < found.tried < args.budget:  # dfs tried every schedule within its bound
+            print(
+                f"No failure in any of the {found.tried} schedules of {name} within {args.depth}"
+                f" deviation{'s' * (args.depth != 1)} from the default ({described}): {found.distinct} distinct runs."
+            )
+        elif found.tried < args.budget:
             print(
                 f"No failure: {name} has one schedule only (no point where a real runtime could order it"
                 " otherwise: one thread, or coroutines alone, whose ready queue is FIFO), and it did not fail."
@@ -134,6 +143,12 @@ def _explore(search: Search, budget: int) -> Found:
     if progress is not None:
         sys.stderr.write("\n")
     return found
+
+
+def _bound(strategy: str, depth: int) -> str:
+    if strategy == "pct":
+        return f", depth {depth}"
+    return f", up to {depth} deviation{'s' * (depth != 1)}" if strategy == "dfs" else ""
 
 
 def _save(failing: RunResult, path: str, options: settings.Settings, out: str) -> None:

@@ -3,6 +3,10 @@
 It runs in a worker process of the search (a ProcessPoolExecutor's), so
 what it returns is small and plain: the run's answers, a digest of its
 frames (two runs with one digest interleaved alike), and its failure.
+The digest leaves out what names the policy rather than the run (the
+header's settings, the summary's answers): two schedules that differ only
+in an answer that changed nothing (a slice cut at a switch point it never
+reached) digest alike.
 """
 
 from __future__ import annotations
@@ -28,6 +32,10 @@ class RunResult:
     outcome: str
     schedule: list[int]
     """The answers the run gave at its decisions: replaying them gives this run again."""
+    candidate_counts: list[int]
+    """How many candidates each decision of `schedule` had (0: a slice decision, see tui.engine.schedule)."""
+    cuts_unreached: tuple[int, ...]
+    """The slice decisions of `schedule` whose slice ended before the switch point it was cut at."""
     digest: str
     """A hash of the frames (but the header, which names the policy): equal for equal interleavings."""
     failure: str | None
@@ -74,13 +82,18 @@ def run_schedule(path: str, options: Settings, policy: str, index: int = 0) -> R
         if first:
             first = False  # the header names the policy: left out, so equal runs digest alike
             continue
-        if line.startswith('{"summary":'):
-            continue  # digested below, but for where the file was (a cluster's worker may record a copy)
+        if record is not None and "summary" in record:
+            continue  # digested below, without the answers and where the file was (a cluster may record a copy)
         digest.update(line.encode("utf-8", "backslashreplace"))
         if record is not None and record.get("k") == "thread" and record.get("st") == "failed":
             thread_errors.append((str(record.get("a")), str(record.get("error", ""))))
     summary: dict[str, Any] = dict(recording.summary or {})
-    digest.update(json.dumps({**summary, "scenario": None}, sort_keys=True).encode("utf-8", "backslashreplace"))
-    schedule = summary.get("schedule") or []
+    schedule = list(summary.pop("schedule", None) or [])
+    counts = list(summary.pop("candidate_counts", None) or [])
+    unreached = tuple(summary.pop("cuts_unreached", None) or ())
+    summary.pop("deviations", None)  # the answers again, as frames: two schedules may make one run
+    digested = {**summary, "scenario": None}
+    digest.update(json.dumps(digested, sort_keys=True, default=str).encode("utf-8", "backslashreplace"))
     failure = _failure(summary, thread_errors)
-    return RunResult(index, policy, str(summary.get("outcome", "crashed")), list(schedule), digest.hexdigest(), failure)
+    outcome = str(summary.get("outcome", "crashed"))
+    return RunResult(index, policy, outcome, schedule, counts, unreached, digest.hexdigest(), failure)

@@ -1,6 +1,7 @@
 """Provides explore(): schedules tried in turn (on J cores), the first failure shrunk.
 
-Determinism: schedule i of a search is named by (strategy, seed, i) alone,
+Determinism: schedule i of a search is named by (strategy, seed, i) alone
+(for dfs, by the results of the schedules before it: tui.explore.dfs),
 and the failure reported is the one of the lowest i, whichever worker ends
 first; so the same FILE, seed and budget give the same result with any
 number of jobs.
@@ -20,9 +21,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from tui.engine.settings import Settings
+from tui.explore.dfs import dfs_results
 from tui.explore.runs import RunResult, run_schedule
 
-STRATEGIES = ("pct", "random")
+STRATEGIES = ("pct", "random", "dfs")
 DEFAULT_DEPTH = 3
 """PCT's depth: most concurrency bugs need one to three orderings forced (two priority changes)."""
 MAX_SHRINK_RUNS = 200
@@ -44,6 +46,9 @@ class Search:
     seed: int = 0
     jobs: int = 1
     depth: int = DEFAULT_DEPTH
+    """PCT's depth; dfs's bound: the most deviations from the default schedule it tries."""
+    reduction: bool = True
+    """dfs: skip the schedules known to repeat a run already tried (tui.explore.dfs); False tries each."""
     pool: Pool | None = field(default=None, compare=False, repr=False)
     """What runs schedules side by side, given --jobs (explore --cluster's: a Dask cluster's); None: this
     machine (one job in this process, more in a ProcessPoolExecutor). It is given
@@ -116,6 +121,9 @@ def _results(search: Search, steps: int) -> Iterator[RunResult]:
     coroutines alone, whose ready queue is FIFO) is the program's only one,
     whatever the policy, and the search ends there.
     """
+    if search.strategy == "dfs":
+        yield from dfs_results(search, lambda: (search.pool or process_pool)(search.jobs))
+        return
     first = run_schedule(search.path, search.options, policy_for(search, 0, steps), 0)
     yield first
     if first.failure is not None or not first.schedule:

@@ -528,6 +528,7 @@ _SUMMARY = {
     "stderr_truncated": _int, "threads": _int, "exit_code": _opt_int, "error": _opt_str, "line": _opt_int,
     "file": _opt_str, "source": _opt_str, "report": _report, "schedule": _ints,
     "decision": _decision, "deviations": _deviations,
+    "candidate_counts": _ints, "cuts_unreached": _ints,
 }  # fmt: skip
 
 

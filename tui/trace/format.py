@@ -83,6 +83,10 @@ deviations (with schedule: each answer that was not the default's, as
 [frame, kind, answer, actor]: the first frame written after the decision,
 and the actor the answer is about, the thread cut short, the thread or
 process chosen, or the sender of a delayed delivery), and
+candidate_counts (with schedule: how many candidates each of its decisions
+had, 0 for a slice decision, whose answer is a count of switch points),
+cuts_unreached (with schedule: the indexes of its slice decisions whose slice
+ended before the switch point it was cut at), and
 decision (outcome "decision", scheduler mode's `ask` policies only: the run
 stopped to ask a person the next decision, {"kind": "gil" | "core" |
 "same-time" | "slice", "candidates": actor ids, the default first (a slice's:

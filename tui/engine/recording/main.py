@@ -107,6 +107,8 @@ class Session:
                 if self.kernel.policy is not FIRST_IN_LINE:
                     summary["schedule"] = list(self.kernel.choices)  # replayable: --policy replay:...
                     summary["deviations"] = [list(deviation) for deviation in self.kernel.deviations]
+                    summary["candidate_counts"] = list(self.kernel.candidate_counts)
+                    summary["cuts_unreached"] = list(self.kernel.cuts_unreached)
         else:
             summary.update(stdout="", stderr="")
         summary.update(fields)

@@ -86,6 +86,7 @@ class SimThread:
         "counter_state",
         "cpu",
         "cut",
+        "cut_decision",
         "failed",
         "ident",
         "loop_depth",
@@ -123,6 +124,8 @@ class SimThread:
         self.slice_cpu = 0.0
         self.cut = 0
         """Switch points this slice passes before it offers the GIL, when the policy cut it short (0: not cut)."""
+        self.cut_decision = -1
+        """Which decision of the schedule (an index) cut this slice, while `cut` counts down."""
         self.cpu = 0.0
         self.why: list[Any] = ["new"]
         self.stop: str | None = None

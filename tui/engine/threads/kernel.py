@@ -188,6 +188,12 @@ class Kernel:
         self.deviations: list[tuple[int, str, int, str]] = []
         """Each answer that was not the default's: (the next frame written after the decision, the decision's
         kind, the answer, the actor it is about: the thread or process chosen, the one cut, the sender)."""
+        self.candidate_counts: list[int] = []
+        """How many candidates each decision of `choices` had; 0 for a slice decision (its answer counts
+        switch points, with no upper end). An explorer reads the other answers a decision could have had."""
+        self.cuts_unreached: list[int] = []
+        """The slice decisions (indexes into `choices`) whose slice ended before the switch point it was
+        cut at: any later point would have made the same run, bit for bit, which an explorer need not try."""
         self.released_sentinels: set[Any] = set()
         """Thread sentinels released since threading last pruned `_shutdown_locks` (3.11, 3.12): the
         only locks of that set that can be unlocked (each is locked when threading adds it)."""
@@ -565,6 +571,7 @@ class Kernel:
             # Who the answer is about: the actor chosen, or for a delivery the one sending it.
             actor = candidates[index] if kind != "net" else rec.current if rec is not None else self.current.tid
             self._deviated(kind, index, actor)
+        self.candidate_counts.append(len(candidates))
         return index
 
     def _deviated(self, kind: str, answer: int, actor: str) -> None:
@@ -587,6 +594,7 @@ class Kernel:
         self.choices.append(cut)
         if cut:
             self._deviated("slice", cut, thread.tid)
+        self.candidate_counts.append(0)
         return cut
 
     def _hand_on(self, me: SimThread, next_why: list[Any] | None = None) -> None:
@@ -596,6 +604,8 @@ class Kernel:
         runnable (preempted, yielding); it is set only once this slice's frame
         has been written, which happens at the switch.
         """
+        if me.cut:
+            self.cuts_unreached.append(me.cut_decision)  # the slice ends with its cut still counting down
         proc = me.proc
         proc.time = self.clock.now
         if me.state in (BLOCKED, DONE) and not proc.runnable:
@@ -669,6 +679,7 @@ class Kernel:
             skew = self._skew()  # drawn under every policy: the skews stay the same sequence
             if self.policy is not FIRST_IN_LINE:
                 thread.cut = self._cut(thread)
+                thread.cut_decision = len(self.choices) - 1
                 if thread.cut:
                     skew = 1 - self._quantum  # a quantum of one: _interval_elapsed counts the switch points
             self.counter.new_slice(skew)
