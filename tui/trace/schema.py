@@ -189,6 +189,8 @@ class Summary(TypedDict, total=False):
     report: Report
     schedule: list[int]
     deviations: list[list[Any]]
+    candidate_counts: list[int]
+    cuts_unreached: list[int]
     decision: AskedDecision
 
 
