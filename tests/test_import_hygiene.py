@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 
@@ -35,3 +36,30 @@ def test_the_cli_and_explore_load_no_dask_unless_asked_for_a_cluster() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_cli_loads_no_asyncssh_unless_asked_to_serve() -> None:
+    code = (
+        "import sys; from tui import cli; cli.build_parser(); import tui.serve.command"
+        "; print(sorted(m for m in sys.modules if m.split('.')[0] in ('asyncssh', 'cryptography')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_ssh_server_loads_neither_the_engine_nor_the_app() -> None:
+    """The server's package imports none of them; its process, started through the CLI, only the engine's
+    option definitions (tui.engine.settings, which the CLI's parser needs): no runtime, no Textual."""
+    serve = "tui.serve.command, tui.serve.server, tui.serve.session, tui.serve.hostkey, tui.serve.auth"
+    loaded = (
+        "; print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')"
+        " or m.startswith(('tui.engine', 'tui.app', 'tui.sources', 'tui.screens', 'tui.widgets'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", f"import sys, {serve}{loaded}"], capture_output=True, text=True)
+    assert done.stdout.strip() == "[]", done.stderr
+    through_the_cli = f"import sys; from tui import cli; cli.build_parser(); import {serve}{loaded}"
+    done = subprocess.run([sys.executable, "-c", through_the_cli], capture_output=True, text=True, check=True)
+    found = set(ast.literal_eval(done.stdout))
+    assert not {m for m in found if m.split(".")[0] == "textual" or m.startswith(("tui.app", "tui.screens"))}
+    engine = {m for m in found if m.startswith("tui.engine")}
+    assert engine <= {"tui.engine", "tui.engine.settings", "tui.engine.schedule"}  # lazy __init__, options only

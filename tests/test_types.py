@@ -12,7 +12,7 @@ import pytest
 from mypy import api
 
 ROOT = Path(__file__).resolve().parents[1]
-VIEWERS = ["tui.trace", "tui.render", "tui.widgets", "tui.screens", "tui.export", "tui.explore"]
+VIEWERS = ["tui.trace", "tui.render", "tui.widgets", "tui.screens", "tui.export", "tui.explore", "tui.serve"]
 VIEWER_MODULES = ["tui.viewmodel", "tui.app", "tui.cli", "tui.lint_command", "tui.sources"]
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from textual.app import App
 
+from tui.scenarios import Scenario
 from tui.screens.main import MainScreen
 from tui.sources import Recording, Settings
 
@@ -34,6 +35,8 @@ class ConcurApp(App[int]):
         recording: Recording | None = None,
         watch: bool = False,
         start_at: int | None = None,
+        only: list[Scenario] | None = None,
+        pick: bool = False,
     ) -> None:
         super().__init__()
         self.path = path
@@ -48,6 +51,10 @@ class ConcurApp(App[int]):
         """Watch mode: record the program again whenever its file is saved."""
         self.start_at = start_at
         """The frame (from 1) to open at (--start-at)."""
+        self.only = only
+        """A served session's programs (--only): the only ones it opens, and it writes no file."""
+        self.pick = pick
+        """Open the picker over the first program at start (a served folder: the viewer chooses)."""
 
     def on_mount(self) -> None:
         loop = asyncio.get_running_loop()
@@ -61,8 +68,11 @@ class ConcurApp(App[int]):
                 recording=self.recording,
                 watch=self.watch_file,
                 start_at=self.start_at,
+                only=self.only,
             )
         )
+        if self.pick:
+            self.call_after_refresh(self.main.action_open)
         from tui.engine.cpython import SUPPORT_NOTE
 
         if SUPPORT_NOTE:  # the same line the CLI printed, where the user is looking now
@@ -125,8 +135,12 @@ def run_app(
     recording: Recording | None = None,
     watch: bool = False,
     start_at: int | None = None,
+    only: list[Scenario] | None = None,
+    pick: bool = False,
 ) -> int:
-    app = ConcurApp(path, options, saved=saved, recording=recording, watch=watch, start_at=start_at)
+    app = ConcurApp(
+        path, options, saved=saved, recording=recording, watch=watch, start_at=start_at, only=only, pick=pick
+    )
     try:
         app.run()
     finally:

@@ -101,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     from tui import lint_command
 
     lint_command.add_parser(commands)
+    from tui.serve import command as serve_command
+
+    serve_command.add_parser(commands)
     _add_export_parser(commands)
     shots = commands.add_parser("screenshots", help="save SVG screenshots of the main views (for the README)")
     shots.add_argument("directory", nargs="?", default="screenshots", help="where to write them (screenshots/)")
@@ -147,6 +150,13 @@ def _app_parser() -> argparse.ArgumentParser:
         type=int,
         metavar="N",
         help="open at frame N (from 1, as `frame i/n` counts) once it is in; the last frame if the run is shorter",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="FILE|DIR",
+        help="a served viewer's app (what `concur-tui serve` starts): `o` offers only these programs (a DIR: its"
+        " .py files) with no path box, and nothing is written (e, s, w are off); no FILE: the picker opens first",
     )
     _add_record_options(parser)
     _add_schedule_option(parser)
@@ -312,7 +322,31 @@ def _refuse_unreadable_trace(path: str) -> bool:
     return True
 
 
-def run_app(path: str, options: Settings, *, watch: bool = False, start_at: int | None = None) -> int:
+def _served(given: list[str], file: str | None) -> tuple[list[scenarios.Scenario], str]:
+    """--only: the programs a served session may open, and the one to open first (FILE, or the first)."""
+    missing = [path for path in given if not Path(path).exists()]
+    if missing:
+        raise UsageError(f"concur-tui: --only: no such file or folder: {missing[0]}")
+    only = scenarios.served([Path(path) for path in given])
+    if not only:
+        raise UsageError("concur-tui: --only: no Python program there")
+    if file is None:
+        return only, str(only[0].path)
+    first = Path(_scenario_path(file)).resolve()
+    if first not in {scenario.path for scenario in only}:
+        raise UsageError(f"concur-tui: {file} is not among the --only programs")
+    return only, str(first)
+
+
+def run_app(
+    path: str,
+    options: Settings,
+    *,
+    watch: bool = False,
+    start_at: int | None = None,
+    only: list[scenarios.Scenario] | None = None,
+    pick: bool = False,
+) -> int:
     saved = _refuse_unreadable_trace(path)
     # The program starts recording now, in its own process, while this one loads the app:
     # its first frame is ready by the time the screen is (a saved trace needs no head start).
@@ -325,7 +359,16 @@ def run_app(path: str, options: Settings, *, watch: bool = False, start_at: int 
         if first is not None:
             first.cancel()
         return run_trace_text(path, options)
-    return start_app(Path(path), options, saved=saved, recording=first, watch=watch and not saved, start_at=start_at)
+    return start_app(
+        Path(path),
+        options,
+        saved=saved,
+        recording=first,
+        watch=watch and not saved,
+        start_at=start_at,
+        only=only,
+        pick=pick,
+    )
 
 
 def warn_if_untested_python() -> None:
@@ -352,6 +395,7 @@ def main(argv: list[str] | None = None) -> int:
             "screenshots",
             "explore",
             "lint",
+            "serve",
             "-h",
             "--help",
             "--version",
@@ -375,6 +419,10 @@ def main(argv: list[str] | None = None) -> int:
                 return explore_command.run(args, path, _options(args, program_args))
             if args.command == "lint":
                 return run_lint(args.file, _options(args, program_args))
+            if args.command == "serve":
+                from tui.serve import command as serve_command
+
+                return serve_command.run(args)
             path = _scenario_path(args.file)
             options = _with_schedule(path, _options(args, program_args), args.schedule)
             if args.json:
@@ -384,6 +432,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.start_at is not None and args.start_at < 1:
             raise UsageError("concur-tui: --start-at counts frames from 1")
         watch = args.file is not None and not args.no_watch
+        if args.only is not None:
+            if args.schedule is not None:
+                raise UsageError("concur-tui: --only and --schedule do not go together")
+            only, path = _served(args.only, args.file)
+            watch = not args.no_watch  # the presenter's saves reach every viewer
+            pick = args.file is None and len(only) > 1
+            return run_app(
+                path, _options(args, program_args), watch=watch, start_at=args.start_at, only=only, pick=pick
+            )
         path = _scenario_path(args.file)
         options = _with_schedule(path, _options(args, program_args), args.schedule)
         start_at = args.start_at

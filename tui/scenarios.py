@@ -113,3 +113,16 @@ def _matches(name: str) -> list[Scenario]:
     if wanted.isdigit():
         return [scenario for scenario in lessons if _number(scenario) == int(wanted)]
     return [scenario for scenario in lessons if any(spelling.startswith(wanted) for spelling in _spellings(scenario))]
+
+
+def served(paths: list[Path]) -> list[Scenario]:
+    """The programs a served session may open (`concur-tui serve`, `--only`): each file given, and the `.py`
+    files directly inside each folder given, in that order, each once; nothing else, however named."""
+    found: dict[Path, Scenario] = {}
+    for given in paths:
+        files = sorted(given.glob("*.py")) if given.is_dir() else [given]
+        for path in files:
+            resolved = path.resolve()
+            if resolved.is_file() and resolved not in found:
+                found[resolved] = Scenario(resolved, summary_of(resolved))
+    return list(found.values())

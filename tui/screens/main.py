@@ -27,6 +27,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Tab, Tabs
 
 from tui.render.inert import inert
+from tui.scenarios import Scenario
 from tui.screens import keys
 from tui.screens.panels import PANELS, Shows, in_grid_order, panel_css
 from tui.screens.reload import WATCH_INTERVAL, Reloading
@@ -92,8 +93,11 @@ class MainScreen(Reloading, Scheduling, Screen[None]):
         *,
         watch: bool = False,
         start_at: int | None = None,
+        only: list[Scenario] | None = None,
     ) -> None:
         super().__init__()
+        self.only = only
+        """A served session's programs (`concur-tui serve`): `o` offers only these, and nothing is written."""
         self.path = path
         self.options = options
         self.saved = saved
@@ -452,7 +456,18 @@ class MainScreen(Reloading, Scheduling, Screen[None]):
             if path is not None:
                 self.start_recording(path)
 
-        self.app.push_screen(ScenarioPicker(), chosen)
+        self.app.push_screen(ScenarioPicker(self.only), chosen)
+
+    def refused_when_served(self, what: str) -> bool:
+        """Whether a served session refused `what` (it would write a file on the serving machine); said if so."""
+        if self.only is None:
+            return False
+        self.say(f"{what} is off in a served session: nothing is written on the serving machine", severity="warning")
+        return True
+
+    def action_save_schedule(self) -> None:
+        if not self.refused_when_served("Saving a schedule (w)"):
+            super().action_save_schedule()
 
     def action_rerecord(self) -> None:
         self.reload(f"Recording {self.path.name} again")
@@ -461,6 +476,8 @@ class MainScreen(Reloading, Scheduling, Screen[None]):
         from tui import scenarios
         from tui.screens.editor import EditorScreen
 
+        if self.refused_when_served("Editing (e)"):
+            return
         if self.saved:
             source = self.trace.header.get("source")
             if not isinstance(source, str):
@@ -491,6 +508,8 @@ class MainScreen(Reloading, Scheduling, Screen[None]):
         from tui.screens.prompt import PromptScreen
         from tui.screens.save import check_new_file, save_trace
 
+        if self.refused_when_served("Saving the trace (s)"):
+            return
         if not self.trace.complete:
             self.say("The recording is still coming in: save it once it is complete", severity="warning")
             return
