@@ -314,7 +314,7 @@ def _fixed(program: str, name: str) -> str:
     return program.replace(f"    assert {name} ==", f"    {name}.sort()\n    assert {name} ==")
 
 
-@pytest.mark.parametrize("strategy", ["random", "pct"])
+@pytest.mark.parametrize("strategy", ["random", "pct", "dfs"])
 def test_delivery_times_a_real_network_could_take_are_explored_for_asyncio_streams(
     tmp_path: Path, strategy: str
 ) -> None:
@@ -329,17 +329,18 @@ def test_delivery_times_a_real_network_could_take_are_explored_for_asyncio_strea
     assert status == 1 and summary["outcome"] == "exception"
     assert any(kind == "net" for _frame, kind, _answer, _actor in summary["deviations"]), saved["schedule"]
     fixed = write(tmp_path, "net_order_fixed.py", _fixed(NETWORK_ORDER, "arrived"))
-    done, _ = explore(tmp_path, fixed, "--strategy", strategy, "--budget", "30")
+    done, _ = explore(tmp_path, fixed, "--strategy", strategy, "--budget", "20")
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_processes_sharing_one_core_are_explored_and_a_fixed_order_check_passes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("strategy", ["random", "pct", "dfs"])
+def test_processes_sharing_one_core_are_explored_and_a_fixed_order_check_passes(tmp_path: Path, strategy: str) -> None:
     buggy = write(tmp_path, "proc_order.py", PROCESS_ORDER)
-    done, _ = explore(tmp_path, buggy, "--cores", "1", "--budget", "100")
+    done, _ = explore(tmp_path, buggy, "--cores", "1", "--strategy", strategy, "--budget", "100")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "AssertionError: b finished first" in done.stdout
     fixed = write(tmp_path, "proc_order_fixed.py", _fixed(PROCESS_ORDER, "order"))
-    done, _ = explore(tmp_path, fixed, "--cores", "1", "--budget", "20")
+    done, _ = explore(tmp_path, fixed, "--cores", "1", "--strategy", strategy, "--budget", "10")
     assert done.returncode == 0, done.stdout + done.stderr
 
 
