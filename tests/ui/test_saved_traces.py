@@ -89,8 +89,17 @@ def test_the_cli_opens_a_saved_trace_by_content_and_refuses_another_version_in_o
     opened: dict[str, object] = {}
 
     def start_app(
-        path: Path, options: object, *, saved: bool, recording: object, watch: bool, start_at: int | None
+        path: Path,
+        options: object,
+        *,
+        saved: bool,
+        recording: object,
+        watch: bool,
+        start_at: int | None,
+        only: object = None,
+        pick: bool = False,
     ) -> int:
+        assert only is None and not pick, "a program opened on the command line is no served session"
         opened.update(path=path, saved=saved, recording=recording, watch=watch, start_at=start_at)
         return 0
 
