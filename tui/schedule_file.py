@@ -54,6 +54,15 @@ class Schedule:
         write_atomically(path, (json.dumps(data, indent=1) + "\n").encode("utf-8"))
 
 
+def replay_settings(options: Any) -> dict[str, Any]:
+    """The settings a schedule file keeps (a tui.engine.settings.Settings'): all but the policy, which
+    for a replay is the schedule itself, and the program's own arguments."""
+    kept: dict[str, Any] = options.as_dict()
+    kept.pop("policy", None)
+    kept["program_args"] = list(options.program_args)
+    return kept
+
+
 def load(path: str | Path) -> Schedule:
     """The schedule in `path`; ScheduleError with one line naming the problem."""
     try:

@@ -12,7 +12,7 @@ from typing import Any
 from tui.engine import settings
 from tui.explore.runs import RunResult
 from tui.explore.search import DEFAULT_DEPTH, STRATEGIES, Found, Progress, Search, explore
-from tui.schedule_file import Schedule, source_hash
+from tui.schedule_file import Schedule, replay_settings, source_hash
 
 EXIT_NONE_FOUND = 0
 EXIT_FOUND = 1
@@ -152,16 +152,13 @@ def _bound(strategy: str, depth: int) -> str:
 
 
 def _save(failing: RunResult, path: str, options: settings.Settings, out: str) -> None:
-    kept = options.as_dict()
-    kept.pop("policy", None)  # a replay's policy is the schedule itself
-    kept["program_args"] = list(options.program_args)
     Schedule(
         failing.schedule,
         os.path.basename(path),
         source_hash(path),
         failing.outcome,
         failing.failure or "",
-        settings=kept,
+        settings=replay_settings(options),
     ).save(out)
 
 

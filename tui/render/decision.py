@@ -48,7 +48,7 @@ def question(decision: AskedDecision, name: Names) -> str:
     """The decision as one sentence."""
     kind = decision.get("kind", "")
     if kind == "slice":
-        (thread,) = decision.get("candidates", ["?"])[:1] or ["?"]
+        thread = (decision.get("candidates") or ["?"])[0]
         waiting = decision.get("waiting") or []
         others = (
             "waiting for the GIL now: " + ", ".join(_who(actor, name) for actor in waiting)

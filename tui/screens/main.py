@@ -505,8 +505,7 @@ class MainScreen(Reloading, Scheduling, Screen[None]):
         return mine[-1] if mine else None
 
     def action_save_trace(self) -> None:
-        from tui.screens.prompt import PromptScreen
-        from tui.screens.save import check_new_file, save_trace
+        from tui.screens.save import ask_where_to_save, save_trace
 
         if self.refused_when_served("Saving the trace (s)"):
             return
@@ -516,19 +515,11 @@ class MainScreen(Reloading, Scheduling, Screen[None]):
         stem = Path(str(self.trace.header.get("file") or self.path.name)).stem
         suggested = Path.cwd() / f"{stem}.trace.jsonl"
 
-        def answered(answer: str | None) -> None:
-            if answer is None:
-                return
-            target = Path(answer or str(suggested)).expanduser()
-            try:
-                save_trace(self.trace, target)
-            except OSError as exc:
-                self.say(f"Not saved: {exc.strerror or exc}", severity="error")
-                return
-            self.say(f"Saved the trace ({len(self.trace)} frames) to {target}; open it with: concur-tui {target}")
+        def write(target: Path) -> str:
+            save_trace(self.trace, target)
+            return f"Saved the trace ({len(self.trace)} frames) to {target}; open it with: concur-tui {target}"
 
-        question = f"Save this trace as (Enter: {suggested})"
-        self.app.push_screen(PromptScreen(question, str(suggested), check_new_file(suggested)), answered)
+        ask_where_to_save(self, "this trace", suggested, write)
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen

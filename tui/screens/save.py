@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tui.files import write_atomically
 from tui.render.inert import inert_json
@@ -33,3 +34,25 @@ def check_new_file(default: Path) -> Callable[[str], str | None]:
         return None
 
     return check
+
+
+def ask_where_to_save(screen: Any, what: str, suggested: Path, write: Callable[[Path], str]) -> None:
+    """Ask for a new file's path (Enter: `suggested`), then `write` it there; `write` returns what to say.
+
+    `screen` is the stepping screen (its `app` and `say`). A file that exists is never written over
+    (check_new_file), and a failed write is said in one line."""
+    from tui.screens.prompt import PromptScreen
+
+    def answered(answer: str | None) -> None:
+        if answer is None:
+            return
+        target = Path(answer or str(suggested)).expanduser()
+        try:
+            said = write(target)
+        except OSError as exc:
+            screen.say(f"Not saved: {exc.strerror or exc}", severity="error")
+            return
+        screen.say(said)
+
+    question = f"Save {what} as (Enter: {suggested})"
+    screen.app.push_screen(PromptScreen(question, str(suggested), check_new_file(suggested)), answered)

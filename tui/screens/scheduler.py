@@ -322,37 +322,24 @@ class Scheduling:
 
     def action_save_schedule(self) -> None:
         """w: the answers so far as a schedule file (`concur-tui FILE --schedule S.json` replays them)."""
-        from tui.schedule_file import Schedule, source_hash
-        from tui.screens.prompt import PromptScreen
-        from tui.screens.save import check_new_file
+        from tui.schedule_file import Schedule, replay_settings, source_hash
+        from tui.screens.save import ask_where_to_save
 
         summary = self.trace.summary or {}
         if self.saved or "schedule" not in summary:
             self.say("w saves the schedule you made in scheduler mode (S)", severity="warning")
             return
-        suggested = Path.cwd() / f"{self.path.stem}.schedule.json"
         outcome = str(summary.get("outcome", "?"))
 
-        def answered(answer: str | None) -> None:
-            if answer is None:
-                return
-            target = Path(answer or str(suggested)).expanduser()
-            kept = self.options.as_dict()
-            kept.pop("policy", None)
-            kept["program_args"] = list(self.options.program_args)
-            try:
-                Schedule(
-                    list(summary.get("schedule") or []),
-                    self.path.name,
-                    source_hash(self.path),
-                    outcome,
-                    f"a schedule made in scheduler mode, ending as {outcome}",
-                    settings=kept,
-                ).save(target)
-            except OSError as exc:
-                self.say(f"Not saved: {exc.strerror or exc}", severity="error")
-                return
-            self.say(f"Saved the schedule to {target}; replay it with: concur-tui {self.path} --schedule {target}")
+        def write(target: Path) -> str:
+            Schedule(
+                list(summary.get("schedule") or []),
+                self.path.name,
+                source_hash(self.path),
+                outcome,
+                f"a schedule made in scheduler mode, ending as {outcome}",
+                settings=replay_settings(self.options),
+            ).save(target)
+            return f"Saved the schedule to {target}; replay it with: concur-tui {self.path} --schedule {target}"
 
-        question_text = f"Save the schedule as (Enter: {suggested})"
-        self.app.push_screen(PromptScreen(question_text, str(suggested), check_new_file(suggested)), answered)
+        ask_where_to_save(self, "the schedule", Path.cwd() / f"{self.path.stem}.schedule.json", write)
